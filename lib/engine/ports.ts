@@ -1,0 +1,113 @@
+/**
+ * The ports the sync engine is built against. The engine only sees these interfaces, so a marble
+ * spec can drive it with fakes and a real run wires the sql.js store (lib/store) and the
+ * connection manager (lib/transport). Both real parts satisfy these interfaces structurally.
+ */
+import type { Observable } from 'rxjs';
+import type { SyncError } from '../errors.js';
+import type { ChangeRequest, ClientFrame, Op, Row, ServerChange, ServerFrame } from '../protocol/index.js';
+
+/** One row of `local_changes`, as the engine sees it. */
+export interface LocalChange {
+  /** Local order (INTEGER PRIMARY KEY). */
+  seq: number;
+  /** Idempotency key, unique. */
+  change_id: string;
+  origin: 'local' | 'server';
+  entity: string;
+  entity_id: string;
+  op: Op;
+  data: Row | null;
+  /** Server LSN once known (acked local change, or server change). */
+  lsn: number | null;
+  processed_local: 0 | 1;
+  processed_sync: 0 | 1;
+  status: 'pending' | 'synced' | 'failed';
+  /** Counted attempts so far (ack timeouts and transient server errors; not disconnects). */
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A server batch to apply atomically (server_changes, or one sync_response page). */
+export interface ServerBatch {
+  prev_lsn: number;
+  lsn: number;
+  changes: readonly ServerChange[];
+}
+
+/** What applying a batch did. */
+export interface ApplyResult {
+  /** Entity tables touched (for live queries). */
+  entities: string[];
+  /** This client's own changes that came back (echo): marked synced, not applied twice. */
+  echoed: string[];
+  /** Changes applied to entity tables. */
+  applied: number;
+}
+
+/**
+ * The store operations the engine needs. They are SYNCHRONOUS (sql.js is in-memory), so the
+ * pipelines stay marble-testable in virtual time; durability is separate: every committed
+ * transaction is journaled by the store (group commit), and {@link EngineStore.whenDurable}
+ * resolves once everything committed so far is persisted. The API answers `changes_processed`
+ * to the app only after that. The `ack { lsn }` to the server is sent right after commit: the
+ * server's record of a client's LSN is advisory, the client's `hello.last_lsn` (read from what
+ * was actually persisted) is what catch-up starts from.
+ */
+export interface EngineStore {
+  /** This client's id (stable across reopen). */
+  clientId(): string;
+  /** LSN of the last applied server batch (0 = nothing yet). */
+  getLsn(): number;
+  /**
+   * Atomically, in one transaction: write each entity change and append its `local_changes`
+   * row (origin local, pending). Throws SchemaError for bad input (nothing written).
+   * Call {@link EngineStore.whenDurable} before telling the app it is recorded.
+   */
+  recordLocalChanges(changes: readonly ChangeRequest[], now: number): LocalChange[];
+  /** Resolves when every transaction committed so far is persisted (rejects if persisting failed). */
+  whenDurable(): Promise<void>;
+  /** Pending local changes (status pending, not yet synced), in `seq` order. */
+  pendingChanges(limit?: number): LocalChange[];
+  /** Failed local changes, newest first. */
+  failedChanges(limit?: number): LocalChange[];
+  /** Counts for status. */
+  counts(): { pending: number; failed: number };
+  /** Mark changes acked (applied/duplicate) with the server LSN. */
+  markSynced(acks: readonly { change_id: string; lsn: number }[], now: number): void;
+  /** Count one attempt and its error, keep the change pending. */
+  recordAttempt(change_id: string, attempts: number, error: string, now: number): void;
+  /**
+   * Mark a change failed. When `serverRow` is given (a rejection), the entity row is put back to
+   * the server's version (`null` = the server has no such row: delete it locally), and this
+   * client's other pending changes on that row are re-applied on top.
+   */
+  markFailed(change_id: string, error: string, attempts: number, now: number, serverRow?: Row | null): void;
+  /**
+   * Apply a server batch in ONE transaction: local_changes rows (origin server), entity writes,
+   * re-apply of still-pending local changes on touched rows, echoes marked synced, LSN set to
+   * `batch.lsn`. Any error rolls everything back and rethrows (LSN unchanged).
+   */
+  applyServerBatch(batch: ServerBatch, now: number): ApplyResult;
+  /** Read-only app SQL (runs under `PRAGMA query_only`). */
+  query(sql: string, params?: readonly (string | number | null)[]): Record<string, unknown>[];
+  /** Delete synced history older than `before` (ms). Pending and failed rows are never pruned. */
+  pruneHistory(before: number): number;
+}
+
+/** Connection states of the transport. */
+export type TransportState = 'closed' | 'connecting' | 'handshaking' | 'open';
+
+/** The connection the engine needs. */
+export interface EngineTransport {
+  /** Current connection state; `open` only after a `welcome` (handshake done). Replays the current value. */
+  readonly state$: Observable<TransportState>;
+  /** Decoded server frames (the `welcome` included, first after each handshake). */
+  readonly message$: Observable<ServerFrame>;
+  /** Frames that did not decode, socket and auth errors. */
+  readonly errors$: Observable<SyncError>;
+  /** Send a frame. While not open it waits in a bounded buffer; returns false if dropped. */
+  send(frame: ClientFrame): boolean;
+}

@@ -1,0 +1,148 @@
+/**
+ * The boundary: raw frame (string or already-parsed value) -> typed message, or a ProtocolError
+ * that says what was wrong and where (`path`). Failures are data (`Either`), never throws.
+ *
+ * Guards, in order: size (before parsing), JSON syntax, keys that touch JS prototypes
+ * (`__proto__`, `constructor`, `prototype` anywhere in the frame), a known `type`, then the io-ts
+ * codec of that type (which also bounds nesting: no accepted message nests deeper than 4 levels),
+ * then, where a schema is given, every change against the schema.
+ */
+import * as t from 'io-ts';
+import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { ProtocolError } from '../errors.js';
+import { checkChange, type SchemaDeclaration } from './schema.js';
+import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
+import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
+
+/** Default largest frame a decoder accepts, in UTF-16 code units of the raw string. */
+export const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
+
+export interface DecodeOptions {
+  /** Largest raw string accepted (default 16 Mi characters). */
+  maxChars?: number;
+  /** When given, every change in the frame must fit this schema. */
+  schema?: SchemaDeclaration;
+}
+
+const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Parse JSON text into a plain value, rejecting oversize text and prototype keys. */
+export function parseJson(raw: string, maxChars = DEFAULT_MAX_FRAME_CHARS): Either<ProtocolError, unknown> {
+  if (raw.length > maxChars) {
+    return left(new ProtocolError(`frame too large: ${raw.length} characters (limit ${maxChars})`));
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (e) {
+    return left(new ProtocolError(`frame is not JSON: ${(e as Error).message}`, { cause: e }));
+  }
+  // Cheap pre-check on the text; the walk only runs when a suspicious key may be present.
+  if (FORBIDDEN_KEY.test(raw)) {
+    const bad = findForbiddenKey(value);
+    if (bad !== null) return left(new ProtocolError(`forbidden key "${bad.key}"`, { path: bad.path }));
+  }
+  return right(value);
+}
+
+/** Walk a parsed value (iteratively: no recursion on hostile depth) for prototype keys. */
+export function findForbiddenKey(value: unknown): { key: string; path: string } | null {
+  const stack: Array<{ v: unknown; path: string }> = [{ v: value, path: '' }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    for (const k of Object.keys(v)) {
+      const p = path ? `${path}.${k}` : k;
+      if (FORBIDDEN_KEYS.has(k)) return { key: k, path: p };
+      stack.push({ v: (v as Record<string, unknown>)[k], path: p });
+    }
+  }
+  return null;
+}
+
+/** Turn io-ts errors into one ProtocolError naming the first failing path. */
+export function toProtocolError(type: string, errors: t.Errors): ProtocolError {
+  const first = errors[0];
+  if (!first) return new ProtocolError(`invalid "${type}" frame`);
+  const path = first.context
+    .map((c) => c.key)
+    .filter((k) => k !== '' && !/^\d+$/.test(k) === true ? true : k !== '')
+    .join('.');
+  const leaf = first.context[first.context.length - 1];
+  const expected = leaf ? leaf.type.name : 'value';
+  const got = describe(first.value);
+  const message = first.message ?? `expected ${expected}, got ${got}`;
+  return new ProtocolError(`invalid "${type}" frame at "${path || '(root)'}": ${message}`, { path });
+}
+
+function describe(u: unknown): string {
+  if (u === undefined) return 'nothing (missing)';
+  if (u === null) return 'null';
+  if (Array.isArray(u)) return `an array of ${u.length}`;
+  if (typeof u === 'object') return 'an object';
+  if (typeof u === 'string') return `"${u.length > 40 ? u.slice(0, 40) + '…' : u}"`;
+  return String(u);
+}
+
+/**
+ * Decode one frame with a table of codecs keyed by `type`. Unknown or missing `type` is a
+ * ProtocolError, not a crash.
+ */
+export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opts: DecodeOptions = {}): Either<ProtocolError, M> {
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    const parsed = parseJson(raw, opts.maxChars);
+    if (isLeft(parsed)) return parsed;
+    value = parsed.right;
+  } else {
+    const bad = findForbiddenKey(raw);
+    if (bad !== null) return left(new ProtocolError(`forbidden key "${bad.key}"`, { path: bad.path }));
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return left(new ProtocolError(`frame must be a JSON object, got ${describe(value)}`));
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string') return left(new ProtocolError('frame has no "type"', { path: 'type' }));
+  if (!Object.prototype.hasOwnProperty.call(codecs, type)) {
+    return left(new ProtocolError(`unknown frame type "${type.slice(0, 40)}"`, { path: 'type' }));
+  }
+  const result = codecs[type]!.decode(value);
+  if (isLeft(result)) return left(toProtocolError(type, result.left));
+  const msg = result.right as M;
+  if (opts.schema) {
+    const changes = (msg as { changes?: unknown }).changes;
+    if (Array.isArray(changes)) {
+      for (let i = 0; i < changes.length; i++) {
+        const err = checkChange(opts.schema, changes[i]);
+        if (err) {
+          return left(new ProtocolError(`invalid "${type}" frame at "changes.${i}.${err.path ?? ''}": ${err.message}`, {
+            path: `changes.${i}.${err.path ?? ''}`,
+            change_id: err.change_id,
+            entity: err.entity,
+            cause: err,
+          }));
+        }
+      }
+    }
+  }
+  return right(msg);
+}
+
+/** Client side: decode a frame the server sent. */
+export const decodeServerFrame = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, ServerFrame> =>
+  decodeWith<ServerFrame>(SERVER_FRAME_CODECS, raw, opts);
+/** Server side: decode a frame a client sent. */
+export const decodeClientFrame = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, ClientFrame> =>
+  decodeWith<ClientFrame>(CLIENT_FRAME_CODECS, raw, opts);
+/** Worker side: decode a message from the main thread. */
+export const decodeMainMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, MainToWorker> =>
+  decodeWith<MainToWorker>(MAIN_TO_WORKER_CODECS, raw, opts);
+/** Main-thread side: decode a message from the worker. */
+export const decodeWorkerMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, WorkerToMain> =>
+  decodeWith<WorkerToMain>(WORKER_TO_MAIN_CODECS, raw, opts);
+
+/** Encode a frame for the wire. (Frames are plain JSON values; codecs encode to themselves.) */
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,110 @@
+/**
+ * The smallest io-ts codecs every message is built from: LSNs, identifiers, SQLite values, rows.
+ * Types are derived with `t.TypeOf`; nothing here is declared twice.
+ */
+import * as t from 'io-ts';
+
+/** Largest LSN: 2^53 - 1, the largest integer a JSON number carries exactly. */
+export const MAX_LSN = Number.MAX_SAFE_INTEGER;
+
+/** A Log Sequence Number: an integer in [0, 2^53 - 1]. 0 means "nothing yet". */
+export const Lsn = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'Lsn');
+export type Lsn = number;
+
+/** Cast a known-good number (e.g. read from our own database) to an Lsn. Throws otherwise. */
+export function lsn(n: number): Lsn {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not an LSN: ${n}`);
+  return n;
+}
+
+/** A non-negative safe integer (counts, sizes, timestamps in ms). */
+export const Count = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, 'Count');
+
+/**
+ * An SQL identifier we are willing to quote: letters, digits and `_`, 1-64 characters, not
+ * starting with a digit, not `sqlite_*`, and not one of the names that touch JS prototypes.
+ */
+export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const FORBIDDEN_IDENTIFIERS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isIdentifier(s: unknown): s is string {
+  return (
+    typeof s === 'string' &&
+    IDENTIFIER_PATTERN.test(s) &&
+    !FORBIDDEN_IDENTIFIERS.has(s) &&
+    !s.toLowerCase().startsWith('sqlite_')
+  );
+}
+/** A string that passed {@link isIdentifier} (plain `string` type, so it indexes records). */
+export const Identifier = t.refinement(t.string, isIdentifier, 'Identifier');
+export type Identifier = string;
+
+/** Quote an identifier for SQL. Only call on a name that passed {@link isIdentifier}. */
+export function quoteIdent(name: string): string {
+  if (!isIdentifier(name)) throw new RangeError(`refusing to quote identifier ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
+
+/** Ids of changes and clients: 1-128 printable characters. */
+export const ChangeId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 128 && /^[\x21-\x7e]+$/.test(s), 'ChangeId');
+export const ClientId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 128 && /^[\x21-\x7e]+$/.test(s), 'ClientId');
+/** An entity's primary key value, as text (numbers are sent as their decimal text). */
+export const EntityId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 512, 'EntityId');
+
+/** A value SQLite stores: text, a finite number, or null. Booleans are not accepted: use 0/1. */
+export const FiniteNumber = t.refinement(t.number, Number.isFinite, 'FiniteNumber');
+export const Value = t.union([t.string, FiniteNumber, t.null]);
+export type Value = t.TypeOf<typeof Value>;
+
+/** One row: column name -> value. Names are checked against the schema separately. */
+export const Row = t.record(t.string, Value);
+export type Row = t.TypeOf<typeof Row>;
+
+/** The kinds of change. `update` carries only the changed columns; `delete` carries no data. */
+export const Op = t.keyof({ insert: null, update: null, delete: null });
+export type Op = t.TypeOf<typeof Op>;
+
+/**
+ * An exact object codec: like `t.type`, but a property the codec does not know is an error
+ * (not silently dropped), so a misspelt field is reported at the boundary.
+ */
+export function strict<P extends t.Props>(props: P, name?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {
+  const inner = t.type(props);
+  const known = new Set(Object.keys(props));
+  return new t.Type(
+    name ?? inner.name,
+    (u): u is t.TypeOf<t.TypeC<P>> => inner.is(u),
+    (u, c) => {
+      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+        for (const k of Object.keys(u)) {
+          if (!known.has(k)) return t.failure((u as Record<string, unknown>)[k], t.appendContext(c, k, t.never), `unexpected field "${k}"`);
+        }
+      }
+      return inner.validate(u, c);
+    },
+    (a) => inner.encode(a),
+  );
+}
+
+/** Like {@link strict}, with some required and some optional properties. */
+export function strictPartial<R extends t.Props, O extends t.Props>(
+  required: R,
+  optional: O,
+  name?: string,
+): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, t.OutputOf<t.TypeC<R>> & t.OutputOf<t.PartialC<O>>, unknown> {
+  const inner = t.intersection([t.type(required), t.partial(optional)]);
+  const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
+  return new t.Type(
+    name ?? inner.name,
+    (u): u is t.TypeOf<typeof inner> => inner.is(u),
+    (u, c) => {
+      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+        for (const k of Object.keys(u)) {
+          if (!known.has(k)) return t.failure((u as Record<string, unknown>)[k], t.appendContext(c, k, t.never), `unexpected field "${k}"`);
+        }
+      }
+      return inner.validate(u, c);
+    },
+    (a) => inner.encode(a),
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * Worker <-> server frames (DESIGN section 3). Every frame is a JSON object with a `type`.
+ * These codecs are the only definition of the wire format: client and server import them.
+ */
+import * as t from 'io-ts';
+import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
+
+/** Protocol version sent in `hello`. A server refuses a version it does not speak. */
+export const PROTOCOL_VERSION = 1;
+
+/** A change made by a client, as sent upstream. */
+export const ClientChange = strict(
+  { change_id: ChangeId, entity: Identifier, entity_id: EntityId, op: Op, data: t.union([Row, t.null]) },
+  'ClientChange',
+);
+export type ClientChange = t.TypeOf<typeof ClientChange>;
+
+/** A change as the server's log holds it: a client change plus its LSN and author. */
+export const ServerChange = strict(
+  { lsn: Lsn, change_id: ChangeId, client_id: ClientId, entity: Identifier, entity_id: EntityId, op: Op, data: t.union([Row, t.null]) },
+  'ServerChange',
+);
+export type ServerChange = t.TypeOf<typeof ServerChange>;
+
+/** First frame of a connection, client -> server. */
+export const Hello = strictPartial(
+  { type: t.literal('hello'), protocol: t.number, client_id: ClientId, last_lsn: Lsn },
+  { token: t.union([t.string, t.null]) },
+  'Hello',
+);
+/** The server's answer to a good hello. `server_id` identifies the log (a restored server gets a new one). */
+export const Welcome = strictPartial(
+  { type: t.literal('welcome'), server_lsn: Lsn },
+  { server_id: t.string, page_size: Count },
+  'Welcome',
+);
+/** A batch of local changes, client -> server. */
+export const ClientChangeFrame = strict({ type: t.literal('client_change'), changes: t.array(ClientChange) }, 'ClientChangeFrame');
+
+/** The outcome of one change. */
+export const AckApplied = strictPartial(
+  { change_id: ChangeId, status: t.keyof({ applied: null, duplicate: null }), lsn: Lsn },
+  {},
+  'AckApplied',
+);
+export const AckRejected = strictPartial(
+  { change_id: ChangeId, status: t.literal('rejected'), reason: t.string, row: t.union([Row, t.null]) },
+  { code: t.string },
+  'AckRejected',
+);
+export const AckEntry = t.union([AckApplied, AckRejected]);
+export type AckEntry = t.TypeOf<typeof AckEntry>;
+/** Server -> client: the outcome of each change of a `client_change` frame. */
+export const ChangeAck = strict({ type: t.literal('change_ack'), acks: t.array(AckEntry) }, 'ChangeAck');
+
+/** Server -> client: changes committed to the log, `prev_lsn` < every change lsn <= `lsn`. */
+export const ServerChanges = strict(
+  { type: t.literal('server_changes'), prev_lsn: Lsn, lsn: Lsn, changes: t.array(ServerChange) },
+  'ServerChanges',
+);
+/** Client -> server: everything up to `lsn` is applied locally. */
+export const Ack = strict({ type: t.literal('ack'), lsn: Lsn }, 'Ack');
+/** Client -> server: send me the changes after `from_lsn` (catch-up or gap fill). */
+export const SyncRequest = strictPartial({ type: t.literal('sync_request'), from_lsn: Lsn }, { limit: Count }, 'SyncRequest');
+/** Server -> client: one catch-up page, changes in (`from_lsn`, `lsn`]; `complete` on the last page. */
+export const SyncResponse = strict(
+  { type: t.literal('sync_response'), from_lsn: Lsn, lsn: Lsn, changes: t.array(ServerChange), complete: t.boolean },
+  'SyncResponse',
+);
+export const Ping = strictPartial({ type: t.literal('ping') }, { t: Count }, 'Ping');
+export const Pong = strictPartial({ type: t.literal('pong') }, { t: Count }, 'Pong');
+/**
+ * Either side -> the other: something went wrong. `retryable` says the same frame may be sent
+ * again later; `change_ids` names the changes concerned, `lsn` the server's position where useful.
+ */
+export const ErrorFrame = strictPartial(
+  { type: t.literal('error'), code: t.string, message: t.string },
+  { retryable: t.boolean, change_ids: t.array(ChangeId), lsn: Lsn },
+  'ErrorFrame',
+);
+
+/** Frames a client sends. */
+export const ClientFrame = t.union([Hello, ClientChangeFrame, Ack, SyncRequest, Ping, Pong, ErrorFrame], 'ClientFrame');
+export type ClientFrame = t.TypeOf<typeof ClientFrame>;
+/** Frames a server sends. */
+export const ServerFrame = t.union([Welcome, ChangeAck, ServerChanges, SyncResponse, Ping, Pong, ErrorFrame], 'ServerFrame');
+export type ServerFrame = t.TypeOf<typeof ServerFrame>;
+
+export type Hello = t.TypeOf<typeof Hello>;
+export type Welcome = t.TypeOf<typeof Welcome>;
+export type ClientChangeFrame = t.TypeOf<typeof ClientChangeFrame>;
+export type ChangeAck = t.TypeOf<typeof ChangeAck>;
+export type ServerChanges = t.TypeOf<typeof ServerChanges>;
+export type Ack = t.TypeOf<typeof Ack>;
+export type SyncRequest = t.TypeOf<typeof SyncRequest>;
+export type SyncResponse = t.TypeOf<typeof SyncResponse>;
+export type Ping = t.TypeOf<typeof Ping>;
+export type Pong = t.TypeOf<typeof Pong>;
+export type ErrorFrame = t.TypeOf<typeof ErrorFrame>;
+
+/** Codec by `type`, so a decoder can name the right codec in its error (and reject unknown types). */
+export const CLIENT_FRAME_CODECS = {
+  hello: Hello,
+  client_change: ClientChangeFrame,
+  ack: Ack,
+  sync_request: SyncRequest,
+  ping: Ping,
+  pong: Pong,
+  error: ErrorFrame,
+} as const;
+export const SERVER_FRAME_CODECS = {
+  welcome: Welcome,
+  change_ack: ChangeAck,
+  server_changes: ServerChanges,
+  sync_response: SyncResponse,
+  ping: Ping,
+  pong: Pong,
+  error: ErrorFrame,
+} as const;

@@ -1,0 +1,106 @@
+/**
+ * Main thread <-> worker messages (DESIGN section 3). Requests carry an `id`; the answer to a
+ * request carries the same `id`. Large results travel as a JSON string (`rows_json`), which
+ * crosses the worker boundary far cheaper than a structured clone of many row objects.
+ */
+import * as t from 'io-ts';
+import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
+import { SchemaDeclaration } from './schema.js';
+
+/** A change as the app asks for it (the worker assigns change_id, seq and timestamps). */
+export const ChangeRequest = strict({ op: Op, entity: Identifier, entity_id: EntityId, data: t.union([Row, t.null]) }, 'ChangeRequest');
+export type ChangeRequest = t.TypeOf<typeof ChangeRequest>;
+
+const Connection = t.keyof({ disconnected: null, connecting: null, handshaking: null, catching_up: null, synced: null });
+export type ConnectionState = t.TypeOf<typeof Connection>;
+
+const SerializedError = strictPartial(
+  { name: t.string, code: t.string, message: t.string },
+  { change_id: t.string, lsn: t.number, entity: t.string, path: t.string, attempt: t.number, cause: t.string },
+  'SerializedError',
+);
+
+/** The status snapshot the worker publishes (see lib/engine for the reducer that makes it). */
+export const SyncStatusCodec = strict(
+  {
+    connection: Connection,
+    lsn: Lsn,
+    pending: Count,
+    failed: Count,
+    inFlight: Count,
+    catchingUp: t.union([t.null, strict({ from: Lsn, to: Lsn, done: Count })]),
+    lastSyncedAt: t.union([t.null, Count]),
+    lastError: t.union([t.null, SerializedError]),
+    stuck: t.boolean,
+  },
+  'SyncStatus',
+);
+
+/** Options the worker needs (the serialisable part of createSyncClient's options). */
+export const WorkerOptions = strictPartial(
+  { schema: SchemaDeclaration, storage: t.keyof({ memory: null, indexeddb: null }) },
+  {
+    url: t.string,
+    clientId: ClientId,
+    dbName: t.string,
+    hasToken: t.boolean,
+    backoff: t.partial({ initialDelay: Count, maxDelay: Count, multiplier: t.number }),
+    maxAttempts: Count,
+    ackTimeout: Count,
+    heartbeat: t.partial({ interval: Count, timeout: Count }),
+    batchSize: Count,
+    historyRetention: Count,
+    logLevel: t.keyof({ debug: null, info: null, warn: null, error: null, silent: null }),
+  },
+  'WorkerOptions',
+);
+export type WorkerOptions = t.TypeOf<typeof WorkerOptions>;
+
+// main -> worker
+export const InitMsg = strict({ type: t.literal('init'), id: Count, options: WorkerOptions }, 'InitMsg');
+export const ChangeRecordedMsg = strict({ type: t.literal('change_recorded'), id: Count, changes: t.array(ChangeRequest) }, 'ChangeRecordedMsg');
+export const QueryMsg = strict({ type: t.literal('query'), id: Count, sql: t.string, params: t.array(t.union([t.string, t.number, t.null])) }, 'QueryMsg');
+export const ConnectMsg = strict({ type: t.literal('connect') }, 'ConnectMsg');
+export const DisconnectMsg = strict({ type: t.literal('disconnect') }, 'DisconnectMsg');
+export const CloseMsg = strict({ type: t.literal('close'), id: Count }, 'CloseMsg');
+export const TokenResponseMsg = strict({ type: t.literal('token_response'), id: Count, token: t.union([t.string, t.null]) }, 'TokenResponseMsg');
+
+// worker -> main
+export const ReadyMsg = strict({ type: t.literal('ready'), id: Count, client_id: ClientId, lsn: Lsn }, 'ReadyMsg');
+export const ChangesProcessedMsg = strictPartial(
+  { type: t.literal('changes_processed'), origin: t.keyof({ local: null, server: null }), change_ids: t.array(ChangeId), entities: t.array(Identifier) },
+  { id: Count, lsn: Lsn },
+  'ChangesProcessedMsg',
+);
+export const QueryResultMsg = strict({ type: t.literal('query_result'), id: Count, rows_json: t.string }, 'QueryResultMsg');
+export const StatusMsg = strict({ type: t.literal('status'), status: SyncStatusCodec }, 'StatusMsg');
+export const ErrorMsg = strictPartial({ type: t.literal('error'), error: SerializedError }, { id: Count }, 'ErrorMsg');
+export const TokenRequestMsg = strict({ type: t.literal('token_request'), id: Count }, 'TokenRequestMsg');
+export const ClosedMsg = strict({ type: t.literal('closed'), id: Count }, 'ClosedMsg');
+
+export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg], 'MainToWorker');
+export type MainToWorker = t.TypeOf<typeof MainToWorker>;
+export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg], 'WorkerToMain');
+export type WorkerToMain = t.TypeOf<typeof WorkerToMain>;
+
+export const MAIN_TO_WORKER_CODECS = {
+  init: InitMsg,
+  change_recorded: ChangeRecordedMsg,
+  query: QueryMsg,
+  connect: ConnectMsg,
+  disconnect: DisconnectMsg,
+  close: CloseMsg,
+  token_response: TokenResponseMsg,
+} as const;
+export const WORKER_TO_MAIN_CODECS = {
+  ready: ReadyMsg,
+  changes_processed: ChangesProcessedMsg,
+  query_result: QueryResultMsg,
+  status: StatusMsg,
+  error: ErrorMsg,
+  token_request: TokenRequestMsg,
+  closed: ClosedMsg,
+} as const;
+
+export type SyncStatusWire = t.TypeOf<typeof SyncStatusCodec>;
+export type ChangesProcessedMsg = t.TypeOf<typeof ChangesProcessedMsg>;
