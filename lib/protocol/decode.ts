@@ -65,15 +65,26 @@ export function findForbiddenKey(value: unknown): { key: string; path: string } 
 export function toProtocolError(type: string, errors: t.Errors): ProtocolError {
   const first = errors[0];
   if (!first) return new ProtocolError(`invalid "${type}" frame`);
-  const path = first.context
-    .map((c) => c.key)
-    .filter((k) => k !== '' && !/^\d+$/.test(k) === true ? true : k !== '')
-    .join('.');
+  const path = contextPath(first.context);
   const leaf = first.context[first.context.length - 1];
   const expected = leaf ? leaf.type.name : 'value';
   const got = describe(first.value);
   const message = first.message ?? `expected ${expected}, got ${got}`;
   return new ProtocolError(`invalid "${type}" frame at "${path || '(root)'}": ${message}`, { path });
+}
+
+/**
+ * The data path of an io-ts context: object keys and array indexes, without the member indexes
+ * that unions and intersections add (`changes.0.data.title`, not `changes.0.data.0.title.0`).
+ */
+export function contextPath(context: t.Context): string {
+  const keys: string[] = [];
+  for (let i = 1; i < context.length; i++) {
+    const parentTag = (context[i - 1]!.type as { _tag?: string })._tag;
+    if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue;
+    keys.push(context[i]!.key);
+  }
+  return keys.join('.');
 }
 
 function describe(u: unknown): string {

@@ -35,6 +35,27 @@ export function isIdentifier(s: unknown): s is string {
     !s.toLowerCase().startsWith('sqlite_')
   );
 }
+/**
+ * A record whose every key must be an identifier. (`t.record` with a refined key type silently
+ * DROPS keys that fail the refinement; this one reports them.)
+ */
+export function identifierRecord<C extends t.Mixed>(codec: C, name?: string): t.Type<Record<string, t.TypeOf<C>>, Record<string, t.OutputOf<C>>, unknown> {
+  const inner = t.record(t.string, codec);
+  return new t.Type(
+    name ?? `IdentifierRecord<${codec.name}>`,
+    (u): u is Record<string, t.TypeOf<C>> => inner.is(u) && Object.keys(u as object).every(isIdentifier),
+    (u, c) => {
+      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
+        for (const k of Object.keys(u)) {
+          if (!isIdentifier(k)) return t.failure(k, t.appendContext(c, k, t.never), `"${k.slice(0, 80)}" is not a valid identifier`);
+        }
+      }
+      return inner.validate(u, c);
+    },
+    (a) => inner.encode(a),
+  );
+}
+
 /** A string that passed {@link isIdentifier} (plain `string` type, so it indexes records). */
 export const Identifier = t.refinement(t.string, isIdentifier, 'Identifier');
 export type Identifier = string;

@@ -11,18 +11,18 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { SchemaError } from '../errors.js';
-import { Identifier, isIdentifier, type Op, type Row, type Value } from './primitives.js';
+import { Identifier, identifierRecord, isIdentifier, type Op, type Row, type Value } from './primitives.js';
 
 /** SQLite column types a schema may declare. */
 export const ColumnType = t.keyof({ TEXT: null, INTEGER: null, REAL: null, NUMERIC: null, BLOB: null });
 export type ColumnType = t.TypeOf<typeof ColumnType>;
 
 /** One table: its primary key column and its columns. */
-export const TableSchema = t.type({ primaryKey: Identifier, columns: t.record(Identifier, ColumnType) });
+export const TableSchema = t.type({ primaryKey: Identifier, columns: identifierRecord(ColumnType) });
 export type TableSchema = t.TypeOf<typeof TableSchema>;
 
 /** The whole declaration: table name -> table. */
-export const SchemaDeclaration = t.record(Identifier, TableSchema);
+export const SchemaDeclaration = identifierRecord(TableSchema, 'SchemaDeclaration');
 export type SchemaDeclaration = t.TypeOf<typeof SchemaDeclaration>;
 
 /** Names the library keeps for itself. */

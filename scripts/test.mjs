@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `npm test`: type check, Node specs (Jasmine), browser specs (Karma + headless Chromium), then ONE
+// summary line `N passed, N failed, N skipped`. Exits non-zero when anything failed or did not run.
+//   --node-only / --browser-only   run one half
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const nodeOnly = args.includes('--node-only');
+const browserOnly = args.includes('--browser-only');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-test-'));
+const bin = (name) => path.join(root, 'node_modules', name);
+
+if (!process.env.CHROME_BIN) {
+  for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (fs.existsSync(p)) {
+      process.env.CHROME_BIN = p;
+      break;
+    }
+  }
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const problems = [];
+
+function step(name, cmd, cmdArgs, resultsFile) {
+  const t0 = process.hrtime.bigint();
+  console.log(`\n=== ${name} ===`);
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, RSW_RESULTS: resultsFile ?? '' },
+  });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(`=== ${name}: exit ${r.status ?? r.signal} in ${secs.toFixed(1)} s ===`);
+  if (resultsFile) {
+    if (fs.existsSync(resultsFile)) {
+      const c = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+      totals.passed += c.passed;
+      totals.failed += c.failed;
+      totals.skipped += c.skipped;
+      if (c.passed + c.failed === 0) problems.push(`${name} ran no spec`);
+    } else {
+      problems.push(`${name} wrote no results`);
+      totals.failed++;
+    }
+  }
+  if (r.status !== 0) problems.push(`${name} exited with ${r.status ?? r.signal}`);
+  return r.status === 0;
+}
+
+const typesOk = step('type check (tsc --noEmit)', process.execPath, [bin('typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+if (!typesOk) totals.failed++;
+
+if (!browserOnly) {
+  step('node specs (jasmine)', process.execPath, ['--import', 'tsx', bin('jasmine/bin/jasmine.js'), '--config=spec/support/jasmine.json'], path.join(tmp, 'node.json'));
+}
+if (!nodeOnly) {
+  step('browser specs (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser.json'));
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+
+console.log('');
+for (const p of problems) console.log(`problem: ${p}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(problems.length === 0 && totals.failed === 0 ? 0 : 1);

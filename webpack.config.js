@@ -1,0 +1,73 @@
+// webpack 5 configuration shared by Karma (spec bundles), the demo page and the browser benchmarks.
+// `makeConfig()` returns the common part (TypeScript via ts-loader, `.js` -> `.ts` import mapping,
+// sql.js wasm as an asset, the browser variant of lib/store/wasm-url.ts). The default export builds
+// the demo page into demo/dist/.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import webpack from 'webpack';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/** Compilation errors seen by any compiler made from this config (read by karma.conf.js). */
+export const compileErrors = [];
+
+/** Remember compile errors: karma-webpack 5 only prints them, and Karma would still exit 0. */
+class RecordErrorsPlugin {
+  apply(compiler) {
+    compiler.hooks.done.tap('RecordErrorsPlugin', (stats) => {
+      if (stats.hasErrors()) {
+        for (const e of stats.toJson({ all: false, errors: true }).errors ?? []) compileErrors.push(e.message ?? String(e));
+      }
+    });
+  }
+}
+
+/**
+ * The common webpack configuration.
+ * @param {{ mode?: 'development' | 'production', transpileOnly?: boolean }} [opts]
+ */
+export function makeConfig(opts = {}) {
+  return {
+    mode: opts.mode ?? 'development',
+    devtool: opts.mode === 'production' ? false : 'inline-source-map',
+    target: 'web',
+    resolve: {
+      extensions: ['.ts', '.js'],
+      extensionAlias: { '.js': ['.ts', '.js'] },
+      fallback: { fs: false, path: false, crypto: false },
+    },
+    module: {
+      rules: [
+        {
+          test: /\.ts$/,
+          exclude: /node_modules/,
+          use: {
+            loader: 'ts-loader',
+            options: {
+              // Types are checked once for the whole project by `tsc --noEmit` (scripts/test.mjs).
+              transpileOnly: opts.transpileOnly ?? true,
+              compilerOptions: { declaration: false, sourceMap: true },
+            },
+          },
+        },
+        { test: /\.wasm$/, type: 'asset/resource', generator: { filename: '[name][ext]' } },
+      ],
+    },
+    plugins: [
+      // The browser build loads sql.js's wasm from a bundled asset URL (Node finds it on disk).
+      new webpack.NormalModuleReplacementPlugin(/[\\/]wasm-url\.js$/, (res) => {
+        res.request = res.request.replace(/wasm-url\.js$/, 'wasm-url.browser.js');
+      }),
+      new RecordErrorsPlugin(),
+    ],
+    performance: { hints: false },
+    stats: 'errors-warnings',
+  };
+}
+
+/** `webpack` on its own builds the demo page (see demo/). */
+export default {
+  ...makeConfig({ mode: 'production', transpileOnly: false }),
+  entry: { demo: path.join(root, 'demo', 'main.ts') },
+  output: { path: path.join(root, 'demo', 'dist'), publicPath: 'auto', clean: true, filename: '[name].js' },
+};
