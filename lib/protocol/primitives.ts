@@ -47,7 +47,7 @@ export function identifierRecord<C extends t.Mixed>(codec: C, name?: string): t.
     (u, c) => {
       if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
         for (const k of Object.keys(u)) {
-          if (!isIdentifier(k)) return t.failure(k, t.appendContext(c, k, t.never), `"${k.slice(0, 80)}" is not a valid identifier`);
+          if (!isIdentifier(k)) return t.failure(k, t.appendContext(c, k, t.never), `"${String(k).slice(0, 80)}" is not a valid identifier`);
         }
       }
       return inner.validate(u, c);
