@@ -1,0 +1,214 @@
+/**
+ * The server's durable state in SQLite (better-sqlite3, WAL): the change log, the current-state
+ * entity tables and the clients' positions. Everything is synchronous and runs on the one Node
+ * thread, so commit order IS LSN order, and a broadcast right after a commit keeps that order.
+ *
+ * SQLite on one machine is the embedded default. PostgreSQL (LSN taken from its own write-ahead
+ * log, logical replication to fan out) is the path for deployments that outgrow one machine;
+ * it is out of scope for this reference server.
+ *
+ * Tables: `change_log` (lsn primary key, change_id unique, client_id, entity, entity_id, op,
+ * data JSON, created_at), `clients` (client_id, acked_lsn, last_seen), `server_meta` (server_id),
+ * and one table per schema table.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { checkChange, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
+import { ErrorCodes } from '../lib/errors.js';
+import { EntityTables } from './entities.js';
+
+/** Decides whether a client may make a change: `null` = allowed, a string = why not. */
+export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }) => string | null;
+
+/** How to open a {@link LogStore}. */
+export interface LogStoreOptions {
+  /** A file path, or `':memory:'`. */
+  file: string;
+  /** The parsed schema (parseSchema). */
+  schema: SchemaDeclaration;
+  /** Clock, ms since the epoch (created_at, last_seen). */
+  now: () => number;
+  /** Id for a NEW log (an existing file keeps its own). Default: a random UUID. */
+  serverId?: string;
+}
+
+/** What one `client_change` frame did. */
+export interface ApplyOutcome {
+  /** One per change, in change order. */
+  acks: AckEntry[];
+  /** The changes appended to the log, in LSN order (empty if none). */
+  committed: ServerChange[];
+  /** LSN before the first committed change. */
+  prevLsn: number;
+}
+
+/** One catch-up page, already serialised (see {@link LogStore.readPage}). */
+export interface Page {
+  /** The changes as JSON texts, in LSN order. */
+  changesJson: string[];
+  /** Last LSN in the page, or `from` when empty. */
+  lsn: number;
+  /** Nothing in the log after `lsn`. */
+  complete: boolean;
+}
+
+interface LogRow {
+  lsn: number;
+  change_id: string;
+  client_id: string;
+  entity: string;
+  entity_id: string;
+  op: string;
+  data: string | null;
+}
+
+/** The durable log + current state. Open with {@link LogStore.open}. */
+export class LogStore {
+  private lastLsn: number;
+  private readonly entities: EntityTables;
+  private readonly stmt;
+  private readonly applyTx;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly schema: SchemaDeclaration,
+    private readonly now: () => number,
+    /** Identifies this log; a restored or fresh database has another one. */
+    readonly serverId: string,
+  ) {
+    this.entities = new EntityTables(db, schema);
+    this.stmt = {
+      byChangeId: db.prepare('SELECT lsn FROM change_log WHERE change_id = ?').pluck(),
+      append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      page: db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE lsn > ? ORDER BY lsn LIMIT ?'),
+      seen: db.prepare('INSERT INTO clients (client_id, acked_lsn, last_seen) VALUES (?, 0, ?) ON CONFLICT(client_id) DO UPDATE SET last_seen = excluded.last_seen'),
+      acked: db.prepare(
+        'INSERT INTO clients (client_id, acked_lsn, last_seen) VALUES (?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET acked_lsn = max(acked_lsn, excluded.acked_lsn), last_seen = excluded.last_seen',
+      ),
+      client: db.prepare('SELECT client_id, acked_lsn, last_seen FROM clients WHERE client_id = ?'),
+    };
+    this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
+    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null) =>
+      this.applyInTx(clientId, changes, permit, sub),
+    );
+  }
+
+  /** Open (or create) the database, in WAL mode, with the log tables and the schema's tables. */
+  static open(opts: LogStoreOptions): LogStore {
+    const db = new Database(opts.file);
+    db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose the last ones.
+    db.pragma('synchronous = NORMAL');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS change_log (
+        lsn INTEGER PRIMARY KEY, change_id TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL,
+        entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, acked_lsn INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
+    const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
+    return new LogStore(db, opts.schema, opts.now, serverId);
+  }
+
+  /** The LSN of the last committed change (0 when the log is empty). */
+  lsn(): number {
+    return this.lastLsn;
+  }
+
+  /**
+   * Apply one frame's changes in ONE transaction: dedupe by change_id, check the schema and the
+   * permission, write the entity table, append to the log. A change that fails is acked
+   * `rejected` with the current row; the others still apply. A failure of the database itself
+   * rolls the whole frame back and throws (nothing written, LSN unchanged).
+   */
+  applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null): ApplyOutcome {
+    const before = this.lastLsn;
+    try {
+      return this.applyTx(clientId, changes, permit, sub);
+    } catch (e) {
+      this.lastLsn = before; // the transaction rolled back: so do the LSNs it handed out
+      throw e;
+    }
+  }
+
+  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null): ApplyOutcome {
+    const prevLsn = this.lastLsn;
+    const acks: AckEntry[] = [];
+    const committed: ServerChange[] = [];
+    const now = this.now();
+    for (const change of changes) {
+      const known = this.stmt.byChangeId.get(change.change_id) as number | undefined;
+      if (known !== undefined) {
+        // Already in the log (a re-send, or twice in one frame): same answer as the first time.
+        acks.push({ change_id: change.change_id, status: 'duplicate', lsn: known });
+        continue;
+      }
+      const refusal = this.tryApply(change, permit, clientId, sub);
+      if (refusal !== null) {
+        acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: refusal.reason, row: this.entities.current(change.entity, change.entity_id) });
+        continue;
+      }
+      const lsn = this.lastLsn + 1;
+      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, change.data === null ? null : JSON.stringify(change.data), now);
+      this.lastLsn = lsn;
+      committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
+      acks.push({ change_id: change.change_id, status: 'applied', lsn });
+    }
+    return { acks, committed, prevLsn };
+  }
+
+  /** Write a change to its entity table if it may apply; else say why not (schema, permission, constraint). */
+  private tryApply(change: ClientChange, permit: PermitFn | null, clientId: string, sub: string | null): { code: string; reason: string } | null {
+    const schemaError = checkChange(this.schema, change);
+    if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
+    const denied = permit ? permit(change, { client_id: clientId, sub }) : null;
+    if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
+    try {
+      this.entities.apply(change);
+      return null;
+    } catch (e) {
+      // A constraint (NOT NULL key, datatype mismatch...) refused it; the statement wrote nothing.
+      if (e instanceof Database.SqliteError && (e.code.startsWith('SQLITE_CONSTRAINT') || e.code === 'SQLITE_MISMATCH')) {
+        return { code: ErrorCodes.REJECTED, reason: `constraint: ${e.message}` };
+      }
+      throw e;
+    }
+  }
+
+  /** Up to `limit` changes with lsn > `from`, serialised once (the log already holds data as JSON). */
+  readPage(from: number, limit: number): Page {
+    const rows = this.stmt.page.all(from, limit) as LogRow[];
+    const changesJson = rows.map(
+      (r) =>
+        `{"lsn":${r.lsn},"change_id":${JSON.stringify(r.change_id)},"client_id":${JSON.stringify(r.client_id)},"entity":${JSON.stringify(r.entity)},` +
+        `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`,
+    );
+    const lsn = rows.length > 0 ? rows[rows.length - 1]!.lsn : from;
+    return { changesJson, lsn, complete: lsn >= this.lastLsn };
+  }
+
+  /** The current row of an entity (null if none). */
+  currentRow(entity: string, entityId: string) {
+    return this.entities.current(entity, entityId);
+  }
+
+  /** Record that a client connected (last_seen). */
+  clientSeen(clientId: string): void {
+    this.stmt.seen.run(clientId, this.now());
+  }
+
+  /** Record a client's acked LSN (never moves backwards). */
+  clientAcked(clientId: string, lsn: number): void {
+    this.stmt.acked.run(clientId, lsn, this.now());
+  }
+
+  /** A client's record, or null. */
+  client(clientId: string): { client_id: string; acked_lsn: number; last_seen: number } | null {
+    return (this.stmt.client.get(clientId) as { client_id: string; acked_lsn: number; last_seen: number } | undefined) ?? null;
+  }
+
+  /** Close the database (checkpoints the WAL). */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

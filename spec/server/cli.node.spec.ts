@@ -1,0 +1,84 @@
+/**
+ * The CLI as a real process: --help, bad arguments, and a start (one line with URL, db path and
+ * auth on/off) followed by a graceful stop on SIGTERM / SIGINT with exit code 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCHEMA, TestClient, tempDir, todo } from './helpers.js';
+
+const CLI = ['--import', 'tsx', 'server/cli.ts'];
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Resolve with the first stdout line (bounded by the spec timeout). */
+function firstLine(r: Run): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const nl = r.stdout().indexOf('\n');
+      if (nl >= 0) resolve(r.stdout().slice(0, nl));
+    };
+    r.child.stdout!.on('data', check);
+    r.exited.then((code) => reject(new Error(`exited ${code} before its start line: ${r.stderr()}`)));
+  });
+}
+
+describe('server CLI', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let schemaFile: string;
+  beforeEach(() => {
+    tmp = tempDir();
+    schemaFile = join(tmp.dir, 'schema.json');
+    writeFileSync(schemaFile, JSON.stringify(SCHEMA));
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('prints --help and exits 0; bad arguments exit 2 with a message', async () => {
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('Usage: rx-sync-server');
+    for (const flag of ['--schema', '--port', '--host', '--db', 'RSW_AUTH_SECRET']) expect(help.stdout()).toContain(flag);
+    const bad = run(['--port', 'x', '--schema', schemaFile]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--port');
+    const missing = run([]);
+    expect(await missing.exited).toBe(2);
+    expect(missing.stderr()).toContain('--schema is required');
+  }, 20_000);
+
+  it('starts with one clear line, serves, and stops gracefully on SIGTERM with exit 0', async () => {
+    const db = join(tmp.dir, 'cli.sqlite');
+    const r = run(['--port', '0', '--db', db, '--schema', schemaFile, '--log-level', 'warn']);
+    const line = await firstLine(r);
+    expect(line).toMatch(/^rx-sync-server listening on ws:\/\/127\.0\.0\.1:\d+\/sync \(db: .*cli\.sqlite, auth: off - OPEN server, lsn: 0\)$/);
+    const url = /(ws:\/\/\S+)/.exec(line)![1]!;
+    const { c } = await TestClient.handshake(url, 'cli-client');
+    expect((await c.commit([todo('1', 'a', 'x')])).acks[0]).toEqual({ change_id: '1', status: 'applied', lsn: 1 });
+    r.child.kill('SIGTERM');
+    expect((await c.closed).code).toBe(1001); // clients are told the server is going away
+    expect(await r.exited).toBe(0);
+    expect(r.stdout()).toContain('rx-sync-server stopped (SIGTERM, lsn: 1)');
+  }, 20_000);
+
+  it('says auth is on when RSW_AUTH_SECRET is set, and stops on SIGINT', async () => {
+    const r = run(['--port', '0', '--db', ':memory:', '--schema', schemaFile, '--log-level', 'silent'], { RSW_AUTH_SECRET: 'cli-secret-long-enough-1234' });
+    expect(await firstLine(r)).toContain('auth: on');
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+  }, 20_000);
+});
