@@ -1,0 +1,164 @@
+/**
+ * createSyncEngine: wires the pipelines (upstream, downstream, ack outcomes, stuck detector)
+ * to a store and a transport, and derives from their ONE event stream:
+ * `status$` (status reducer, one snapshot per turn, only when it changed, replayed),
+ * `errors$`, `processed$` (changes_processed for the main thread) and `metrics$` (replayed).
+ */
+import {
+  BehaviorSubject, defer, distinctUntilChanged, map, merge, mergeMap, Observable, of, ReplaySubject, share, Subject, switchMap,
+  tap, type SchedulerLike, type Subscription,
+} from 'rxjs';
+import type { SyncError } from '../errors.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { emptyMetrics, type EngineMetrics } from '../log/metrics.js';
+import type { ChangesProcessedMsg } from '../protocol/index.js';
+import { ackOutcomes } from './ack-outcomes.js';
+import { batchSameTick } from './batch-same-tick.js';
+import { resolveEngineConfig, type EngineConfig, type EngineConfigInput } from './config.js';
+import { downstream } from './downstream.js';
+import { COUNT_CHANGING, type EngineEvent } from './events.js';
+import { isEqual } from './is-equal.js';
+import { reduceMetrics } from './metrics-reducer.js';
+import type { EngineStore, EngineTransport, LocalChange } from './ports.js';
+import type { RandomSource } from './random.js';
+import { readiness } from './readiness.js';
+import { serverErrorToSyncError } from './server-error.js';
+import { initialStatus, reduceStatusAll, type SyncStatus } from './status-reducer.js';
+import { detectStuck } from './stuck-detector.js';
+import { upstream } from './upstream.js';
+
+/** What the engine is built from. */
+export interface SyncEngineOptions {
+  /** The local database (lib/store, or a fake in specs). */
+  store: EngineStore;
+  /** The connection (lib/transport, or a fake in specs). */
+  transport: EngineTransport;
+  /** Changes the API just recorded (durable in the store). Hot: only new recordings. */
+  localChanges$: Observable<readonly LocalChange[]>;
+  /** Time source for every timer (ack timeout, backoff, stuck checks) and for `now`. */
+  scheduler: SchedulerLike;
+  /** Jitter source, e.g. `Math.random` at the entry point or `mulberry32(seed)` in specs. */
+  random: RandomSource;
+  /** Tuning; defaults from DESIGN section 6. */
+  config?: EngineConfigInput;
+  /** Where the engine logs (default: silent). */
+  logger?: Logger;
+  /** Clock for measuring apply time in ms (default `scheduler.now()`). */
+  clock?: () => number;
+}
+
+/** A running (or startable) sync engine. */
+export interface SyncEngine {
+  /** Status snapshots: the current one on subscribe, then each change (at most one per turn). */
+  readonly status$: Observable<SyncStatus>;
+  /** Every error the engine, the store writes it drives, or the transport report. */
+  readonly errors$: Observable<SyncError>;
+  /** `changes_processed` messages for the main thread, after each commit (origin `server`). */
+  readonly processed$: Observable<ChangesProcessedMsg>;
+  /** Metrics counters: the current snapshot on subscribe, then each change (one per turn). */
+  readonly metrics$: Observable<EngineMetrics>;
+  /** The resolved configuration. */
+  readonly config: EngineConfig;
+  /** The current status snapshot. */
+  status(): SyncStatus;
+  /** Start the pipelines (idempotent). */
+  start(): void;
+  /** Stop the pipelines (idempotent; `start` again resumes from the store). */
+  stop(): void;
+}
+
+/** Build a sync engine. Nothing runs until {@link SyncEngine.start}. */
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const { store, scheduler } = options;
+  const config = resolveEngineConfig(options.config);
+  const logger = options.logger ?? silentLogger;
+  const counts = store.counts();
+  const status = new BehaviorSubject<SyncStatus>(initialStatus(store.getLsn(), counts.pending, counts.failed));
+  const metrics = new BehaviorSubject<EngineMetrics>(emptyMetrics());
+  const errors = new Subject<SyncError>();
+  const processed = new Subject<ChangesProcessedMsg>();
+
+  const run$ = defer(() => {
+    const events$ = engineEvents(options, config).pipe(share());
+    const routed$ = events$.pipe(
+      tap((e) => {
+        if (e.type === 'error') {
+          logger.warn(e.error.message, { code: e.error.code, change_id: e.error.change_id, lsn: e.error.lsn });
+          errors.next(e.error);
+        } else if (e.type === 'processed') processed.next(e.message);
+        else logger.debug(e.type, { ...e });
+      }),
+    );
+    const snapshots$ = events$.pipe(
+      batchSameTick<EngineEvent>(scheduler),
+      map((evs) => (evs.some((e) => COUNT_CHANGING.has(e.type)) ? [...evs, countsEvent(store)] : evs)),
+      tap((evs) => {
+        const nextStatus = reduceStatusAll(status.value, evs, scheduler.now());
+        if (!isEqual(nextStatus, status.value)) status.next(nextStatus);
+        const nextMetrics = evs.reduce(reduceMetrics, metrics.value);
+        if (nextMetrics !== metrics.value) metrics.next(nextMetrics);
+      }),
+    );
+    return merge(routed$, snapshots$);
+  });
+
+  let subscription: Subscription | null = null;
+  return {
+    status$: status.asObservable(),
+    errors$: errors.asObservable(),
+    processed$: processed.asObservable(),
+    metrics$: metrics.pipe(distinctUntilChanged<EngineMetrics>(isEqual)),
+    config,
+    status: () => status.value,
+    start: () => {
+      if (subscription && !subscription.closed) return;
+      subscription = run$.subscribe({ error: (e: unknown) => logger.error('engine stopped on an unexpected error', { cause: String(e) }) });
+    },
+    stop: () => {
+      subscription?.unsubscribe();
+      subscription = null;
+    },
+  };
+}
+
+function countsEvent(store: EngineStore): EngineEvent {
+  const c = store.counts();
+  return { type: 'counts', pending: c.pending, failed: c.failed };
+}
+
+/** Every pipeline, merged: the engine's one event stream. */
+function engineEvents(options: SyncEngineOptions, config: EngineConfig): Observable<EngineEvent> {
+  const { store, transport, scheduler, random } = options;
+  const send = transport.send.bind(transport);
+  const message$ = transport.message$.pipe(share());
+  // state$ replays its current value: every subscriber subscribes it on its own.
+  const transportEvents$ = (): Observable<EngineEvent> => transport.state$.pipe(map((state): EngineEvent => ({ type: 'transport', state })));
+  const down$ = downstream(message$, { store, send, scheduler, random, config, clock: options.clock }).pipe(share());
+  const ready$ = readiness(merge(transportEvents$(), down$)).pipe(share({ connector: () => new ReplaySubject<boolean>(1), resetOnRefCountZero: true }));
+  const echoes$ = down$.pipe(mergeMap((e) => (e.type === 'batch_applied' && e.echoed.length > 0 ? [{ change_ids: e.echoed, lsn: e.lsn }] : [])));
+  const outcomes$ = ackOutcomes(message$, echoes$, store, scheduler).pipe(share());
+  const up$ = upstream({ ready$, localChanges$: options.localChanges$, outcomes$ }, { store, send, scheduler, random, config });
+  const serverErrors$ = message$.pipe(
+    mergeMap((f): EngineEvent[] =>
+      // Errors naming changes are outcomes of those changes (upstream reports them).
+      f.type === 'error' && (f.change_ids ?? []).length === 0 ? [{ type: 'error', error: serverErrorToSyncError(f) }] : [],
+    ),
+  );
+  const stuck$ = ready$.pipe(
+    switchMap((ready) =>
+      ready
+        ? detectStuck(() => store.pendingChanges(1)[0]?.change_id ?? null, { threshold: config.stuckThreshold, checkInterval: config.stuckCheckInterval, scheduler })
+        : of<EngineEvent>({ type: 'stuck', stuck: false }),
+    ),
+  );
+  return merge(
+    transportEvents$(),
+    options.localChanges$.pipe(map((cs): EngineEvent => ({ type: 'recorded', count: cs.length }))),
+    transport.errors$.pipe(map((error): EngineEvent => ({ type: 'error', error }))),
+    serverErrors$,
+    outcomes$.pipe(mergeMap((b) => (b.event ? [b.event] : []))),
+    down$,
+    up$,
+    stuck$,
+  );
+}

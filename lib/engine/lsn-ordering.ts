@@ -1,0 +1,105 @@
+/**
+ * LSN ordering, as pure functions over an immutable {@link OrderingState}: which server batch
+ * applies next, which is stale, which waits for a gap to be filled, when to ask the server with
+ * `sync_request`, and when catch-up is done. downstream.ts does the effects.
+ *
+ * A batch covers the LSNs in (`prev_lsn`, `lsn`]. Against the local LSN `L` it is
+ * - stale when `lsn <= L` (already applied: skip, ack);
+ * - a gap when `prev_lsn > L` (something between is missing: hold it, request from `L`);
+ * - next otherwise (`prev_lsn <= L < lsn`): apply its changes with `lsn > L`.
+ */
+import type { ServerBatch } from './ports.js';
+
+/** A batch with where it came from: `page` is set for a `sync_response` page. */
+export interface OrderedBatch extends ServerBatch {
+  /** `null` for `server_changes`; the page's `complete` flag for a `sync_response`. */
+  page: { complete: boolean } | null;
+}
+
+/** What the ordering knows. Never mutated: every function returns a new state. */
+export interface OrderingState {
+  /** The local LSN (the store's, refreshed before each decision). */
+  lsn: number;
+  /** Batches waiting for a gap to be filled, sorted by `prev_lsn`. */
+  held: readonly OrderedBatch[];
+  /** `from_lsn` of the outstanding `sync_request`, or null when none is outstanding. */
+  requestedFrom: number | null;
+  /** The server LSN announced by `welcome` while catch-up runs, else null. */
+  catchUpTo: number | null;
+}
+
+/** Where a batch stands against the local LSN. */
+export type BatchClass = 'stale' | 'gap' | 'next';
+
+/** The state before the first welcome. */
+export function initialOrdering(lsn: number): OrderingState {
+  return { lsn, held: [], requestedFrom: null, catchUpTo: null };
+}
+
+/** Classify a batch against the local LSN (see the module comment). */
+export function classifyBatch(localLsn: number, batch: ServerBatch): BatchClass {
+  if (batch.lsn <= localLsn) return 'stale';
+  if (batch.prev_lsn > localLsn) return 'gap';
+  return 'next';
+}
+
+/** The part of a `next` batch not yet applied: changes with `lsn > localLsn`, `prev_lsn = localLsn`. */
+export function trimBatch(batch: OrderedBatch, localLsn: number): OrderedBatch {
+  if (batch.prev_lsn === localLsn) return batch;
+  return { ...batch, prev_lsn: localLsn, changes: batch.changes.filter((c) => c.lsn > localLsn) };
+}
+
+/**
+ * Hold a gap batch. A batch with the same range is not held twice. Over `maxHeld`, everything
+ * held is dropped (`overflow`): the caller re-requests from the local LSN, so nothing is lost.
+ */
+export function holdBatch(state: OrderingState, batch: OrderedBatch, maxHeld: number): { state: OrderingState; overflow: boolean } {
+  if (state.held.some((b) => b.prev_lsn === batch.prev_lsn && b.lsn === batch.lsn)) return { state, overflow: false };
+  if (state.held.length >= maxHeld) return { state: { ...state, held: [], requestedFrom: null }, overflow: true };
+  const held = [...state.held, batch].sort((a, b) => a.prev_lsn - b.prev_lsn || a.lsn - b.lsn);
+  return { state: { ...state, held }, overflow: false };
+}
+
+/** Take the held batch that applies next (dropping held batches that became stale), if any. */
+export function takeNextHeld(state: OrderingState): { state: OrderingState; batch: OrderedBatch | null } {
+  const held = state.held.filter((b) => b.lsn > state.lsn);
+  const index = held.findIndex((b) => b.prev_lsn <= state.lsn);
+  if (index < 0) return { state: held.length === state.held.length ? state : { ...state, held }, batch: null };
+  const batch = trimBatch(held[index]!, state.lsn);
+  return { state: { ...state, held: held.filter((_, i) => i !== index) }, batch };
+}
+
+/**
+ * Should a `sync_request { from_lsn: state.lsn }` go out now? Yes when something is missing (a
+ * held batch, or an incomplete page just applied) and no request is outstanding.
+ */
+export function needsRequest(state: OrderingState): boolean {
+  return state.requestedFrom === null && state.held.length > 0;
+}
+
+/** Mark a `sync_request { from_lsn: state.lsn }` as sent. */
+export function markRequested(state: OrderingState): OrderingState {
+  return { ...state, requestedFrom: state.lsn };
+}
+
+/**
+ * After a page (`sync_response`) was applied or skipped: the outstanding request is answered.
+ * `more`: the page was not complete, request the next one. `caughtUp`: this completed catch-up.
+ */
+export function afterPage(state: OrderingState, complete: boolean): { state: OrderingState; more: boolean; caughtUp: boolean } {
+  const answered = { ...state, requestedFrom: null };
+  if (!complete) return { state: answered, more: true, caughtUp: false };
+  if (state.catchUpTo !== null) return { state: { ...answered, catchUpTo: null }, more: false, caughtUp: true };
+  return { state: answered, more: false, caughtUp: false };
+}
+
+/**
+ * A `welcome { server_lsn }` on a new connection: held batches and any outstanding request
+ * belonged to the old one and are dropped (catch-up fetches everything again). `catchUp` says
+ * whether pages must be requested; `ahead` that the server is behind this client.
+ */
+export function onWelcome(localLsn: number, serverLsn: number): { state: OrderingState; catchUp: boolean; ahead: boolean } {
+  const base = initialOrdering(localLsn);
+  if (serverLsn > localLsn) return { state: { ...base, requestedFrom: localLsn, catchUpTo: serverLsn }, catchUp: true, ahead: false };
+  return { state: base, catchUp: false, ahead: serverLsn < localLsn };
+}

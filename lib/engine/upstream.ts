@@ -1,0 +1,85 @@
+/**
+ * Upstream pipeline (local -> server). While the connection is synced (`ready$` true) a session
+ * runs: pending changes from the store (in `seq` order) and then every newly recorded change are
+ * grouped by (entity, entity_id); each group is `concatMap`ped, so one change per row is in
+ * flight and the next waits for its outcome, while different rows go in parallel. Changes that
+ * are ready in the same turn leave in one `client_change` frame (at most `batchSize`).
+ *
+ * A dropped connection ends the session (switchMap): in-flight waits and retry timers vanish, no
+ * attempt is counted, and the next session re-reads the pending changes in their original order.
+ */
+import {
+  concatMap, defer, distinctUntilChanged, EMPTY, filter, from, groupBy, map, merge, mergeMap, Observable, share, Subject,
+  switchMap, type SchedulerLike,
+} from 'rxjs';
+import type { ClientChange, ClientFrame } from '../protocol/index.js';
+import type { OutcomeBatch } from './ack-outcomes.js';
+import { createAckRouter } from './ack-router.js';
+import { batchSameTick } from './batch-same-tick.js';
+import type { EngineConfig } from './config.js';
+import { deliverChange } from './deliver.js';
+import type { EngineEvent } from './events.js';
+import type { EngineStore, LocalChange } from './ports.js';
+import type { RandomSource } from './random.js';
+
+/** What the upstream pipeline needs. */
+export interface UpstreamDeps {
+  store: EngineStore;
+  /** Sends a frame to the server (the transport's `send`). */
+  send: (frame: ClientFrame) => boolean;
+  scheduler: SchedulerLike;
+  random: RandomSource;
+  config: Pick<EngineConfig, 'backoff' | 'maxAttempts' | 'ackTimeout' | 'batchSize'>;
+}
+
+/** The streams the upstream pipeline reacts to. */
+export interface UpstreamInputs {
+  /** True while the connection is synced (catch-up done). Sessions run while true. */
+  ready$: Observable<boolean>;
+  /** Changes just recorded by the API (hot: only new recordings). */
+  localChanges$: Observable<readonly LocalChange[]>;
+  /** Outcomes after the store was updated (ack-outcomes.ts), shared. */
+  outcomes$: Observable<OutcomeBatch>;
+}
+
+/** The upstream pipeline: subscribe to run it. Emits engine events. */
+export function upstream(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineEvent> {
+  return inputs.ready$.pipe(
+    distinctUntilChanged(),
+    switchMap((ready) => (ready ? session(inputs, deps) : EMPTY)),
+  );
+}
+
+/** The row a change belongs to: the unit of "one in flight". */
+export function rowKey(c: { entity: string; entity_id: string }): string {
+  return `${c.entity}\u0000${c.entity_id}`;
+}
+
+function toClientChange(c: LocalChange): ClientChange {
+  return { change_id: c.change_id, entity: c.entity, entity_id: c.entity_id, op: c.op, data: c.data };
+}
+
+function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineEvent> {
+  return defer(() => {
+    const outbox = new Subject<LocalChange>();
+    const router = createAckRouter(inputs.outcomes$);
+    const flush$ = outbox.pipe(
+      batchSameTick<LocalChange>(deps.scheduler, deps.config.batchSize),
+      map((batch): EngineEvent => {
+        deps.send({ type: 'client_change', changes: batch.map(toClientChange) });
+        return { type: 'sent', change_ids: batch.map((c) => c.change_id) };
+      }),
+    );
+    // Pending first (original order), then what gets recorded while the session lives.
+    const changes$ = merge(
+      defer(() => from(deps.store.pendingChanges())),
+      inputs.localChanges$.pipe(mergeMap((cs) => cs)),
+    ).pipe(filter((c) => c.origin === 'local' && c.status === 'pending'));
+    const ctx = { ...deps, awaitOutcome: router.awaitOutcome, enqueue: (c: LocalChange) => outbox.next(c) };
+    const work$ = changes$.pipe(
+      groupBy((c: LocalChange) => rowKey(c)),
+      mergeMap((row$) => row$.pipe(concatMap((change) => deliverChange(change, ctx)))),
+    );
+    return merge(router.run$, flush$, work$).pipe(share());
+  });
+}

@@ -1,0 +1,3 @@
+/** Logging and metrics. */
+export * from './logger.js';
+export * from './metrics.js';
