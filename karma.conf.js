@@ -46,7 +46,7 @@ export default async function (config) {
   if (fs.existsSync(serverEntry)) {
     const { startKarmaSyncServer } = await import(serverEntry);
     server = await startKarmaSyncServer();
-    args.push(server.url);
+    args.push(server.url, server.controlUrl);
   }
   const webpackConfig = makeConfig();
   config.set({
@@ -60,7 +60,8 @@ export default async function (config) {
       { 'reporter:rsw-counts': ['type', CountsReporter] },
     ],
     files: [
-      { pattern: 'spec/**/*.spec.ts', watched: false },
+      // RSW_SPEC narrows the run to some files (e.g. RSW_SPEC='spec/client/**/*.spec.ts').
+      { pattern: process.env.RSW_SPEC || 'spec/**/*.spec.ts', watched: false },
       { pattern: `${path.basename(outDir)}/**/*`, included: false, served: true, watched: false, nocache: true },
     ],
     exclude: ['spec/**/*.node.spec.ts'],

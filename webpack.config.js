@@ -54,9 +54,10 @@ export function makeConfig(opts = {}) {
       ],
     },
     plugins: [
-      // The browser build loads sql.js's wasm from a bundled asset URL (Node finds it on disk).
-      new webpack.NormalModuleReplacementPlugin(/[\\/]wasm-url\.js$/, (res) => {
-        res.request = res.request.replace(/wasm-url\.js$/, 'wasm-url.browser.js');
+      // Platform files have a `.browser` twin (also mapped by package.json `browser`): the wasm
+      // URL of sql.js (Node finds it on disk) and the platform runtime (Node: `ws` + files).
+      new webpack.NormalModuleReplacementPlugin(/[\\/](wasm-url|platform[\\/]runtime)\.js$/, (res) => {
+        res.request = res.request.replace(/\.js$/, '.browser.js');
       }),
       new RecordErrorsPlugin(),
     ],

@@ -1,0 +1,247 @@
+/**
+ * The main-thread API (DESIGN section 6).
+ *
+ * ```ts
+ * const client = createSyncClient({ url, schema, storage: 'indexeddb' });
+ * await client.ready;
+ * await client.insert('todos', { id: 'a', title: 'x', done: 0 });   // resolves once durable
+ * client.status$.subscribe(...); client.errors$.subscribe(...);
+ * ```
+ * The client only validates input (so a bad table/column/value fails at once, with a SchemaError)
+ * and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
+ * in-process with `worker: false`.
+ */
+import { BehaviorSubject, Observable, Subject, filter, map, share } from 'rxjs';
+import { ErrorCodes, SchemaError, SyncError, fromSerialized, type SerializedSyncError } from '../errors.js';
+import { checkChange, parseSchema, type ChangeRequest, type Row, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
+import type { LocalChange } from '../engine/ports.js';
+import { type Channel } from './channel.js';
+import { liveQuery, tablesOf } from './live-query.js';
+import type { SyncClientOptions } from './options.js';
+import { RpcClient } from './rpc.js';
+import { openChannel } from './open-channel.js';
+
+/** The status snapshot published by the engine. */
+export type SyncStatus = SyncStatusWire;
+
+/** One write of a {@link SyncClient.write} batch. */
+export type WriteOp =
+  | { op: 'insert'; table: string; row: Row }
+  | { op: 'update'; table: string; id: string | number; patch: Row }
+  | { op: 'delete'; table: string; id: string | number };
+
+/** What createSyncClient returns. */
+export interface SyncClient {
+  /** Resolves once the local database is open (and rejects if it cannot be). */
+  readonly ready: Promise<void>;
+  /** This client's id (known after `ready`). */
+  readonly clientId: Promise<string>;
+  insert(table: string, row: Row): Promise<void>;
+  update(table: string, id: string | number, patch: Row): Promise<void>;
+  delete(table: string, id: string | number): Promise<void>;
+  /** Several writes recorded in ONE transaction: all or none. */
+  write(ops: readonly WriteOp[]): Promise<void>;
+  /** Read-only SQL; resolves to row objects. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Promise<T[]>;
+  /** A live query: emits now and again after each change to the tables it reads (when the result changed). */
+  query$<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Observable<T[]>;
+  /** Local changes not yet acknowledged by the server, oldest first. */
+  pendingChanges(): Promise<LocalChange[]>;
+  /** Local changes that failed for good (rejected, or out of attempts), newest first. */
+  failedChanges(): Promise<LocalChange[]>;
+  /** Replays the latest status; emits only real changes. */
+  readonly status$: Observable<SyncStatus>;
+  /** Errors: bad frames, rejections, exhausted retries, storage problems. */
+  readonly errors$: Observable<SyncError>;
+  connect(): void;
+  disconnect(): void;
+  /** Flush, close the connection and the database, stop the worker. */
+  close(): Promise<void>;
+  /**
+   * Stop the worker at once, without flushing or closing anything: what a page reload or a crash
+   * does. Everything a write promise reported as recorded is durable and comes back on reopen.
+   */
+  terminate(): void;
+}
+
+/** The status before the engine has said anything. */
+export const INITIAL_STATUS: SyncStatus = {
+  connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0,
+  catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
+};
+
+/** Create a client. Throws SchemaError at once for a bad schema. */
+export function createSyncClient(options: SyncClientOptions): SyncClient {
+  const schema = parseSchema(options.schema);
+  const channel = openChannel(options);
+  return new SyncClientImpl(schema, options, channel);
+}
+
+class SyncClientImpl implements SyncClient {
+  readonly ready: Promise<void>;
+  readonly clientId: Promise<string>;
+  readonly status$: Observable<SyncStatus>;
+  readonly errors$: Observable<SyncError>;
+  private readonly rpc: RpcClient;
+  private readonly channel: Channel;
+  private readonly status = new BehaviorSubject<SyncStatus>(INITIAL_STATUS);
+  private readonly errors = new Subject<SyncError>();
+  private readonly changed$: Observable<readonly string[]>;
+  private readonly tables: string[];
+
+  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, channel: Promise<Channel>) {
+    this.tables = Object.keys(schema);
+    this.channel = lazyChannel(channel, (e) => this.rpc.fail(e));
+    const rpc = new RpcClient(this.channel);
+    this.rpc = rpc;
+    this.status$ = this.status.asObservable();
+    this.errors$ = this.errors.asObservable();
+    this.changed$ = rpc.events$.pipe(
+      filter((m) => m.type === 'changes_processed'),
+      map((m) => (m as { entities: string[] }).entities),
+      share(),
+    );
+    rpc.events$.subscribe((m) => {
+      if (m.type === 'status') this.status.next(m.status);
+      else if (m.type === 'error') this.errors.next(fromSerialized(m.error as SerializedSyncError));
+      else if (m.type === 'token_request') void this.answerToken(m.id);
+    });
+    const init: WorkerOptions = {
+      schema,
+      storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
+      ...(options.url !== undefined && { url: options.url }),
+      ...(options.clientId !== undefined && { clientId: options.clientId }),
+      ...(options.dbName !== undefined && { dbName: options.dbName }),
+      ...(options.backoff !== undefined && { backoff: options.backoff }),
+      ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
+      ...(options.ackTimeout !== undefined && { ackTimeout: options.ackTimeout }),
+      ...(options.heartbeat !== undefined && { heartbeat: options.heartbeat }),
+      ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+      ...(options.historyRetention !== undefined && { historyRetention: options.historyRetention }),
+      ...(options.logLevel !== undefined && { logLevel: options.logLevel }),
+      hasToken: options.token !== undefined,
+    };
+    const readyMsg = rpc.request<{ type: 'ready'; id: number; client_id: string; lsn: number }>({ type: 'init', options: init });
+    this.ready = readyMsg.then(() => undefined);
+    this.clientId = readyMsg.then((m) => m.client_id);
+  }
+
+  insert(table: string, row: Row): Promise<void> {
+    return this.write([{ op: 'insert', table, row }]);
+  }
+  update(table: string, id: string | number, patch: Row): Promise<void> {
+    return this.write([{ op: 'update', table, id, patch }]);
+  }
+  delete(table: string, id: string | number): Promise<void> {
+    return this.write([{ op: 'delete', table, id }]);
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    const changes = ops.map((o) => this.toChange(o));
+    await this.ready;
+    await this.rpc.request({ type: 'change_recorded', changes });
+  }
+
+  async query<T>(sql: string, params: readonly (string | number | null)[] = []): Promise<T[]> {
+    return JSON.parse(await this.queryJson(sql, params)) as T[];
+  }
+
+  query$<T>(sql: string, params: readonly (string | number | null)[] = []): Observable<T[]> {
+    return liveQuery<T>(() => this.queryJson(sql, params), this.changed$, tablesOf(sql, this.tables));
+  }
+
+  pendingChanges(): Promise<LocalChange[]> {
+    return this.changesWhere(`status = 'pending' AND origin = 'local' ORDER BY seq`);
+  }
+  failedChanges(): Promise<LocalChange[]> {
+    return this.changesWhere(`status = 'failed' ORDER BY seq DESC`);
+  }
+
+  connect(): void {
+    this.rpc.send({ type: 'connect' });
+  }
+  disconnect(): void {
+    this.rpc.send({ type: 'disconnect' });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.ready.catch(() => undefined);
+      await this.rpc.request({ type: 'close' });
+    } finally {
+      this.terminate();
+    }
+  }
+
+  terminate(): void {
+    this.rpc.fail(new SyncError(ErrorCodes.CLOSED, 'the client is closed'));
+    this.channel.terminate();
+    this.status.complete();
+    this.errors.complete();
+  }
+
+  private async changesWhere(where: string): Promise<LocalChange[]> {
+    const rows = await this.query<LocalChange & { data: string | null }>(`SELECT * FROM local_changes WHERE ${where}`);
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as Row) }));
+  }
+
+  private async queryJson(sql: string, params: readonly (string | number | null)[]): Promise<string> {
+    await this.ready;
+    const res = await this.rpc.request<{ type: 'query_result'; id: number; rows_json: string }>({ type: 'query', sql, params: [...params] });
+    return res.rows_json;
+  }
+
+  /** Validate a write on the main thread so a bad one fails at once, naming what was wrong. */
+  private toChange(o: WriteOp): ChangeRequest {
+    const def = this.schema[o.table];
+    if (!def || !Object.prototype.hasOwnProperty.call(this.schema, o.table)) throw new SchemaError(`unknown table "${o.table}"`, { entity: o.table });
+    const change: ChangeRequest =
+      o.op === 'insert'
+        ? { op: 'insert', entity: o.table, entity_id: String(o.row[def.primaryKey] ?? ''), data: o.row }
+        : o.op === 'update'
+          ? { op: 'update', entity: o.table, entity_id: String(o.id), data: o.patch }
+          : { op: 'delete', entity: o.table, entity_id: String(o.id), data: null };
+    const err = checkChange(this.schema, change);
+    if (err) throw err;
+    if (change.entity_id === '') throw new SchemaError(`insert into "${o.table}" needs its primary key "${def.primaryKey}"`, { entity: o.table });
+    return change;
+  }
+
+  private async answerToken(id: number): Promise<void> {
+    let token: string | null = null;
+    try {
+      token = (await this.options.token?.()) ?? null;
+    } catch (e) {
+      this.errors.next(new SyncError(ErrorCodes.AUTH, 'token() failed', { cause: e }));
+    }
+    this.rpc.send({ type: 'token_response', id, token });
+  }
+}
+
+/** A channel usable at once, whose real end arrives later (the worker module loads asynchronously). */
+function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void): Channel {
+  const queue: unknown[] = [];
+  let real: Channel | null = null;
+  channel.then(
+    (c) => {
+      real = c;
+      for (const m of queue.splice(0)) c.post(m);
+    },
+    (e) => onError(new SyncError(ErrorCodes.INTERNAL, 'could not start the sync host', { cause: e })),
+  );
+  return {
+    post: (m) => (real ? real.post(m) : queue.push(m)),
+    messages$: new Observable<unknown>((sub) => {
+      let inner: { unsubscribe(): void } | null = null;
+      let done = false;
+      channel.then((c) => {
+        if (!done) inner = c.messages$.subscribe(sub);
+      }, () => sub.complete());
+      return () => {
+        done = true;
+        inner?.unsubscribe();
+      };
+    }),
+    terminate: () => void channel.then((c) => c.terminate()),
+  };
+}

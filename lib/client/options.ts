@@ -1,0 +1,59 @@
+/**
+ * Options of {@link createSyncClient} (DESIGN section 6) and their defaults.
+ */
+import type { ColumnType } from '../protocol/index.js';
+
+/** Exponential backoff: delay n = min(maxDelay, initialDelay * multiplier^n), then full jitter. */
+export interface BackoffOptions {
+  /** First delay in ms (default 500). */
+  initialDelay?: number;
+  /** Largest delay in ms (default 30 000). */
+  maxDelay?: number;
+  /** Growth factor per attempt (default 2). */
+  multiplier?: number;
+}
+
+/** A minimal logger; `console` fits. */
+export interface Logger {
+  debug?(...args: unknown[]): void;
+  info?(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+  error?(...args: unknown[]): void;
+}
+
+/** Everything createSyncClient accepts. Only `schema` is required. */
+export interface SyncClientOptions {
+  /** WebSocket URL of the sync server. Without it the client works offline only. */
+  url?: string;
+  /** The app's tables: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`. */
+  schema: Record<string, { primaryKey: string; columns: Record<string, ColumnType> }>;
+  /** A stable id for this client (default: generated once and stored with the data). */
+  clientId?: string;
+  /** Called on every (re)connect; its result goes in `hello.token`. */
+  token?: () => string | null | Promise<string | null>;
+  /**
+   * Where the data lives: `'indexeddb'` (browser default), `'memory'` (lost on reload), or
+   * `{ file }` (Node only, needs `worker: false`).
+   */
+  storage?: 'indexeddb' | 'memory' | { file: string };
+  /** Database name for IndexedDB storage (default `rx-sync-worker`). Two clients in one page need two names. */
+  dbName?: string;
+  /** Run the engine in a Web Worker (default: when `Worker` exists) or in-process (`false`). */
+  worker?: boolean;
+  /** Reconnect and retry backoff. */
+  backoff?: BackoffOptions;
+  /** Counted attempts per change before it is failed (default 3). */
+  maxAttempts?: number;
+  /** Ms to wait for a change's ack before counting an attempt (default 10 000). */
+  ackTimeout?: number;
+  /** Ping every `interval` ms; close a connection silent for `timeout` ms (defaults 15 000 / 10 000). */
+  heartbeat?: { interval?: number; timeout?: number };
+  /** Most changes per `client_change` frame (default 500). */
+  batchSize?: number;
+  /** Synced history older than this many ms is pruned (default 7 days). Pending changes never are. */
+  historyRetention?: number;
+  /** Where the library logs (default: nowhere). In worker mode only levels reach the worker. */
+  logger?: Logger;
+  /** Log level inside the engine (default `warn`). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}

@@ -1,0 +1,210 @@
+/**
+ * The sync host: the one place where the store, the connection and the engine are wired together
+ * and driven by the main-thread messages of DESIGN section 3. It runs inside the Web Worker
+ * (`sync.worker.ts`) or in-process (`in-process.ts`); it only sees a {@link Channel}.
+ *
+ *   init            -> open store, build transport + engine, start   -> ready
+ *   change_recorded -> one transaction, durable, then sent            -> changes_processed (id)
+ *   query           -> read-only SQL, rows as one JSON string         -> query_result
+ *   connect / disconnect -> transport commands
+ *   close           -> stop engine, close socket, flush and close db  -> closed
+ *   (engine)        -> status, error, changes_processed (origin server)
+ */
+import { Subject, asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
+import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
+import { createSyncEngine, type LocalChange, type SyncEngine } from '../engine/index.js';
+import { createLogger } from '../log/index.js';
+import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore } from '../store/index.js';
+import { createTransport, type Transport } from '../transport/index.js';
+import type { Channel } from '../client/channel.js';
+import type { PlatformParts } from '../platform/types.js';
+
+/** Everything the host takes from its environment (injected, so specs can pass their own). */
+export interface HostRuntime extends PlatformParts {
+  /** Timers of the engine and the connection. Default asyncScheduler. */
+  scheduler?: SchedulerLike;
+  /** Jitter source. Default Math.random (the one place it is read). */
+  random?: () => number;
+  /** Ids for changes and the client. Default crypto.randomUUID. */
+  newId?: () => string;
+  /** Browser online/offline events (true = online). */
+  onlineEvents?: import('rxjs').Observable<boolean>;
+  /** Storage override for `init` (Node `{ file }` storage comes this way). */
+  persistence?: Persistence;
+}
+
+/** How often synced history is pruned (ms). */
+const PRUNE_EVERY = 10 * 60_000;
+
+/** A running sync host: wires one client's store, connection and engine. */
+class SyncHost {
+  private store: SqlJsStore | null = null;
+  private engine: SyncEngine | null = null;
+  private transport: Transport | null = null;
+  private readonly recorded = new Subject<readonly LocalChange[]>();
+  private readonly subs: Subscription[] = [];
+  private nextTokenId = 1;
+  private readonly tokenWaiters = new Map<number, (token: string | null) => void>();
+  private readonly scheduler: SchedulerLike;
+
+  constructor(private readonly channel: Channel, private readonly runtime: HostRuntime) {
+    this.scheduler = runtime.scheduler ?? asyncScheduler;
+    this.subs.push(channel.messages$.subscribe((raw) => void this.receive(raw)));
+  }
+
+  private post(msg: WorkerToMain): void {
+    this.channel.post(msg);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const decoded = decodeMainMessage(raw);
+    if (isLeft(decoded)) {
+      this.post({ type: 'error', error: decoded.left.toJSON() });
+      return;
+    }
+    const msg = decoded.right;
+    try {
+      await this.handle(msg);
+    } catch (e) {
+      const error = toSyncError(e, ErrorCodes.INTERNAL);
+      this.post({ type: 'error', ...('id' in msg && msg.type !== 'token_response' ? { id: msg.id } : {}), error: error.toJSON() });
+    }
+  }
+
+  private async handle(msg: MainToWorker): Promise<void> {
+    switch (msg.type) {
+      case 'init':
+        return this.init(msg.id, msg.options);
+      case 'change_recorded': {
+        const store = this.requireStore();
+        const rows = store.recordLocalChanges(msg.changes, this.scheduler.now());
+        // The app hears "recorded" only once the change is durable; only then is it sent.
+        await store.whenDurable();
+        this.recorded.next(rows);
+        const entities = [...new Set(rows.map((r) => r.entity))];
+        this.post({ type: 'changes_processed', id: msg.id, origin: 'local', change_ids: rows.map((r) => r.change_id), entities });
+        return;
+      }
+      case 'query': {
+        const rows = this.requireStore().query(msg.sql, msg.params);
+        this.post({ type: 'query_result', id: msg.id, rows_json: JSON.stringify(rows) });
+        return;
+      }
+      case 'connect':
+        this.transport?.connect();
+        return;
+      case 'disconnect':
+        this.transport?.disconnect();
+        return;
+      case 'token_response':
+        this.tokenWaiters.get(msg.id)?.(msg.token);
+        this.tokenWaiters.delete(msg.id);
+        return;
+      case 'close':
+        await this.close();
+        this.post({ type: 'closed', id: msg.id });
+        return;
+    }
+  }
+
+  private async init(id: number, options: WorkerOptions): Promise<void> {
+    if (this.store) throw new SyncError(ErrorCodes.INTERNAL, 'init was already called');
+    const logger = createLogger({ level: options.logLevel ?? 'warn' });
+    const persistence =
+      this.runtime.persistence ??
+      (options.storage === 'indexeddb' ? indexedDbPersistence({ name: options.dbName ?? 'rx-sync-worker' }) : memoryPersistence());
+    const store = await openStore({
+      schema: options.schema,
+      persistence,
+      ...(options.clientId !== undefined && { clientId: options.clientId }),
+      ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
+      onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
+    });
+    this.store = store;
+    const random = this.runtime.random ?? Math.random;
+    if (options.url && this.runtime.WebSocket) {
+      this.transport = createTransport({
+        url: options.url,
+        WebSocket: this.runtime.WebSocket,
+        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn() }),
+        ...(options.hasToken && { token: () => this.requestToken() }),
+        schema: store.schema,
+        ...(options.backoff !== undefined && { backoff: options.backoff }),
+        ...(options.heartbeat !== undefined && { heartbeat: options.heartbeat }),
+        scheduler: this.scheduler,
+        random,
+        ...(this.runtime.onlineEvents !== undefined && { onlineEvents: this.runtime.onlineEvents }),
+        logger: logger.child({ part: 'transport' }),
+      });
+    }
+    const engine = createSyncEngine({
+      store,
+      transport: this.transport ?? offlineTransport(),
+      localChanges$: this.recorded,
+      scheduler: this.scheduler,
+      random,
+      config: {
+        ...(options.backoff !== undefined && { backoff: options.backoff }),
+        ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
+        ...(options.ackTimeout !== undefined && { ackTimeout: options.ackTimeout }),
+        ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+      },
+      logger: logger.child({ part: 'engine' }),
+    });
+    this.engine = engine;
+    this.subs.push(
+      engine.status$.subscribe((status) => this.post({ type: 'status', status })),
+      engine.errors$.subscribe((e) => this.post({ type: 'error', error: e.toJSON() })),
+      engine.processed$.subscribe((m) => this.post(m)),
+    );
+    const retention = options.historyRetention ?? 7 * 24 * 3600_000;
+    const prune = () => store.pruneHistory(this.scheduler.now() - retention);
+    prune();
+    this.subs.push(interval(PRUNE_EVERY, this.scheduler).subscribe(prune));
+    engine.start();
+    this.transport?.connect();
+    this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn() });
+  }
+
+  private requestToken(): Promise<string | null> {
+    const id = this.nextTokenId++;
+    return new Promise((resolve) => {
+      this.tokenWaiters.set(id, resolve);
+      this.post({ type: 'token_request', id });
+    });
+  }
+
+  private requireStore(): SqlJsStore {
+    if (!this.store) throw new SyncError(ErrorCodes.INTERNAL, 'the sync host is not initialised (send init first)');
+    return this.store;
+  }
+
+  private async close(): Promise<void> {
+    this.engine?.stop();
+    this.transport?.close();
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    await this.store?.close();
+  }
+}
+
+/** A transport that never connects (no URL, or no WebSocket on this platform). */
+function offlineTransport(): Transport {
+  return createTransport({
+    url: 'ws://offline.invalid/',
+    WebSocket: class {
+      constructor() {
+        throw new SyncError(ErrorCodes.CONNECTION, 'offline: no server URL configured');
+      }
+    } as never,
+    hello: () => ({ client_id: 'offline', last_lsn: 0 }),
+    scheduler: asyncScheduler,
+    random: () => 0,
+  });
+}
+
+/** Start a sync host on a channel. It lives until `close` (or the channel ends). */
+export function startSyncHost(channel: Channel, runtime: HostRuntime): void {
+  new SyncHost(channel, runtime);
+}

@@ -1,0 +1,102 @@
+/**
+ * The public client API in Node: in-process hosts (`worker: false`) with `ws`, against the REAL
+ * reference server on 127.0.0.1.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSyncClient, SchemaError, type SyncClient } from '../../lib/index.js';
+import { startSyncServer } from '../../server/index.js';
+import { TEST_SCHEMA } from '../support/schema.js';
+import { waitFor } from '../support/wait.js';
+
+type Server = Awaited<ReturnType<typeof startSyncServer>>;
+
+describe('createSyncClient (Node, in-process, real server)', () => {
+  let server: Server;
+  let dir: string;
+  const clients: SyncClient[] = [];
+  const open = (extra: Partial<Parameters<typeof createSyncClient>[0]> = {}) => {
+    const c = createSyncClient({ url: server.url, schema: TEST_SCHEMA, worker: false, storage: 'memory', backoff: { initialDelay: 10, maxDelay: 100 }, ...extra });
+    clients.push(c);
+    return c;
+  };
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-client-'));
+    server = await startSyncServer({ host: '127.0.0.1', port: 0, db: path.join(dir, 'server.sqlite'), schema: TEST_SCHEMA, logger: 'silent' });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a change in one client appears in the other', async () => {
+    const a = open();
+    const b = open();
+    await Promise.all([a.ready, b.ready]);
+    await waitFor(b.status$, (s) => s.connection === 'synced', 'b synced');
+    await a.insert('todos', { id: 't1', title: 'from a', done: 0 });
+    const rows = await waitFor(b.query$<{ id: string; title: string }>('SELECT id, title FROM todos'), (r) => r.length === 1, 'row in b');
+    expect(rows).toEqual([{ id: 't1', title: 'from a' }]);
+    await waitFor(a.status$, (s) => s.pending === 0 && s.lsn === 1, 'a acked');
+    expect(server.lsn()).toBe(1);
+  });
+
+  it('rejects an unknown table, column or bad value at once, and records nothing', async () => {
+    const a = open({ url: undefined });
+    await a.ready;
+    await expectAsync(a.insert('users', { id: 'x' })).toBeRejectedWithError(SchemaError, /unknown table "users"/);
+    await expectAsync(a.insert('todos', { id: 'x', owner: 'y' })).toBeRejectedWithError(SchemaError, /unknown column "owner"/);
+    await expectAsync(a.update('todos', 'x', { done: 'yes' })).toBeRejectedWithError(SchemaError, /not INTEGER/);
+    expect(await a.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 0 }]);
+  });
+
+  it('records offline, lists pending changes, and sends them after connect', async () => {
+    const a = open();
+    await a.ready;
+    await waitFor(a.status$, (s) => s.connection === 'synced', 'a synced');
+    a.disconnect();
+    await waitFor(a.status$, (s) => s.connection === 'disconnected', 'a disconnected');
+    await a.write([
+      { op: 'insert', table: 'todos', row: { id: 'o1', title: 'offline', done: 0 } },
+      { op: 'update', table: 'todos', id: 'o1', patch: { done: 1 } },
+    ]);
+    const pending = await a.pendingChanges();
+    expect(pending.map((c) => [c.op, c.entity_id])).toEqual([['insert', 'o1'], ['update', 'o1']]);
+    expect(server.lsn()).toBe(0);
+    a.connect();
+    await waitFor(a.status$, (s) => s.connection === 'synced' && s.pending === 0, 'a sent its offline changes');
+    expect(server.lsn()).toBe(2);
+    expect(await a.pendingChanges()).toEqual([]);
+    expect(await a.failedChanges()).toEqual([]);
+  });
+
+  it('file storage: a reopened client keeps its data and LSN and resumes from it', async () => {
+    const file = path.join(dir, 'client.db');
+    const a = open({ storage: { file } });
+    const b = open();
+    await Promise.all([a.ready, b.ready]);
+    await b.insert('todos', { id: 'b1', title: 'one', done: 0 });
+    await waitFor(a.status$, (s) => s.lsn === 1, 'a at lsn 1');
+    const idA = await a.clientId;
+    await a.close();
+    await b.insert('todos', { id: 'b2', title: 'two', done: 0 });
+    const a2 = open({ storage: { file } });
+    await a2.ready;
+    expect(await a2.clientId).toBe(idA);
+    await waitFor(a2.status$, (s) => s.lsn === 2 && s.connection === 'synced', 'a2 caught up');
+    expect(await a2.query('SELECT id FROM todos ORDER BY id')).toEqual([{ id: 'b1' }, { id: 'b2' }]);
+    // nothing applied twice: one local_changes row per server change
+    expect(await a2.query(`SELECT count(*) AS n FROM local_changes WHERE origin = 'server'`)).toEqual([{ n: 2 }]);
+  });
+
+  it('query runs read-only: a write through query() fails and changes nothing', async () => {
+    const a = open({ url: undefined });
+    await a.ready;
+    await a.insert('todos', { id: 'q', title: 'x', done: 0 });
+    await expectAsync(a.query(`DELETE FROM todos`)).toBeRejected();
+    expect(await a.query('SELECT id FROM todos')).toEqual([{ id: 'q' }]);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Started by karma.conf.js: the REAL reference sync server on 127.0.0.1 (port 0, in-memory log),
+ * with the test schema, plus a tiny control endpoint so browser specs can restart it mid-stream.
+ * Browser specs read the URLs from `__karma__.config.args` (see spec/support/browser-env.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSyncServer } from '../../server/index.js';
+import { TEST_SCHEMA } from './schema.js';
+
+type SyncServer = Awaited<ReturnType<typeof startSyncServer>>;
+
+/** Start the sync server and its control endpoint; returns the URLs and a close(). */
+export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl: string; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-karma-'));
+  const db = path.join(dir, 'sync.sqlite');
+  let port = 0;
+  let server: SyncServer = await startSyncServer({ host: '127.0.0.1', port, db, schema: TEST_SCHEMA, logger: 'error' });
+  port = server.port;
+  // POST /restart: close the server and start it again on the same port and the same file.
+  const control: Server = createServer((req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.url === '/restart' && req.method === 'POST') {
+      void (async () => {
+        await server.close();
+        server = await startSyncServer({ host: '127.0.0.1', port, db, schema: TEST_SCHEMA, logger: 'error' });
+        res.end(JSON.stringify({ lsn: server.lsn() }));
+      })().catch((e: Error) => {
+        res.statusCode = 500;
+        res.end(e.message);
+      });
+      return;
+    }
+    if (req.url === '/lsn') {
+      res.end(JSON.stringify({ lsn: server.lsn() }));
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  return {
+    url: server.url,
+    controlUrl,
+    async close() {
+      await server.close();
+      await new Promise<void>((resolve) => control.close(() => resolve()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
