@@ -1,0 +1,91 @@
+/**
+ * Applying a server batch, and the entity write shared by every path (local record, server
+ * change, rebase of pending changes, restore after a rejection).
+ */
+import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
+import { StoreError } from '../errors.js';
+import { checkChange, type Op, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import { rowKey } from './changes-table.js';
+import type { StoreWriter } from './writer.js';
+
+/**
+ * Write one change to its entity table: insert = upsert of the whole row, update = only the
+ * given columns, delete = delete the row. `dataJson` is `JSON.stringify(data)` when known.
+ */
+export function writeEntity(writer: StoreWriter, entity: string, id: string, op: Op, data: Row | null, dataJson?: string): void {
+  switch (op) {
+    case 'insert':
+      return writer.upsertRow(entity, data ?? {}, dataJson);
+    case 'update':
+      return writer.patchRow(entity, id, data ?? {}, dataJson);
+    case 'delete':
+      return writer.deleteRow(entity, id);
+  }
+}
+
+/** Re-apply this client's pending changes on one row, in order (keeps the optimistic state visible). */
+export function rebaseRow(writer: StoreWriter, entity: string, id: string): void {
+  for (const p of writer.changes.pendingForRow(entity, id)) writeEntity(writer, entity, id, p.op, p.data);
+}
+
+/** What {@link applyBatch} needs besides the batch. */
+export interface BatchContext {
+  writer: StoreWriter;
+  schema: SchemaDeclaration;
+  /** The local LSN before the batch. */
+  currentLsn: number;
+  /** This client's id: only changes carrying it can be echoes of ours. */
+  clientId: string;
+}
+
+/**
+ * Apply `batch` (call inside ONE transaction): each change gets a `local_changes` row (origin
+ * server) and its entity write; a change at or below the local LSN is already applied and is
+ * skipped; a change of ours (its change_id is a local row) is an echo: marked synced with its
+ * LSN, not applied again; rows touched that carry pending local changes get them re-applied; the
+ * LSN is set. Throws SchemaError / StoreError; the caller's transaction then rolls back.
+ */
+export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): ApplyResult {
+  const { writer, schema } = ctx;
+  if (batch.lsn < ctx.currentLsn) throw new StoreError(`batch lsn ${batch.lsn} is behind the local lsn ${ctx.currentLsn}`, { lsn: batch.lsn });
+  for (const c of batch.changes) {
+    const err = checkChange(schema, c);
+    if (err) throw err;
+    if (c.lsn > batch.lsn) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
+  }
+  // Only rows with pending local changes need a rebase: find them once, not per change.
+  const pendingRows = writer.changes.countByStatus().pending > 0 ? writer.changes.pendingRowKeys() : null;
+  const touched = new Map<string, { entity: string; id: string }>();
+  const written = new Set<string>();
+  const entities = new Set<string>();
+  const echoed: string[] = [];
+  let applied = 0;
+  for (const c of batch.changes) {
+    // Already applied (an overlapping catch-up page or a re-sent batch): LSNs never repeat.
+    if (c.lsn <= ctx.currentLsn) continue;
+    const key = rowKey(c.entity, c.entity_id);
+    const dataJson = c.data === null ? undefined : JSON.stringify(c.data);
+    const ours = c.client_id === ctx.clientId ? writer.changes.findLocal(c.change_id) : null;
+    if (ours) {
+      echoed.push(c.change_id);
+      markEchoSynced(writer, ours, c.lsn, now);
+      // Our value is already in the row unless this batch wrote over it first: then replay ours in server order.
+      if (written.has(key)) writeEntity(writer, c.entity, c.entity_id, c.op, c.data, dataJson);
+      continue;
+    }
+    writer.addServerChange(c, dataJson ?? null, now);
+    applied++;
+    entities.add(c.entity);
+    written.add(key);
+    if (pendingRows?.has(key) && !touched.has(key)) touched.set(key, { entity: c.entity, id: c.entity_id });
+  }
+  for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id);
+  if (batch.lsn !== ctx.currentLsn) writer.setState('lsn', batch.lsn);
+  return { entities: [...entities], echoed, applied };
+}
+
+function markEchoSynced(writer: StoreWriter, row: LocalChange, lsn: number, now: number): void {
+  // The ack may have come first: then the row is synced already and nothing moves.
+  if (row.status === 'synced' && row.lsn === lsn) return;
+  writer.updateChange(row.seq, { status: 'synced', processed_sync: 1, lsn, attempts: row.attempts, last_error: row.last_error, updated_at: now });
+}

@@ -1,0 +1,200 @@
+/**
+ * Prepared statements over `local_changes` and the mapping of its rows to {@link LocalChange}.
+ * Every statement is prepared once per database and reused.
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { LocalChange } from '../engine/ports.js';
+import type { Op } from '../protocol/index.js';
+
+/** A `local_changes` row about to be written, `data` already serialized. */
+export interface ChangeRow {
+  seq: number;
+  change_id: string;
+  origin: 'local' | 'server';
+  entity: string;
+  entity_id: string;
+  op: Op;
+  /** JSON text of the data, or null for a delete. */
+  dataJson: string | null;
+  lsn: number | null;
+  processed_local: 0 | 1;
+  processed_sync: 0 | 1;
+  status: LocalChange['status'];
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The fields of a change that move after it is written (ack, attempt, failure). */
+export interface ChangeState {
+  status: LocalChange['status'];
+  processed_sync: 0 | 1;
+  lsn: number | null;
+  attempts: number;
+  last_error: string | null;
+  updated_at: number;
+}
+
+const COLUMNS =
+  'seq, change_id, origin, entity, entity_id, op, data, lsn, processed_local, processed_sync, status, attempts, last_error, created_at, updated_at';
+const PLACEHOLDERS = COLUMNS.split(',').map(() => '?').join(', ');
+
+/** Statement cache for `local_changes`. */
+export class ChangeStatements {
+  private readonly insert: Statement;
+  private readonly insertServer: Statement;
+  private readonly setState: Statement;
+  private readonly byChangeId: Statement;
+  private readonly pending: Statement;
+  private readonly pendingFor: Statement;
+  private readonly failed: Statement;
+  private readonly counts: Statement;
+  private readonly maxSeq: Statement;
+  private readonly prune: Statement;
+  private readonly pendingKeys: Statement;
+
+  constructor(private readonly db: Database) {
+    this.insert = db.prepare(`INSERT INTO local_changes (${COLUMNS}) VALUES (${PLACEHOLDERS})`);
+    // The hot path of server batches: constants in the SQL, fewer values to bind.
+    this.insertServer = db.prepare(
+      `INSERT INTO local_changes (${COLUMNS}) VALUES (?, ?, 'server', ?, ?, ?, ?, ?, 1, 1, 'synced', 0, NULL, ?, ?)`,
+    );
+    this.setState = db.prepare('UPDATE local_changes SET status = ?, processed_sync = ?, lsn = ?, attempts = ?, last_error = ?, updated_at = ? WHERE seq = ?');
+    this.byChangeId = db.prepare("SELECT * FROM local_changes WHERE change_id = ? AND origin = 'local'");
+    this.pending = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' ORDER BY seq LIMIT ?");
+    this.pendingFor = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' AND entity = ? AND entity_id = ? ORDER BY seq");
+    this.failed = db.prepare("SELECT * FROM local_changes WHERE status = 'failed' ORDER BY seq DESC LIMIT ?");
+    this.counts = db.prepare(
+      "SELECT (SELECT count(*) FROM local_changes WHERE status = 'pending'), (SELECT count(*) FROM local_changes WHERE status = 'failed')",
+    );
+    this.maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM local_changes');
+    this.prune = db.prepare("DELETE FROM local_changes WHERE status = 'synced' AND updated_at < ?");
+    this.pendingKeys = db.prepare("SELECT DISTINCT entity, entity_id FROM local_changes WHERE status = 'pending'");
+  }
+
+  /** Append a row; throws on a duplicate change_id. */
+  add(row: ChangeRow): void {
+    this.insert.run(rowParams(row));
+  }
+
+  /** Append a server change's row (origin server, synced). */
+  addServer(seq: number, changeId: string, entity: string, entityId: string, op: Op, dataJson: string | null, lsn: number, now: number): void {
+    this.insertServer.run([seq, changeId, entity, entityId, op, dataJson, lsn, now, now]);
+  }
+
+  /** Set the moving fields of row `seq`. */
+  update(seq: number, s: ChangeState): void {
+    this.setState.run([s.status, s.processed_sync, s.lsn, s.attempts, s.last_error, s.updated_at, seq]);
+  }
+
+  /** Our own (origin local) row with this change_id, or null. */
+  findLocal(changeId: string): LocalChange | null {
+    return this.all(this.byChangeId, [changeId])[0] ?? null;
+  }
+
+  /** Pending rows in seq order. */
+  pendingChanges(limit: number): LocalChange[] {
+    return this.all(this.pending, [limit]);
+  }
+
+  /** Pending rows of one entity row, in seq order. */
+  pendingForRow(entity: string, entityId: string): LocalChange[] {
+    return this.all(this.pendingFor, [entity, entityId]);
+  }
+
+  /** `entity + NUL + entity_id` of every row with pending changes. */
+  pendingRowKeys(): Set<string> {
+    const keys = new Set<string>();
+    try {
+      while (this.pendingKeys.step()) {
+        const [entity, id] = this.pendingKeys.get() as string[];
+        keys.add(rowKey(entity!, id!));
+      }
+    } finally {
+      this.pendingKeys.reset();
+    }
+    return keys;
+  }
+
+  /** Failed rows, newest first. */
+  failedChanges(limit: number): LocalChange[] {
+    return this.all(this.failed, [limit]);
+  }
+
+  /** Pending and failed counts. */
+  countByStatus(): { pending: number; failed: number } {
+    try {
+      this.counts.step();
+      const [pending, failed] = this.counts.get() as number[];
+      return { pending: pending ?? 0, failed: failed ?? 0 };
+    } finally {
+      this.counts.reset();
+    }
+  }
+
+  /** The highest seq in the table (0 if empty). */
+  highestSeq(): number {
+    try {
+      this.maxSeq.step();
+      return Number(this.maxSeq.get()[0] ?? 0);
+    } finally {
+      this.maxSeq.reset();
+    }
+  }
+
+  /** Delete synced rows last updated before `before`. Returns how many. */
+  pruneSynced(before: number): number {
+    this.prune.run([before]);
+    return this.db.getRowsModified();
+  }
+
+  /** Free every statement (on close). */
+  free(): void {
+    for (const s of [this.insert, this.insertServer, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
+  }
+
+  private all(stmt: Statement, params: SqlValue[]): LocalChange[] {
+    const out: LocalChange[] = [];
+    try {
+      stmt.bind(params);
+      while (stmt.step()) out.push(toLocalChange(stmt.get()));
+    } finally {
+      stmt.reset();
+    }
+    return out;
+  }
+}
+
+/** The key of one entity row in sets and maps. */
+export function rowKey(entity: string, entityId: string): string {
+  return `${entity}\u0000${entityId}`;
+}
+
+function rowParams(r: ChangeRow): SqlValue[] {
+  return [
+    r.seq, r.change_id, r.origin, r.entity, r.entity_id, r.op, r.dataJson, r.lsn, r.processed_local, r.processed_sync,
+    r.status, r.attempts, r.last_error, r.created_at, r.updated_at,
+  ];
+}
+
+/** Map a `SELECT *` row (column order of the table) to a LocalChange. */
+function toLocalChange(v: SqlValue[]): LocalChange {
+  return {
+    seq: v[0] as number,
+    change_id: v[1] as string,
+    origin: v[2] as LocalChange['origin'],
+    entity: v[3] as string,
+    entity_id: v[4] as string,
+    op: v[5] as Op,
+    data: v[6] === null ? null : (JSON.parse(v[6] as string) as LocalChange['data']),
+    lsn: v[7] as number | null,
+    processed_local: v[8] as 0 | 1,
+    processed_sync: v[9] as 0 | 1,
+    status: v[10] as LocalChange['status'],
+    attempts: v[11] as number,
+    last_error: v[12] as string | null,
+    created_at: v[13] as number,
+    updated_at: v[14] as number,
+  };
+}

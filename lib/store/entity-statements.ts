@@ -1,0 +1,118 @@
+/**
+ * Prepared statements for the entity tables, built once per table and operation and reused
+ * (no SQL is parsed per change). Names come only from the declared schema, quoted.
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { SchemaError } from '../errors.js';
+import { quoteIdent, type Row, type SchemaDeclaration, type TableSchema } from '../protocol/index.js';
+
+/** Most patch statements kept per table (one per distinct set of updated columns). */
+const MAX_PATCH_STATEMENTS = 64;
+
+interface TableStatements {
+  def: TableSchema;
+  columns: string[];
+  upsert: Statement;
+  remove: Statement;
+  select: Statement;
+  patches: Map<string, Statement>;
+}
+
+/** The statement cache of all entity tables of one database. */
+export class EntityStatements {
+  private readonly tables = new Map<string, TableStatements>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly schema: SchemaDeclaration,
+  ) {}
+
+  /** Insert or replace the whole row (columns absent from `data` become NULL). */
+  upsert(table: string, data: Row): void {
+    const t = this.table(table);
+    const params: SqlValue[] = new Array<SqlValue>(t.columns.length);
+    for (let i = 0; i < t.columns.length; i++) params[i] = data[t.columns[i]!] ?? null;
+    t.upsert.run(params);
+  }
+
+  /** Set only the columns in `data` on row `id`. Returns rows changed (0 if the row is absent). */
+  patch(table: string, id: string, data: Row): number {
+    const t = this.table(table);
+    const cols = Object.keys(data);
+    if (cols.length === 0) return 0;
+    const key = cols.join(',');
+    let stmt = t.patches.get(key);
+    if (!stmt) {
+      for (const c of cols) {
+        // Names reach SQL only if the schema declares them.
+        if (!Object.prototype.hasOwnProperty.call(t.def.columns, c)) throw new SchemaError(`unknown column "${c.slice(0, 80)}" in "${table}"`, { entity: table });
+      }
+      if (t.patches.size >= MAX_PATCH_STATEMENTS) this.evictOldestPatch(t);
+      const sets = cols.map((c) => `${quoteIdent(c)} = ?`).join(', ');
+      stmt = this.db.prepare(`UPDATE ${quoteIdent(table)} SET ${sets} WHERE ${quoteIdent(t.def.primaryKey)} = ?`);
+      t.patches.set(key, stmt);
+    }
+    const params: SqlValue[] = cols.map((c) => data[c] ?? null);
+    params.push(id);
+    stmt.run(params);
+    return this.db.getRowsModified();
+  }
+
+  /** Delete row `id` (no-op if absent). */
+  remove(table: string, id: string): void {
+    this.table(table).remove.run([id]);
+  }
+
+  /** The current row `id`, or null. */
+  get(table: string, id: string): Row | null {
+    const stmt = this.table(table).select;
+    try {
+      stmt.bind([id]);
+      return stmt.step() ? (stmt.getAsObject() as Row) : null;
+    } finally {
+      stmt.reset();
+    }
+  }
+
+  /** Free every statement (on close). */
+  free(): void {
+    for (const t of this.tables.values()) {
+      t.upsert.free();
+      t.remove.free();
+      t.select.free();
+      for (const s of t.patches.values()) s.free();
+    }
+    this.tables.clear();
+  }
+
+  private table(table: string): TableStatements {
+    const cached = this.tables.get(table);
+    if (cached) return cached;
+    if (!Object.prototype.hasOwnProperty.call(this.schema, table)) throw new SchemaError(`unknown table "${table.slice(0, 80)}"`, { entity: table });
+    const def = this.schema[table]!;
+    const columns = Object.keys(def.columns);
+    const q = quoteIdent(table);
+    const pk = quoteIdent(def.primaryKey);
+    const others = columns.filter((c) => c !== def.primaryKey);
+    const onConflict = others.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    const t: TableStatements = {
+      def,
+      columns,
+      upsert: this.db.prepare(
+        `INSERT INTO ${q} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${pk}) ${onConflict}`,
+      ),
+      remove: this.db.prepare(`DELETE FROM ${q} WHERE ${pk} = ?`),
+      select: this.db.prepare(`SELECT * FROM ${q} WHERE ${pk} = ?`),
+      patches: new Map(),
+    };
+    this.tables.set(table, t);
+    return t;
+  }
+
+  private evictOldestPatch(t: TableStatements): void {
+    const first = t.patches.keys().next();
+    if (first.done) return;
+    t.patches.get(first.value)!.free();
+    t.patches.delete(first.value);
+  }
+}

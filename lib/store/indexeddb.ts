@@ -1,0 +1,103 @@
+/**
+ * IndexedDB medium (browser, window or worker). One IndexedDB database per store with two object
+ * stores: `snapshot` (one value) and `journal` (frames, auto-increment keys in append order).
+ * An append is ONE IndexedDB transaction however many store transactions its frames hold
+ * (group commit); replacing the snapshot and emptying the journal is one atomic transaction.
+ */
+import { ErrorCodes, PersistenceError } from '../errors.js';
+import type { PersistedState, Persistence } from './persistence.js';
+
+/** Options of {@link indexedDbPersistence}. */
+export interface IndexedDbPersistenceOptions {
+  /** IndexedDB database name (one per store / per app schema). */
+  name: string;
+  /** The IndexedDB factory; default `globalThis.indexedDB`. */
+  indexedDB?: IDBFactory;
+  /**
+   * Commit durability hint. `relaxed` (default) survives a crash of the tab or worker; `strict`
+   * also waits for the OS to flush to disk (survives power loss, much slower in Chromium).
+   */
+  durability?: IDBTransactionDurability;
+}
+
+const SNAPSHOT = 'snapshot';
+const JOURNAL = 'journal';
+const SNAPSHOT_KEY = 'db';
+
+/** A {@link Persistence} in IndexedDB. */
+export function indexedDbPersistence(options: IndexedDbPersistenceOptions): Persistence {
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  const durability = options.durability ?? 'relaxed';
+  const name = `indexeddb:${options.name}`;
+  let opening: Promise<IDBDatabase> | null = null;
+  const database = (): Promise<IDBDatabase> => (opening ??= openDatabase(factory, options.name));
+
+  return {
+    name,
+    async load(): Promise<PersistedState> {
+      const db = await database();
+      const tx = db.transaction([SNAPSHOT, JOURNAL], 'readonly');
+      const snapshot = request<unknown>(tx.objectStore(SNAPSHOT).get(SNAPSHOT_KEY));
+      const journal = request<unknown[]>(tx.objectStore(JOURNAL).getAll());
+      await done(tx, name);
+      return { snapshot: toBytes(await snapshot), journal: (await journal).map((v) => toBytes(v) ?? new Uint8Array(0)) };
+    },
+    async append(frames: Uint8Array): Promise<void> {
+      const db = await database();
+      const tx = db.transaction(JOURNAL, 'readwrite', { durability });
+      tx.objectStore(JOURNAL).add(frames);
+      await done(tx, name);
+    },
+    async replaceSnapshot(snapshot: Uint8Array): Promise<void> {
+      const db = await database();
+      const tx = db.transaction([SNAPSHOT, JOURNAL], 'readwrite', { durability });
+      tx.objectStore(SNAPSHOT).put(snapshot, SNAPSHOT_KEY);
+      tx.objectStore(JOURNAL).clear();
+      await done(tx, name);
+    },
+    async close(): Promise<void> {
+      if (opening) (await opening).close();
+      opening = null;
+    },
+  };
+}
+
+/** Delete the IndexedDB database of a store (all its data). */
+export function deleteIndexedDbStore(name: string, factory: IDBFactory = globalThis.indexedDB): Promise<void> {
+  return request(factory.deleteDatabase(name)).then(() => undefined);
+}
+
+function openDatabase(factory: IDBFactory, dbName: string): Promise<IDBDatabase> {
+  const req = factory.open(dbName, 1);
+  req.onupgradeneeded = () => {
+    const db = req.result;
+    // Version 1: the two object stores.
+    if (!db.objectStoreNames.contains(SNAPSHOT)) db.createObjectStore(SNAPSHOT);
+    if (!db.objectStoreNames.contains(JOURNAL)) db.createObjectStore(JOURNAL, { autoIncrement: true });
+  };
+  return request(req).catch((cause: unknown) => {
+    throw new PersistenceError(ErrorCodes.PERSISTENCE, `could not open IndexedDB database "${dbName}"`, { cause });
+  });
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx: IDBTransaction, name: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    const fail = (): void => reject(new PersistenceError(ErrorCodes.PERSISTENCE, `IndexedDB transaction failed (${name})`, { cause: tx.error }));
+    tx.onerror = fail;
+    tx.onabort = fail;
+  });
+}
+
+function toBytes(v: unknown): Uint8Array | null {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return null;
+}

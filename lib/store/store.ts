@@ -1,0 +1,253 @@
+/**
+ * The durable sql.js store: the {@link EngineStore} the sync engine runs on. All operations are
+ * synchronous transactions on the in-memory database; each committed transaction is journaled
+ * (group commit) and {@link SqlJsStore.whenDurable} says when it is on the medium.
+ * Create one with `openStore()` (open.ts).
+ */
+import type { Database } from 'sql.js';
+import type { ApplyResult, EngineStore, LocalChange, ServerBatch } from '../engine/ports.js';
+import { ErrorCodes, SyncError } from '../errors.js';
+import { checkChange, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
+import type { DurabilityStats, GroupCommitter } from './group-commit.js';
+import type { Persistence } from './persistence.js';
+import { QueryRunner } from './query.js';
+import type { StoreWriter } from './writer.js';
+
+/** What a store is built from (made by `openStore`). */
+export interface StoreParts {
+  db: Database;
+  schema: SchemaDeclaration;
+  writer: StoreWriter;
+  committer: GroupCommitter;
+  persistence: Persistence;
+  /** Makes change_ids. */
+  newId: () => string;
+  /** Errors found while opening (e.g. a corrupt journal tail), reported before the store existed. */
+  errors: SyncError[];
+}
+
+/** Most recent errors kept in {@link SqlJsStore.errors}. */
+const MAX_ERRORS = 100;
+
+/** The sql.js implementation of the engine's store port. */
+export class SqlJsStore implements EngineStore {
+  /** Schema the store was opened with (checked). */
+  readonly schema: SchemaDeclaration;
+  private readonly queries: QueryRunner;
+  private lsn: number;
+  private id: string;
+  private readonly recent: SyncError[];
+  private readonly listeners = new Set<(e: SyncError) => void>();
+  private closed: Promise<void> | null = null;
+
+  constructor(private readonly parts: StoreParts) {
+    this.schema = parts.schema;
+    this.queries = new QueryRunner(parts.db);
+    this.recent = [...parts.errors];
+    this.lsn = Number(parts.writer.getState('lsn') ?? 0);
+    this.id = String(parts.writer.getState('client_id') ?? '');
+  }
+
+  /** This client's id (stable across reopen). */
+  clientId(): string {
+    return this.id;
+  }
+
+  /** LSN of the last applied server batch (0 = nothing yet). */
+  getLsn(): number {
+    return this.lsn;
+  }
+
+  /** Set the LSN directly (e.g. a reset to resync from scratch). Journaled like every write. */
+  setLsn(lsn: number): void {
+    this.tx(() => this.parts.writer.setState('lsn', lsn));
+    this.lsn = lsn;
+  }
+
+  /** Replace this client's id. */
+  setClientId(id: string): void {
+    this.tx(() => this.parts.writer.setState('client_id', id));
+    this.id = id;
+  }
+
+  /** Identity of the server log this store follows (`welcome.server_id`), or null. */
+  serverId(): string | null {
+    const v = this.parts.writer.getState('server_id');
+    return typeof v === 'string' ? v : null;
+  }
+
+  /** Remember the server log's identity. */
+  setServerId(id: string): void {
+    this.tx(() => this.parts.writer.setState('server_id', id));
+  }
+
+  /** Write each change to its entity table and append its pending `local_changes` row, atomically. */
+  recordLocalChanges(changes: readonly ChangeRequest[], now: number): LocalChange[] {
+    for (const c of changes) {
+      const err = checkChange(this.schema, c);
+      if (err) throw err;
+    }
+    return this.tx(() =>
+      changes.map((c) => {
+        const dataJson = c.data === null ? null : JSON.stringify(c.data);
+        writeEntity(this.parts.writer, c.entity, c.entity_id, c.op, c.data, dataJson ?? undefined);
+        const row = this.parts.writer.addChange({
+          change_id: this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
+          processed_local: 1, processed_sync: 0, status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now,
+        });
+        const { dataJson: _omit, ...rest } = row;
+        return { ...rest, data: c.data };
+      }),
+    );
+  }
+
+  /** Resolves once every transaction committed so far is persisted. */
+  whenDurable(): Promise<void> {
+    return this.parts.committer.whenDurable();
+  }
+
+  /** Pending changes in seq order (all if no limit). */
+  pendingChanges(limit = -1): LocalChange[] {
+    this.open();
+    return this.parts.writer.changes.pendingChanges(limit);
+  }
+
+  /** Failed changes, newest first (all if no limit). */
+  failedChanges(limit = -1): LocalChange[] {
+    this.open();
+    return this.parts.writer.changes.failedChanges(limit);
+  }
+
+  /** Pending and failed counts. */
+  counts(): { pending: number; failed: number } {
+    this.open();
+    return this.parts.writer.changes.countByStatus();
+  }
+
+  /** The `local_changes` row of a change, or null. */
+  change(changeId: string): LocalChange | null {
+    this.open();
+    return this.parts.writer.changes.findLocal(changeId);
+  }
+
+  /** Mark local changes acked (applied / duplicate) with their LSN. Unknown ids are ignored. */
+  markSynced(acks: readonly { change_id: string; lsn: number }[], now: number): void {
+    this.tx(() => {
+      for (const a of acks) {
+        const row = this.parts.writer.changes.findLocal(a.change_id);
+        // Only our own changes are acked; a repeated ack changes nothing.
+        if (!row || row.origin !== 'local' || (row.status === 'synced' && row.lsn === a.lsn)) continue;
+        this.parts.writer.updateChange(row.seq, { status: 'synced', processed_sync: 1, lsn: a.lsn, attempts: row.attempts, last_error: row.last_error, updated_at: now });
+      }
+    });
+  }
+
+  /** Count an attempt and its error; the change stays pending. */
+  recordAttempt(change_id: string, attempts: number, error: string, now: number): void {
+    this.tx(() => {
+      const row = this.parts.writer.changes.findLocal(change_id);
+      if (!row || row.status !== 'pending') return;
+      this.parts.writer.updateChange(row.seq, { status: 'pending', processed_sync: 0, lsn: row.lsn, attempts, last_error: error, updated_at: now });
+    });
+  }
+
+  /** Mark a change failed; with `serverRow`, restore the server's row and re-apply our other pending changes on it. */
+  markFailed(change_id: string, error: string, attempts: number, now: number, serverRow?: Row | null): void {
+    this.tx(() => {
+      const row = this.parts.writer.changes.findLocal(change_id);
+      if (!row || row.origin !== 'local' || row.status === 'synced') return;
+      const { writer } = this.parts;
+      writer.updateChange(row.seq, { status: 'failed', processed_sync: 0, lsn: row.lsn, attempts, last_error: error, updated_at: now });
+      if (serverRow === undefined) return;
+      if (serverRow === null) {
+        writer.deleteRow(row.entity, row.entity_id);
+      } else {
+        const err = checkChange(this.schema, { entity: row.entity, entity_id: row.entity_id, op: 'insert', data: serverRow });
+        if (err) throw err;
+        writer.upsertRow(row.entity, serverRow);
+      }
+      rebaseRow(writer, row.entity, row.entity_id);
+    });
+  }
+
+  /** Apply a server batch in one transaction (see `applyBatch`); rolls back and rethrows on any error. */
+  applyServerBatch(batch: ServerBatch, now: number): ApplyResult {
+    const result = this.tx(() => applyBatch({ writer: this.parts.writer, schema: this.schema, currentLsn: this.lsn, clientId: this.id }, batch, now));
+    this.lsn = batch.lsn;
+    return result;
+  }
+
+  /** Read-only app SQL under `PRAGMA query_only = ON`; returns row objects. */
+  query(sql: string, params?: readonly (string | number | null)[]): Record<string, unknown>[] {
+    this.open();
+    return this.queries.query(sql, params);
+  }
+
+  /** Delete synced history last updated before `before` (ms). Pending and failed rows stay. */
+  pruneHistory(before: number): number {
+    return this.tx(() => this.parts.writer.prune(before));
+  }
+
+  /** Run `fn` in one journaled transaction (all-or-nothing); for callers that combine operations. */
+  transaction<T>(fn: () => T): T {
+    return this.tx(fn);
+  }
+
+  /** Write a snapshot now (it empties the journal); resolves when it is on the medium. */
+  snapshot(): Promise<void> {
+    this.open();
+    return this.parts.committer.snapshot();
+  }
+
+  /** Durability counters (journal writes, snapshots...). */
+  stats(): DurabilityStats {
+    return this.parts.committer.stats();
+  }
+
+  /** Recent persistence errors (journal corruption found on open, failed writes), oldest first. */
+  get errors(): readonly SyncError[] {
+    return this.recent;
+  }
+
+  /** Be told about each persistence error from now on. Returns a function that unsubscribes. */
+  onError(listener: (e: SyncError) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called by the committer when a write fails. */
+  reportError(error: SyncError): void {
+    this.recent.push(error);
+    if (this.recent.length > MAX_ERRORS) this.recent.shift();
+    for (const l of this.listeners) l(error);
+  }
+
+  /** Wait until everything committed is durable, then release the database and the medium. */
+  close(): Promise<void> {
+    this.closed ??= this.parts.committer
+      .whenDurable()
+      .finally(() => {
+        this.queries.free();
+        this.parts.writer.free();
+        this.parts.db.close();
+        return this.parts.persistence.close();
+      });
+    return this.closed;
+  }
+
+  private tx<T>(fn: () => T): T {
+    this.open();
+    try {
+      return this.parts.writer.transaction(fn);
+    } catch (error) {
+      // The transaction rolled back: re-read what it may have moved in memory.
+      this.lsn = Number(this.parts.writer.getState('lsn') ?? 0);
+      throw error;
+    }
+  }
+
+  private open(): void {
+    if (this.closed) throw new SyncError(ErrorCodes.CLOSED, 'the store is closed');
+  }
+}

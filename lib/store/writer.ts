@@ -1,0 +1,268 @@
+/**
+ * Every write to the database goes through here, inside {@link StoreWriter.transaction}. Each
+ * write runs its cached prepared statement AND is recorded as a logical journal operation; on
+ * commit the operations are handed to the group committer, on rollback they are dropped. On open
+ * the journal is replayed through the same methods ({@link StoreWriter.replay}), so a replayed
+ * database is the one that was journaled.
+ *
+ * Journal operations (JSON arrays; `data` is embedded as the JSON text already made for SQL):
+ *   ["u", table, data]              upsert a whole entity row
+ *   ["p", table, id, data]          set some columns of an entity row
+ *   ["d", table, id]                delete an entity row
+ *   ["S", seq, change_id, entity, entity_id, op, data, lsn, now]   a server change: its
+ *         local_changes row (origin server, synced) AND its entity write, in one operation
+ *   ["c", seq, change_id, origin, entity, entity_id, op, data, lsn, processed_local,
+ *         processed_sync, status, attempts, last_error, created_at, updated_at]   add a local_changes row
+ *   ["m", seq, status, processed_sync, lsn, attempts, last_error, updated_at]     move a local_changes row
+ *   ["x", before]                   prune synced history
+ *   ["s", key, value]               set a sync_state key
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { StoreError } from '../errors.js';
+import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
+import { ChangeStatements, type ChangeRow, type ChangeState } from './changes-table.js';
+import { EntityStatements } from './entity-statements.js';
+
+/** `idle`: writes refused; `tx`: writes journaled; `replay`: writes not journaled (they come from it). */
+type Mode = 'idle' | 'tx' | 'replay';
+
+const q = JSON.stringify;
+
+/** Journaled writes and the transaction helper of one database. */
+export class StoreWriter {
+  /** Entity statements (reads are free to use them directly). */
+  readonly entities: EntityStatements;
+  /** local_changes statements (reads are free to use them directly). */
+  readonly changes: ChangeStatements;
+  private mode: Mode = 'idle';
+  private ops: string[] = [];
+  private nextSeq: number;
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
+  private readonly putState: Statement;
+  private readonly getStateStmt: Statement;
+
+  /**
+   * @param db the database (store tables and entity tables exist)
+   * @param schema the checked schema (the only source of table and column names)
+   * @param onCommit receives the serialized operations of each committed transaction that wrote something
+   */
+  constructor(
+    db: Database,
+    schema: SchemaDeclaration,
+    private readonly onCommit: (ops: string[]) => void,
+  ) {
+    this.entities = new EntityStatements(db, schema);
+    this.changes = new ChangeStatements(db);
+    this.begin = db.prepare('BEGIN');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+    this.putState = db.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.getStateStmt = db.prepare('SELECT value FROM sync_state WHERE key = ?');
+    this.nextSeq = this.changes.highestSeq() + 1;
+  }
+
+  /**
+   * Run `fn` in one transaction: commit and journal if it returns, roll back EVERYTHING (and
+   * journal nothing) if it throws, then rethrow. A nested call joins the outer transaction.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.mode !== 'idle') return fn();
+    const seqAtStart = this.nextSeq;
+    this.begin.run();
+    this.mode = 'tx';
+    this.ops = [];
+    try {
+      const result = fn();
+      this.commit.run();
+      const ops = this.ops;
+      this.mode = 'idle';
+      this.ops = [];
+      if (ops.length > 0) this.onCommit(ops);
+      return result;
+    } catch (error) {
+      this.mode = 'idle';
+      this.ops = [];
+      this.nextSeq = seqAtStart;
+      this.safeRollback();
+      throw error;
+    }
+  }
+
+  /** Apply journal operations (on open): same statements, nothing journaled again, one transaction. */
+  replay(ops: readonly unknown[]): void {
+    this.begin.run();
+    this.mode = 'replay';
+    try {
+      for (const op of ops) this.replayOne(op);
+      this.commit.run();
+    } catch (cause) {
+      this.safeRollback();
+      this.nextSeq = this.changes.highestSeq() + 1;
+      throw new StoreError('journal operation could not be replayed', { cause });
+    } finally {
+      this.mode = 'idle';
+    }
+  }
+
+  /** Upsert a whole entity row. `dataJson` is `JSON.stringify(data)` if the caller has it. */
+  upsertRow(table: string, data: Row, dataJson?: string): void {
+    this.entities.upsert(table, data);
+    this.record(() => `["u",${q(table)},${dataJson ?? q(data)}]`);
+  }
+
+  /** Set the given columns of row `id`. */
+  patchRow(table: string, id: string, data: Row, dataJson?: string): void {
+    this.entities.patch(table, id, data);
+    this.record(() => `["p",${q(table)},${q(id)},${dataJson ?? q(data)}]`);
+  }
+
+  /** Delete row `id`. */
+  deleteRow(table: string, id: string): void {
+    this.entities.remove(table, id);
+    this.record(() => `["d",${q(table)},${q(id)}]`);
+  }
+
+  /** Append a local_changes row with the next seq (a duplicate local change_id throws). */
+  addChange(fields: Omit<ChangeRow, 'seq'>): ChangeRow {
+    const row: ChangeRow = { seq: this.nextSeq, ...fields };
+    this.changes.add(row);
+    this.nextSeq++;
+    this.record(() => changeOp(row));
+    return row;
+  }
+
+  /**
+   * A server change: append its local_changes row (origin server, synced) and write its entity
+   * row, journaled as ONE operation (the hot path of server batches).
+   */
+  addServerChange(c: { change_id: string; entity: string; entity_id: string; op: Op; data: Row | null; lsn: number }, dataJson: string | null, now: number): void {
+    const seq = this.nextSeq;
+    this.changes.addServer(seq, c.change_id, c.entity, c.entity_id, c.op, dataJson, c.lsn, now);
+    this.entityWrite(c.entity, c.entity_id, c.op, c.data);
+    this.nextSeq++;
+    this.record(() => `["S",${seq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
+  }
+
+  /** Move a local_changes row (ack, attempt, failure). */
+  updateChange(seq: number, s: ChangeState): void {
+    this.changes.update(seq, s);
+    this.record(() => `["m",${seq},${q(s.status)},${s.processed_sync},${q(s.lsn)},${s.attempts},${q(s.last_error)},${s.updated_at}]`);
+  }
+
+  /** Delete synced history last updated before `before`. */
+  prune(before: number): number {
+    const n = this.changes.pruneSynced(before);
+    if (n > 0) this.record(() => `["x",${before}]`);
+    return n;
+  }
+
+  /** Set a sync_state key. */
+  setState(key: string, value: string | number | null): void {
+    this.putState.run([key, value]);
+    this.record(() => `["s",${q(key)},${q(value)}]`);
+  }
+
+  /** Set a sync_state key WITHOUT journaling it (snapshot bookkeeping only). */
+  setStateUnjournaled(key: string, value: number): void {
+    this.putState.run([key, value]);
+  }
+
+  /** Read a sync_state key. */
+  getState(key: string): SqlValue | undefined {
+    try {
+      this.getStateStmt.bind([key]);
+      return this.getStateStmt.step() ? this.getStateStmt.get()[0] : undefined;
+    } finally {
+      this.getStateStmt.reset();
+    }
+  }
+
+  /** Free every statement (on close). */
+  free(): void {
+    this.entities.free();
+    this.changes.free();
+    for (const s of [this.begin, this.commit, this.rollback, this.putState, this.getStateStmt]) s.free();
+  }
+
+  private record(op: () => string): void {
+    // Only transactions are journaled; a write outside one would escape the journal.
+    if (this.mode === 'tx') this.ops.push(op());
+    else if (this.mode === 'idle') throw new StoreError('write outside a transaction');
+  }
+
+  private safeRollback(): void {
+    try {
+      this.rollback.run();
+    } catch {
+      // SQLite may already have rolled back on its own (e.g. out of memory): nothing left to undo.
+    }
+  }
+
+  /** The entity write of a change, not journaled by itself. */
+  private entityWrite(table: string, id: string, op: Op, data: Row | null): void {
+    if (op === 'delete') this.entities.remove(table, id);
+    else if (op === 'insert') this.entities.upsert(table, row(data));
+    else this.entities.patch(table, id, row(data));
+  }
+
+  private replayOne(op: unknown): void {
+    if (!Array.isArray(op)) throw new Error('operation is not an array');
+    const a = op as unknown[];
+    switch (a[0]) {
+      case 'u':
+        return this.entities.upsert(str(a[1]), row(a[2]));
+      case 'p':
+        this.entities.patch(str(a[1]), str(a[2]), row(a[3]));
+        return;
+      case 'd':
+        return this.entities.remove(str(a[1]), str(a[2]));
+      case 'c': {
+        const [, seq, change_id, origin, entity, entity_id, kind, data, lsn, pl, ps, status, attempts, last_error, created_at, updated_at] = a;
+        const r = {
+          seq, change_id, origin, entity, entity_id, op: kind, dataJson: data === null ? null : q(data), lsn,
+          processed_local: pl, processed_sync: ps, status, attempts, last_error, created_at, updated_at,
+        } as ChangeRow;
+        this.changes.add(r);
+        this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
+        return;
+      }
+      case 'S': {
+        const [, seq, change_id, entity, entity_id, kind, data, lsn, now] = a;
+        if (kind !== 'insert' && kind !== 'update' && kind !== 'delete') throw new Error('bad op');
+        const c = { change_id: str(change_id), entity: str(entity), entity_id: str(entity_id), op: kind as Op, data: data as Row | null, lsn: lsn as number };
+        this.changes.addServer(seq as number, c.change_id, c.entity, c.entity_id, c.op, data === null ? null : q(data), c.lsn, now as number);
+        this.entityWrite(c.entity, c.entity_id, c.op, c.data);
+        this.nextSeq = Math.max(this.nextSeq, (seq as number) + 1);
+        return;
+      }
+      case 'm': {
+        const [, seq, status, ps, lsn, attempts, last_error, updated_at] = a;
+        return this.changes.update(seq as number, { status, processed_sync: ps, lsn, attempts, last_error, updated_at } as ChangeState);
+      }
+      case 'x':
+        this.changes.pruneSynced(a[1] as number);
+        return;
+      case 's':
+        this.putState.run([str(a[1]), a[2] as SqlValue]);
+        return;
+      default:
+        throw new Error(`unknown operation ${q(a[0])}`);
+    }
+  }
+}
+
+function changeOp(r: ChangeRow): string {
+  return `["c",${r.seq},${q(r.change_id)},"${r.origin}",${q(r.entity)},${q(r.entity_id)},"${r.op}",${r.dataJson ?? 'null'},${q(r.lsn)},${r.processed_local},${r.processed_sync},"${r.status}",${r.attempts},${q(r.last_error)},${r.created_at},${r.updated_at}]`;
+}
+
+function str(u: unknown): string {
+  if (typeof u !== 'string') throw new Error('expected a string');
+  return u;
+}
+
+function row(u: unknown): Row {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) throw new Error('expected a row object');
+  return u as Row;
+}

@@ -1,0 +1,83 @@
+import { SchemaError, StoreError } from '../../lib/errors.js';
+import { insert, openMem, sc, todos, update } from './helpers.js';
+
+describe('store: applyServerBatch', () => {
+  it('writes local_changes rows (origin server) and entity rows, sets the LSN, reports touched entities', async () => {
+    const store = await openMem();
+    const result = store.applyServerBatch(
+      { prev_lsn: 0, lsn: 3, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'A', done: 0 }), sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'delete', 'b', null)] },
+      9,
+    );
+    expect(result).toEqual({ entities: ['todos'], echoed: [], applied: 3 });
+    expect(store.getLsn()).toBe(3);
+    expect(todos(store)).toEqual([{ id: 'a', title: 'A', done: 0 }]);
+    expect(store.query("SELECT change_id, origin, lsn, status, processed_sync FROM local_changes ORDER BY seq")).toEqual([
+      { change_id: 's1', origin: 'server', lsn: 1, status: 'synced', processed_sync: 1 },
+      { change_id: 's2', origin: 'server', lsn: 2, status: 'synced', processed_sync: 1 },
+      { change_id: 's3', origin: 'server', lsn: 3, status: 'synced', processed_sync: 1 },
+    ]);
+    expect(store.counts()).toEqual({ pending: 0, failed: 0 });
+    await store.close();
+  });
+
+  it('skips changes at or below the local LSN (overlapping pages apply nothing twice)', async () => {
+    const store = await openMem();
+    store.applyServerBatch({ prev_lsn: 0, lsn: 2, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'A', done: 0 }), sc(2, 's2', 'update', 'a', { done: 1 })] }, 1);
+    const r = store.applyServerBatch({ prev_lsn: 1, lsn: 3, changes: [sc(2, 's2', 'update', 'a', { done: 1 }), sc(3, 's3', 'update', 'a', { title: 'A3' })] }, 2);
+    expect(r.applied).toBe(1);
+    expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 3 }]);
+    expect(todos(store)).toEqual([{ id: 'a', title: 'A3', done: 1 }]);
+    await store.close();
+  });
+
+  it('an echo of our own change marks it synced with its LSN and is not applied again', async () => {
+    const store = await openMem();
+    store.recordLocalChanges([insert('a', 'mine')], 1);
+    const r = store.applyServerBatch({ prev_lsn: 0, lsn: 5, changes: [sc(5, 'me-1', 'insert', 'a', { id: 'a', title: 'mine', done: 0 }, 'me')] }, 2);
+    expect(r).toEqual({ entities: [], echoed: ['me-1'], applied: 0 });
+    expect(store.change('me-1')).toEqual(jasmine.objectContaining({ status: 'synced', lsn: 5, processed_sync: 1 }));
+    expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 1 }]);
+    // The ack first, the echo after: still one row, still synced.
+    store.recordLocalChanges([update('a', { done: 1 })], 3);
+    store.markSynced([{ change_id: 'me-2', lsn: 6 }], 4);
+    expect(store.applyServerBatch({ prev_lsn: 5, lsn: 6, changes: [sc(6, 'me-2', 'update', 'a', { done: 1 }, 'me')] }, 5).echoed).toEqual(['me-2']);
+    expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 2 }]);
+    await store.close();
+  });
+
+  it('rebases: pending local changes are re-applied over server writes to the same row, other rows take the server value', async () => {
+    const store = await openMem();
+    store.applyServerBatch({ prev_lsn: 0, lsn: 2, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'A', done: 0 }), sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 })] }, 1);
+    store.recordLocalChanges([update('a', { done: 1 })], 2);
+    store.applyServerBatch({ prev_lsn: 2, lsn: 4, changes: [sc(3, 's3', 'update', 'a', { title: 'A2', done: 0 }), sc(4, 's4', 'update', 'b', { done: 1 })] }, 3);
+    expect(todos(store)).toEqual([{ id: 'a', title: 'A2', done: 1 }, { id: 'b', title: 'B', done: 1 }]);
+    // A server delete under a pending insert: the optimistic row stays visible.
+    store.recordLocalChanges([insert('c', 'mine')], 4);
+    store.applyServerBatch({ prev_lsn: 4, lsn: 5, changes: [sc(5, 's5', 'delete', 'c', null)] }, 5);
+    expect(todos(store).map((r) => r['id'])).toEqual(['a', 'b', 'c']);
+    await store.close();
+  });
+
+  it('an echo after another client wrote the same row in the batch lands in server order', async () => {
+    const store = await openMem();
+    store.recordLocalChanges([insert('a', 'mine')], 1);
+    store.applyServerBatch({ prev_lsn: 0, lsn: 2, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'theirs', done: 0 }), sc(2, 'me-1', 'insert', 'a', { id: 'a', title: 'mine', done: 0 }, 'me')] }, 2);
+    expect(todos(store)).toEqual([{ id: 'a', title: 'mine', done: 0 }]);
+    await store.close();
+  });
+
+  it('any error rolls the whole batch back: no rows, no history, LSN unchanged', async () => {
+    const store = await openMem();
+    store.applyServerBatch({ prev_lsn: 0, lsn: 1, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'A', done: 0 })] }, 1);
+    const bad = { prev_lsn: 1, lsn: 3, changes: [sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'insert', 'c', { id: 'c', title: 7, done: 0 })] };
+    expect(() => store.applyServerBatch(bad, 2)).toThrowError(SchemaError);
+    // A failure in SQL itself (NOT NULL primary key) after earlier writes of the batch.
+    const sqlFail = { prev_lsn: 1, lsn: 3, changes: [sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'update', 'b', { id: null })] };
+    expect(() => store.applyServerBatch(sqlFail, 2)).toThrow();
+    expect(() => store.applyServerBatch({ prev_lsn: 0, lsn: 0, changes: [] }, 2)).toThrowError(StoreError, /behind/);
+    expect(store.getLsn()).toBe(1);
+    expect(todos(store).map((r) => r['id'])).toEqual(['a']);
+    expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 1 }]);
+    await store.close();
+  });
+});
