@@ -13,7 +13,7 @@
  */
 import { BehaviorSubject, Observable, Subject, filter, map, share } from 'rxjs';
 import { ErrorCodes, SchemaError, SyncError, fromSerialized, type SerializedSyncError } from '../errors.js';
-import { checkChange, parseSchema, type ChangeRequest, type Row, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
+import { checkChange, parseSchema, type ChangeRequest, type Row, type Value, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
 import type { LocalChange } from '../engine/ports.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
@@ -24,10 +24,16 @@ import { openChannel } from './open-channel.js';
 /** The status snapshot published by the engine. */
 export type SyncStatus = SyncStatusWire;
 
+/**
+ * A row as the app passes it: any object whose values are SQLite values. (Interfaces without an
+ * index signature fit too; every column and value is checked against the schema at run time.)
+ */
+export type RowLike<T> = { [K in keyof T]: Value };
+
 /** One write of a {@link SyncClient.write} batch. */
 export type WriteOp =
-  | { op: 'insert'; table: string; row: Row }
-  | { op: 'update'; table: string; id: string | number; patch: Row }
+  | { op: 'insert'; table: string; row: object }
+  | { op: 'update'; table: string; id: string | number; patch: object }
   | { op: 'delete'; table: string; id: string | number };
 
 /** What createSyncClient returns. */
@@ -36,8 +42,11 @@ export interface SyncClient {
   readonly ready: Promise<void>;
   /** This client's id (known after `ready`). */
   readonly clientId: Promise<string>;
-  insert(table: string, row: Row): Promise<void>;
-  update(table: string, id: string | number, patch: Row): Promise<void>;
+  /** Insert (or replace) a whole row. Resolves once recorded durably; rejects with SchemaError for a bad table/column/value. */
+  insert<T extends RowLike<T>>(table: string, row: T): Promise<void>;
+  /** Change some columns of a row. */
+  update<T extends RowLike<T>>(table: string, id: string | number, patch: Partial<T>): Promise<void>;
+  /** Delete a row. */
   delete(table: string, id: string | number): Promise<void>;
   /** Several writes recorded in ONE transaction: all or none. */
   write(ops: readonly WriteOp[]): Promise<void>;
@@ -126,10 +135,10 @@ class SyncClientImpl implements SyncClient {
     this.clientId = readyMsg.then((m) => m.client_id);
   }
 
-  insert(table: string, row: Row): Promise<void> {
+  insert<T extends RowLike<T>>(table: string, row: T): Promise<void> {
     return this.write([{ op: 'insert', table, row }]);
   }
-  update(table: string, id: string | number, patch: Row): Promise<void> {
+  update<T extends RowLike<T>>(table: string, id: string | number, patch: Partial<T>): Promise<void> {
     return this.write([{ op: 'update', table, id, patch }]);
   }
   delete(table: string, id: string | number): Promise<void> {
@@ -197,9 +206,9 @@ class SyncClientImpl implements SyncClient {
     if (!def || !Object.prototype.hasOwnProperty.call(this.schema, o.table)) throw new SchemaError(`unknown table "${o.table}"`, { entity: o.table });
     const change: ChangeRequest =
       o.op === 'insert'
-        ? { op: 'insert', entity: o.table, entity_id: String(o.row[def.primaryKey] ?? ''), data: o.row }
+        ? { op: 'insert', entity: o.table, entity_id: String((o.row as Row)[def.primaryKey] ?? ''), data: { ...(o.row as Row) } }
         : o.op === 'update'
-          ? { op: 'update', entity: o.table, entity_id: String(o.id), data: o.patch }
+          ? { op: 'update', entity: o.table, entity_id: String(o.id), data: { ...(o.patch as Row) } }
           : { op: 'delete', entity: o.table, entity_id: String(o.id), data: null };
     const err = checkChange(this.schema, change);
     if (err) throw err;

@@ -86,28 +86,10 @@ export const Op = t.keyof({ insert: null, update: null, delete: null });
 export type Op = t.TypeOf<typeof Op>;
 
 /**
- * An exact object codec: like `t.type`, but a property the codec does not know is an error
- * (not silently dropped), so a misspelt field is reported at the boundary.
+ * An exact object codec with required and optional properties: a property the codec does not know
+ * is an error (not silently dropped, as `t.type` would), so a misspelt field is reported at the
+ * boundary.
  */
-export function strict<P extends t.Props>(props: P, name?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {
-  const inner = t.type(props);
-  const known = new Set(Object.keys(props));
-  return new t.Type(
-    name ?? inner.name,
-    (u): u is t.TypeOf<t.TypeC<P>> => inner.is(u),
-    (u, c) => {
-      if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
-        for (const k of Object.keys(u)) {
-          if (!known.has(k)) return t.failure((u as Record<string, unknown>)[k], t.appendContext(c, k, t.never), `unexpected field "${k}"`);
-        }
-      }
-      return inner.validate(u, c);
-    },
-    (a) => inner.encode(a),
-  );
-}
-
-/** Like {@link strict}, with some required and some optional properties. */
 export function strictPartial<R extends t.Props, O extends t.Props>(
   required: R,
   optional: O,
@@ -128,4 +110,9 @@ export function strictPartial<R extends t.Props, O extends t.Props>(
     },
     (a) => inner.encode(a),
   );
+}
+
+/** {@link strictPartial} with required properties only. */
+export function strict<P extends t.Props>(props: P, name?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> {
+  return strictPartial(props, {}, name) as unknown as t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown>;
 }
