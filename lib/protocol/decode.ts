@@ -82,7 +82,7 @@ export function contextPath(context: t.Context): string {
   for (let i = 1; i < context.length; i++) {
     const parentTag = (context[i - 1]!.type as { _tag?: string })._tag;
     if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue;
-    keys.push(context[i]!.key);
+    if (context[i]!.key !== '') keys.push(context[i]!.key);
   }
   return keys.join('.');
 }

@@ -95,18 +95,19 @@ export function strictPartial<R extends t.Props, O extends t.Props>(
   optional: O,
   name?: string,
 ): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, t.OutputOf<t.TypeC<R>> & t.OutputOf<t.PartialC<O>>, unknown> {
-  const inner = t.intersection([t.type(required), t.partial(optional)]);
+  const inner: t.Mixed = Object.keys(optional).length === 0 ? t.type(required) : t.intersection([t.type(required), t.partial(optional)]);
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   return new t.Type(
     name ?? inner.name,
-    (u): u is t.TypeOf<typeof inner> => inner.is(u),
+    (u): u is t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>> => inner.is(u),
     (u, c) => {
       if (typeof u === 'object' && u !== null && !Array.isArray(u)) {
         for (const k of Object.keys(u)) {
           if (!known.has(k)) return t.failure((u as Record<string, unknown>)[k], t.appendContext(c, k, t.never), `unexpected field "${k}"`);
         }
       }
-      return inner.validate(u, c);
+      // The inner codec enters the context so that error paths can skip its member indexes.
+      return inner.validate(u, t.appendContext(c, '', inner));
     },
     (a) => inner.encode(a),
   );

@@ -189,3 +189,12 @@ describe('protocol frames', () => {
     });
   });
 });
+
+describe('protocol error paths through optional fields', () => {
+  it('names the field, not the codec internals, in a frame with optional fields', () => {
+    const r = decodeClientFrame({ type: 'sync_request', from_lsn: -3, limit: 5 });
+    expect(isLeft(r) && r.left.path).toBe('from_lsn');
+    const h = decodeClientFrame({ type: 'hello', protocol: 1, client_id: 'c', last_lsn: 0, token: 5 });
+    expect(isLeft(h) && h.left.path).toBe('token');
+  });
+});
