@@ -43,12 +43,14 @@ export default async function (config) {
   const args = [];
   let server = null;
   const serverEntry = path.join(root, 'spec', 'support', 'karma-server.ts');
-  if (fs.existsSync(serverEntry)) {
+  // RSW_NO_SYNC_SERVER: runs that need no server (the runner's own specs) skip starting it.
+  if (fs.existsSync(serverEntry) && !process.env.RSW_NO_SYNC_SERVER) {
     const { startKarmaSyncServer } = await import(serverEntry);
     server = await startKarmaSyncServer();
     args.push(server.url, server.controlUrl);
   }
   const webpackConfig = makeConfig();
+  const specPattern = process.env.RSW_SPEC || 'spec/**/*.spec.ts';
   config.set({
     basePath: root,
     frameworks: ['jasmine', 'webpack', 'rsw-exit-code'],
@@ -61,11 +63,11 @@ export default async function (config) {
     ],
     files: [
       // RSW_SPEC narrows the run to some files (e.g. RSW_SPEC='spec/client/**/*.spec.ts').
-      { pattern: process.env.RSW_SPEC || 'spec/**/*.spec.ts', watched: false },
+      { pattern: specPattern, watched: false },
       { pattern: `${path.basename(outDir)}/**/*`, included: false, served: true, watched: false, nocache: true },
     ],
     exclude: ['spec/**/*.node.spec.ts'],
-    preprocessors: { 'spec/**/*.spec.ts': ['webpack'] },
+    preprocessors: { [specPattern]: ['webpack'] },
     webpack: { ...webpackConfig, output: { path: outDir, publicPath: 'auto' } },
     mime: { 'application/wasm': ['wasm'] },
     reporters: ['progress', 'rsw-counts'],
