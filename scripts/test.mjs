@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: type check, Node specs (Jasmine), browser specs (Karma + headless Chromium), then ONE
 // summary line `N passed, N failed, N skipped`. Exits non-zero when anything failed or did not run.
-//   --node-only / --browser-only   run one half
+//   --node-only / --browser-only   run one half;  --typecheck-only   only tsc
+// RSW_TSCONFIG picks another tsconfig (the runner's own specs use a fixture with a type error).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const nodeOnly = args.includes('--node-only');
 const browserOnly = args.includes('--browser-only');
+const typecheckOnly = args.includes('--typecheck-only');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-test-'));
 const bin = (name) => path.join(root, 'node_modules', name);
 
@@ -55,14 +57,14 @@ function step(name, cmd, cmdArgs, resultsFile) {
 
 // RSW_SKIP_TYPECHECK: for the runner's own specs, which run it nested inside `npm test`.
 if (!process.env.RSW_SKIP_TYPECHECK) {
-  const typesOk = step('type check (tsc --noEmit)', process.execPath, [bin('typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+  const typesOk = step('type check (tsc --noEmit)', process.execPath, [bin('typescript/bin/tsc'), '--noEmit', '-p', process.env.RSW_TSCONFIG || 'tsconfig.json']);
   if (!typesOk) totals.failed++;
 }
 
-if (!browserOnly) {
+if (!browserOnly && !typecheckOnly) {
   step('node specs (jasmine)', process.execPath, ['--import', 'tsx', bin('jasmine/bin/jasmine.js'), '--config=spec/support/jasmine.json'], path.join(tmp, 'node.json'));
 }
-if (!nodeOnly) {
+if (!nodeOnly && !typecheckOnly) {
   step('browser specs (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser.json'));
 }
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -28,6 +28,16 @@ describe('npm test runner', () => {
     expect(r.last).toMatch(/^\d+ passed, [1-9]\d* failed, \d+ skipped$/);
   }, 150_000);
 
+  it('fails the run on a TypeScript type error', () => {
+    const r = spawnSync(process.execPath, ['scripts/test.mjs', '--typecheck-only'], {
+      cwd: root, encoding: 'utf8', timeout: 120_000,
+      env: { ...process.env, RSW_TSCONFIG: 'spec/toolchain-fixtures/tsconfig.type-error.json' },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('error TS2322');
+    expect(r.stdout.trim().split('\n').pop()).toMatch(/^0 passed, [1-9]\d* failed, 0 skipped$/);
+  }, 150_000);
+
   it('fails the run when a browser spec fails, and counts both outcomes', () => {
     const r = runBrowser('spec/toolchain-fixtures/failing.fixture.ts');
     expect(r.status).toBe(1);
