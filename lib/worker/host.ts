@@ -10,11 +10,11 @@
  *   close           -> stop engine, close socket, flush and close db  -> closed
  *   (engine)        -> status, error, changes_processed (origin server)
  */
-import { Subject, asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
+import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
-import { createSyncEngine, type LocalChange, type SyncEngine } from '../engine/index.js';
+import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger } from '../log/index.js';
 import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore } from '../store/index.js';
 import { createTransport, type Transport } from '../transport/index.js';
@@ -141,7 +141,7 @@ class SyncHost {
     }
     const engine = createSyncEngine({
       store,
-      transport: this.transport ?? offlineTransport(),
+      transport: this.transport ?? OFFLINE_TRANSPORT,
       localChanges$: this.recorded,
       scheduler: this.scheduler,
       random,
@@ -189,20 +189,8 @@ class SyncHost {
   }
 }
 
-/** A transport that never connects (no URL, or no WebSocket on this platform). */
-function offlineTransport(): Transport {
-  return createTransport({
-    url: 'ws://offline.invalid/',
-    WebSocket: class {
-      constructor() {
-        throw new SyncError(ErrorCodes.CONNECTION, 'offline: no server URL configured');
-      }
-    } as never,
-    hello: () => ({ client_id: 'offline', last_lsn: 0 }),
-    scheduler: asyncScheduler,
-    random: () => 0,
-  });
-}
+/** The engine's view of "no server": never connects, sends nothing (no URL, or no WebSocket here). */
+const OFFLINE_TRANSPORT: EngineTransport = { state$: of('closed'), message$: NEVER, errors$: NEVER, send: () => false };
 
 /** Start a sync host on a channel. It lives until `close` (or the channel ends). */
 export function startSyncHost(channel: Channel, runtime: HostRuntime): void {
