@@ -2,6 +2,7 @@
 // `makeConfig()` returns the common part (TypeScript via ts-loader, `.js` -> `.ts` import mapping,
 // sql.js wasm as an asset, the browser variant of lib/store/wasm-url.ts). The default export builds
 // the demo page into demo/dist/.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import webpack from 'webpack';
@@ -66,9 +67,30 @@ export function makeConfig(opts = {}) {
   };
 }
 
-/** `webpack` on its own builds the demo page (see demo/). */
+/** Copy demo/public/* (index.html, style.css) next to the bundle, so the output is the whole site. */
+class DemoPublicPlugin {
+  apply(compiler) {
+    const dir = path.join(root, 'demo', 'public');
+    compiler.hooks.thisCompilation.tap('DemoPublicPlugin', (compilation) => {
+      compilation.hooks.processAssets.tap({ name: 'DemoPublicPlugin', stage: webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
+        for (const name of fs.readdirSync(dir)) {
+          compilation.fileDependencies.add(path.join(dir, name));
+          compilation.emitAsset(name, new webpack.sources.RawSource(fs.readFileSync(path.join(dir, name))));
+        }
+      });
+    });
+  }
+}
+
+/**
+ * `webpack` on its own builds the demo page (see demo/) into demo/dist/: demo.js, the worker chunk,
+ * sql-wasm.wasm, index.html and style.css. demo/server.ts builds it the same way (it may override
+ * `mode`, `devtool` and `output.path`). Types are checked by `tsc --noEmit`, not here.
+ */
+const demoBase = makeConfig({ mode: 'production', transpileOnly: true });
 export default {
-  ...makeConfig({ mode: 'production', transpileOnly: false }),
+  ...demoBase,
   entry: { demo: path.join(root, 'demo', 'main.ts') },
   output: { path: path.join(root, 'demo', 'dist'), publicPath: 'auto', clean: true, filename: '[name].js' },
+  plugins: [...demoBase.plugins, new DemoPublicPlugin()],
 };

@@ -76,5 +76,7 @@ export class RpcClient {
     this.waiting.delete(id);
     if (msg.type === 'error') waiter.reject(fromSerialized(msg.error as Parameters<typeof fromSerialized>[0]));
     else waiter.resolve(msg);
+    // The answer to a local write is also news for live queries (query$ re-runs on changes_processed).
+    if (msg.type === 'changes_processed') this.eventsSubject.next(msg);
   }
 }

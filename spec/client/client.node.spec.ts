@@ -44,6 +44,23 @@ describe('createSyncClient (Node, in-process, real server)', () => {
     expect(server.lsn()).toBe(1);
   });
 
+  it('query$ re-emits after the client\'s own writes, and only when the result changed', async () => {
+    const a = open({ url: undefined });
+    await a.ready;
+    const seen: number[] = [];
+    const sub = a.query$<{ n: number }>('SELECT count(*) AS n FROM todos').subscribe((r) => seen.push(r[0]!.n));
+    await waitFor(a.query$<{ n: number }>('SELECT count(*) AS n FROM todos'), (r) => r[0]!.n === 0, 'first result');
+    await a.insert('todos', { id: 'x1', title: 'own write', done: 0 });
+    await waitFor(a.query$<{ n: number }>('SELECT count(*) AS n FROM todos'), (r) => r[0]!.n === 1, 'after insert');
+    await a.insert('notes', { id: 'n1', body: 'other table', rank: 1 });  // does not touch todos: no re-run
+    await a.update('todos', 'x1', { title: 'same count' });               // re-runs, same result: no emission
+    await a.insert('todos', { id: 'x2', title: 'second', done: 0 });
+    await waitFor(a.query$<{ n: number }>('SELECT count(*) AS n FROM todos'), (r) => r[0]!.n === 2, 'after second insert');
+    await a.query('SELECT 1'); // let the last re-run land
+    sub.unsubscribe();
+    expect(seen).toEqual([0, 1, 2]);
+  });
+
   it('rejects an unknown table, column or bad value at once, and records nothing', async () => {
     const a = open({ url: undefined });
     await a.ready;
