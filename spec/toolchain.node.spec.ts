@@ -31,7 +31,7 @@ describe('npm test runner', () => {
   it('fails the run on a TypeScript type error', () => {
     const r = spawnSync(process.execPath, ['scripts/test.mjs', '--typecheck-only'], {
       cwd: root, encoding: 'utf8', timeout: 120_000,
-      env: { ...process.env, RSW_TSCONFIG: 'spec/toolchain-fixtures/tsconfig.type-error.json' },
+      env: { ...process.env, RSW_SKIP_TYPECHECK: '', RSW_TSCONFIG: 'spec/toolchain-fixtures/tsconfig.type-error.json' },
     });
     expect(r.status).toBe(1);
     expect(r.stdout).toContain('error TS2322');
