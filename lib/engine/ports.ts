@@ -69,7 +69,11 @@ export interface EngineStore {
   recordLocalChanges(changes: readonly ChangeRequest[], now: number): LocalChange[];
   /** Resolves when every transaction committed so far is persisted (rejects if persisting failed). */
   whenDurable(): Promise<void>;
-  /** Pending local changes (status pending, not yet synced), in `seq` order. */
+  /**
+   * Pending local changes (status pending, not yet synced) that are DURABLE, in `seq` order. A change
+   * whose transaction is not persisted yet is left out: it reaches the engine through the API's
+   * recorded stream once it is, so nothing is sent before it is durable.
+   */
   pendingChanges(limit?: number): LocalChange[];
   /** Failed local changes, newest first. */
   failedChanges(limit?: number): LocalChange[];

@@ -70,10 +70,16 @@ function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineE
         return { type: 'sent', change_ids: batch.map((c) => c.change_id) };
       }),
     );
-    // Pending first (original order), then what gets recorded while the session lives.
+    // Pending first (original order), then what gets recorded while the session lives. A recording
+    // that the pending read already saw is not delivered a second time.
+    const pending = deps.store.pendingChanges();
+    const seenUpTo = pending.reduce((max, c) => Math.max(max, c.seq), 0);
     const changes$ = merge(
-      defer(() => from(deps.store.pendingChanges())),
-      inputs.localChanges$.pipe(mergeMap((cs) => cs)),
+      from(pending),
+      inputs.localChanges$.pipe(
+        mergeMap((cs) => cs),
+        filter((c) => c.seq > seenUpTo),
+      ),
     ).pipe(filter((c) => c.origin === 'local' && c.status === 'pending'));
     const ctx = { ...deps, awaitOutcome: router.awaitOutcome, enqueue: (c: LocalChange) => outbox.next(c) };
     const work$ = changes$.pipe(

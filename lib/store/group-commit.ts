@@ -92,6 +92,16 @@ export class GroupCommitter {
     return done;
   }
 
+  /** Sequence number of the last transaction handed to {@link commit}. */
+  lastCommitted(): number {
+    return this.committedSeq;
+  }
+
+  /** Sequence number up to which every transaction is persisted. */
+  lastDurable(): number {
+    return this.durableSeq;
+  }
+
   /** Counters since open. */
   stats(): DurabilityStats {
     return { ...this.counters, durableSeq: this.durableSeq };

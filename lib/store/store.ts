@@ -40,6 +40,8 @@ export class SqlJsStore implements EngineStore {
   private readonly recent: SyncError[];
   private readonly listeners = new Set<(e: SyncError) => void>();
   private closed: Promise<void> | null = null;
+  /** Local recordings not yet persisted, oldest first: their transaction and first change seq. */
+  private readonly notYetDurable: { tx: number; firstSeq: number }[] = [];
 
   constructor(private readonly parts: StoreParts) {
     this.schema = parts.schema;
@@ -88,7 +90,7 @@ export class SqlJsStore implements EngineStore {
       const err = checkChange(this.schema, c);
       if (err) throw err;
     }
-    return this.tx(() =>
+    const rows = this.tx(() =>
       changes.map((c) => {
         const dataJson = c.data === null ? null : JSON.stringify(c.data);
         writeEntity(this.parts.writer, c.entity, c.entity_id, c.op, c.data, dataJson ?? undefined);
@@ -100,6 +102,9 @@ export class SqlJsStore implements EngineStore {
         return { ...rest, data: c.data };
       }),
     );
+    // Until this transaction is persisted, pendingChanges() stops before its first change.
+    if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
+    return rows;
   }
 
   /** Resolves once every transaction committed so far is persisted. */
@@ -107,10 +112,17 @@ export class SqlJsStore implements EngineStore {
     return this.parts.committer.whenDurable();
   }
 
-  /** Pending changes in seq order (all if no limit). */
+  /**
+   * Durable pending changes in seq order (all if no limit). Changes recorded but not yet persisted
+   * are left out (see EngineStore.pendingChanges): they must not be sent before they are durable.
+   */
   pendingChanges(limit = -1): LocalChange[] {
     this.open();
-    return this.parts.writer.changes.pendingChanges(limit);
+    const durable = this.parts.committer.lastDurable();
+    while (this.notYetDurable.length > 0 && this.notYetDurable[0]!.tx <= durable) this.notYetDurable.shift();
+    const rows = this.parts.writer.changes.pendingChanges(limit);
+    const bound = this.notYetDurable[0]?.firstSeq;
+    return bound === undefined ? rows : rows.filter((r) => r.seq < bound);
   }
 
   /** Failed changes, newest first (all if no limit). */

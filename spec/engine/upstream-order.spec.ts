@@ -57,3 +57,23 @@ describe('upstream: per-entity order under concurrency', () => {
     });
   });
 });
+
+describe('upstream: a change is delivered once per session', () => {
+  it('does not send again a recording that the pending read already saw (announced late)', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('5ms w 2ms a', { w: welcome(0), a: applied(['client-1-1', 1]) }) });
+      let rows: ReturnType<typeof h.store.recordLocalChanges> = [];
+      at(ts, 0, () => {
+        h.engine.start();
+        rows = h.store.recordLocalChanges([insert('todos', 'A', { title: 'a1' })], ts.now()); // durable, not yet announced
+      });
+      at(ts, 6, () => h.announce(rows)); // the API announces it after the session already read it as pending
+      at(ts, 50, () => h.engine.stop());
+      ts.flush();
+      expect(h.transport.changeFrames()).toEqual([[5, ['client-1-1']]]);
+      expect(h.store.counts()).toEqual({ pending: 0, failed: 0 });
+      expect(h.errors).toEqual([]);
+    });
+  });
+});

@@ -23,6 +23,8 @@ export interface Harness<S extends EngineStore = FakeStore> {
   processed: ChangesProcessedMsg[];
   /** Record changes through the store and announce them, as the API does. */
   record(...changes: ChangeRequest[]): LocalChange[];
+  /** Announce already-recorded rows (as the API does once they are durable). */
+  announce(rows: LocalChange[]): void;
 }
 
 export interface HarnessOptions<S extends EngineStore> {
@@ -47,6 +49,7 @@ export function harness<S extends EngineStore = FakeStore>(ts: TestScheduler, op
       local$.next(recorded);
       return recorded;
     },
+    announce: (rows) => local$.next(rows),
   };
   engine.errors$.subscribe((error) => h.errors.push({ at: ts.now(), error }));
   engine.status$.subscribe((status) => h.statuses.push({ at: ts.now(), status }));
