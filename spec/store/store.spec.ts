@@ -10,6 +10,7 @@ describe('store: local changes', () => {
     store.recordLocalChanges([remove('b')], 12);
     expect(a).toEqual(jasmine.objectContaining({ change_id: 'me-1', origin: 'local', status: 'pending', processed_local: 1, processed_sync: 0, lsn: null, created_at: 10 }));
     expect(todos(store)).toEqual([{ id: 'a', title: 'first', done: 1 }]);
+    await store.whenDurable(); // pendingChanges() offers durable changes only
     const pending = store.pendingChanges();
     expect(pending.map((c) => [c.change_id, c.op, c.entity_id])).toEqual([
       ['me-1', 'insert', 'a'], ['me-2', 'insert', 'b'], ['me-3', 'update', 'a'], ['me-4', 'delete', 'b'],
@@ -56,6 +57,7 @@ describe('store: local changes', () => {
     store.markSynced([{ change_id: 'me-1', lsn: 7 }, { change_id: 'nope', lsn: 8 }], 5);
     store.markSynced([{ change_id: 'me-1', lsn: 7 }], 6);
     expect(store.change('me-1')).toEqual(jasmine.objectContaining({ status: 'synced', processed_sync: 1, lsn: 7, updated_at: 5 }));
+    await store.whenDurable();
     expect(store.pendingChanges().map((c) => c.change_id)).toEqual(['me-2']);
     await store.close();
   });
