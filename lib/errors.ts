@@ -39,6 +39,8 @@ export const ErrorCodes = {
   CLIENT_AHEAD: 'client_ahead',
   /** Too many out-of-order batches were held; they were dropped and a resync was requested. */
   GAP_OVERFLOW: 'gap_overflow',
+  /** A `sync_request` got no answer in time; it was sent again. */
+  REQUEST_TIMEOUT: 'sync_request_timeout',
   /** A limit (frame size, rate, changes per frame) was exceeded. */
   LIMIT: 'limit_exceeded',
   /** The client was closed. */
@@ -158,6 +160,7 @@ export class ChangeRejectedError extends SyncError {
 /** Codes that may pass on their own: worth a retry with backoff. Everything else is fatal. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.ACK_TIMEOUT,
+  ErrorCodes.REQUEST_TIMEOUT,
   ErrorCodes.SERVER_TRANSIENT,
   ErrorCodes.APPLY_FAILED,
   ErrorCodes.CONNECTION,

@@ -6,15 +6,17 @@
  * acked (`ack { lsn }`) and reported (`processed`). A failed apply was rolled back by the store;
  * it is retried with backoff (LSN unchanged, every failure on errors$) until it commits.
  */
-import { defer, EMPTY, expand, map, mergeMap, mergeScan, Observable, of, concat, concatMap, timer, type SchedulerLike } from 'rxjs';
+import {
+  defer, EMPTY, expand, finalize, map, merge, mergeMap, mergeScan, Observable, of, concat, concatMap, Subject, Subscription, timer, type SchedulerLike,
+} from 'rxjs';
 import { ErrorCodes, SyncError } from '../errors.js';
 import type { ClientFrame, ServerFrame } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { EngineConfig } from './config.js';
 import type { EngineEvent } from './events.js';
 import {
-  afterPage, classifyBatch, holdBatch, initialOrdering, markRequested, needsRequest, onWelcome, takeNextHeld, trimBatch,
-  type OrderedBatch, type OrderingState,
+  afterPage, answersRequest, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
+  trimBatch, type OrderedBatch, type OrderingState,
 } from './lsn-ordering.js';
 import type { ApplyResult, EngineStore } from './ports.js';
 import type { RandomSource } from './random.js';
@@ -26,12 +28,19 @@ export interface DownstreamDeps {
   send: (frame: ClientFrame) => boolean;
   scheduler: SchedulerLike;
   random: RandomSource;
-  config: Pick<EngineConfig, 'backoff' | 'maxHeldBatches'>;
+  /** `ackTimeout` also bounds the wait for a `sync_response`: an overdue page is asked for again. */
+  config: Pick<EngineConfig, 'backoff' | 'maxHeldBatches' | 'ackTimeout'>;
   /** Clock for measuring apply time, in ms (default `scheduler.now()`; pass `performance.now` for sub-ms). */
   clock?: () => number;
 }
 
-type Input = { kind: 'welcome'; serverLsn: number } | { kind: 'batch'; batch: OrderedBatch };
+type Input = { kind: 'welcome'; serverLsn: number } | { kind: 'batch'; batch: OrderedBatch } | { kind: 'overdue'; serial: number };
+
+/** Downstream deps plus the timer that watches each `sync_request`. */
+interface StepDeps extends DownstreamDeps {
+  /** Start the timer of request `serial`: when it fires and the request is still unanswered, it is re-sent. */
+  watchRequest(serial: number): void;
+}
 /** One result of a step: the ordering state after it and the events it produced. */
 interface Step {
   state: OrderingState;
@@ -41,13 +50,21 @@ type ApplyOutcome = { ok: true; result: ApplyResult; ms: number } | { ok: false;
 
 /** The downstream pipeline: subscribe to run it. Emits engine events. */
 export function downstream(message$: Observable<ServerFrame>, deps: DownstreamDeps): Observable<EngineEvent> {
-  return defer(() =>
-    message$.pipe(
-      mergeMap(toInput),
-      mergeScan((acc: Step, input: Input) => step(deps, acc.state, input), { state: initialOrdering(deps.store.getLsn()), events: [] }, 1),
+  return defer(() => {
+    const overdue$ = new Subject<Input>();
+    const timers = new Subscription();
+    const ctx: StepDeps = {
+      ...deps,
+      watchRequest: (serial) => {
+        timers.add(deps.scheduler.schedule(() => overdue$.next({ kind: 'overdue', serial }), deps.config.ackTimeout));
+      },
+    };
+    return merge(message$.pipe(mergeMap(toInput)), overdue$).pipe(
+      mergeScan((acc: Step, input: Input) => step(ctx, acc.state, input), { state: initialOrdering(deps.store.getLsn()), events: [] }, 1),
       mergeMap((s) => s.events),
-    ),
-  );
+      finalize(() => timers.unsubscribe()),
+    );
+  });
 }
 
 function toInput(frame: ServerFrame): Input[] {
@@ -58,22 +75,23 @@ function toInput(frame: ServerFrame): Input[] {
       return [{ kind: 'batch', batch: { prev_lsn: frame.prev_lsn, lsn: frame.lsn, changes: frame.changes, page: null } }];
     case 'sync_response':
       // A catch-up page is a batch whose prev_lsn is the from_lsn it answers.
-      return [{ kind: 'batch', batch: { prev_lsn: frame.from_lsn, lsn: frame.lsn, changes: frame.changes, page: { complete: frame.complete } } }];
+      return [{ kind: 'batch', batch: { prev_lsn: frame.from_lsn, lsn: frame.lsn, changes: frame.changes, page: { complete: frame.complete, from: frame.from_lsn } } }];
     default:
       return [];
   }
 }
 
-function step(deps: DownstreamDeps, state: OrderingState, input: Input): Observable<Step> {
-  if (input.kind === 'welcome') return of(welcome(deps, input.serverLsn));
+function step(deps: StepDeps, state: OrderingState, input: Input): Observable<Step> {
+  if (input.kind === 'welcome') return of(welcome(deps, state, input.serverLsn));
   const fresh: OrderingState = { ...state, lsn: deps.store.getLsn() };
+  if (input.kind === 'overdue') return of(overdue(deps, fresh, input.serial));
   const batch = input.batch;
   switch (classifyBatch(fresh.lsn, batch)) {
     case 'stale': {
       // Already applied: tell the server where we are, and let a page move catch-up on.
       deps.send({ type: 'ack', lsn: fresh.lsn });
       const skipped: EngineEvent = { type: 'batch_skipped', lsn: batch.lsn };
-      const follow = batch.page ? followPage(deps, fresh, batch.page.complete) : { state: fresh, events: [] };
+      const follow = batch.page ? followPage(deps, fresh, batch.page) : { state: fresh, events: [] };
       return of({ state: follow.state, events: [skipped, ...follow.events] });
     }
     case 'gap':
@@ -83,10 +101,11 @@ function step(deps: DownstreamDeps, state: OrderingState, input: Input): Observa
   }
 }
 
-function welcome(deps: DownstreamDeps, serverLsn: number): Step {
-  const { state, catchUp, ahead } = onWelcome(deps.store.getLsn(), serverLsn);
+function welcome(deps: StepDeps, previous: OrderingState, serverLsn: number): Step {
+  const { state, catchUp, ahead } = onWelcome(deps.store.getLsn(), serverLsn, previous.requestSerial);
   if (catchUp) {
     deps.send({ type: 'sync_request', from_lsn: state.lsn });
+    deps.watchRequest(state.requestSerial);
     return { state, events: [{ type: 'catchup_started', from: state.lsn, to: serverLsn }] };
   }
   const events: EngineEvent[] = [];
@@ -99,7 +118,15 @@ function welcome(deps: DownstreamDeps, serverLsn: number): Step {
   return { state, events };
 }
 
-function holdGap(deps: DownstreamDeps, state: OrderingState, batch: OrderedBatch): Step {
+/** A request's answer is overdue (lost page, refused frame, full buffer): ask again from where we are. */
+function overdue(deps: StepDeps, state: OrderingState, serial: number): Step {
+  if (!isOverdue(state, serial)) return { state, events: [] };
+  const msg = `no sync_response for sync_request { from_lsn: ${state.requestedFrom} } within ${deps.config.ackTimeout} ms: asked again from ${state.lsn}`;
+  const error = new SyncError(ErrorCodes.REQUEST_TIMEOUT, msg, { lsn: state.lsn });
+  return { state: request(deps, state), events: [{ type: 'error', error }] };
+}
+
+function holdGap(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Step {
   const held = holdBatch(state, batch, deps.config.maxHeldBatches);
   const events: EngineEvent[] = [];
   if (held.overflow) {
@@ -111,19 +138,23 @@ function holdGap(deps: DownstreamDeps, state: OrderingState, batch: OrderedBatch
   return { state: held.state, events };
 }
 
-function request(deps: DownstreamDeps, state: OrderingState): OrderingState {
+function request(deps: StepDeps, state: OrderingState): OrderingState {
   deps.send({ type: 'sync_request', from_lsn: state.lsn });
-  return markRequested(state);
+  const next = markRequested(state);
+  deps.watchRequest(next.requestSerial);
+  return next;
 }
 
-function followPage(deps: DownstreamDeps, state: OrderingState, complete: boolean): Step {
-  const after = afterPage(state, complete);
+function followPage(deps: StepDeps, state: OrderingState, page: { complete: boolean; from: number }): Step {
+  // The answer to an older request: its changes were applied, but it starts no chain of its own.
+  if (!answersRequest(state, page.from)) return { state, events: [] };
+  const after = afterPage(state, page.complete);
   if (after.more) return { state: request(deps, after.state), events: [] };
   return { state: after.state, events: after.caughtUp ? [{ type: 'caught_up', lsn: after.state.lsn }] : [] };
 }
 
 /** Apply `batch` (retrying until it commits), then every held batch that became next. */
-function applyChain(deps: DownstreamDeps, state: OrderingState, batch: OrderedBatch): Observable<Step> {
+function applyChain(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Observable<Step> {
   return applyWithRetry(deps, batch).pipe(
     concatMap((outcome): Observable<Step> => {
       if (!outcome.ok) return of({ state, events: [{ type: 'error', error: outcome.error }] });
@@ -137,7 +168,7 @@ function applyChain(deps: DownstreamDeps, state: OrderingState, batch: OrderedBa
   );
 }
 
-function committedStep(deps: DownstreamDeps, state: OrderingState, batch: OrderedBatch, result: ApplyResult, ms: number): Step {
+function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch, result: ApplyResult, ms: number): Step {
   deps.send({ type: 'ack', lsn: batch.lsn });
   const events: EngineEvent[] = [
     { type: 'batch_applied', lsn: batch.lsn, applied: result.applied, echoed: result.echoed, entities: result.entities, ms },
@@ -147,7 +178,7 @@ function committedStep(deps: DownstreamDeps, state: OrderingState, batch: Ordere
     events.push({ type: 'processed', message: { type: 'changes_processed', origin: 'server', change_ids, entities: result.entities, lsn: batch.lsn } });
   }
   if (!batch.page) return { state, events };
-  const follow = followPage(deps, state, batch.page.complete);
+  const follow = followPage(deps, state, batch.page);
   return { state: follow.state, events: [...events, ...follow.events] };
 }
 

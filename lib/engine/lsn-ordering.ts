@@ -12,8 +12,8 @@ import type { ServerBatch } from './ports.js';
 
 /** A batch with where it came from: `page` is set for a `sync_response` page. */
 export interface OrderedBatch extends ServerBatch {
-  /** `null` for `server_changes`; the page's `complete` flag for a `sync_response`. */
-  page: { complete: boolean } | null;
+  /** `null` for `server_changes`; for a `sync_response` page: its `complete` flag and the `from_lsn` it answers. */
+  page: { complete: boolean; from: number } | null;
 }
 
 /** What the ordering knows. Never mutated: every function returns a new state. */
@@ -24,6 +24,8 @@ export interface OrderingState {
   held: readonly OrderedBatch[];
   /** `from_lsn` of the outstanding `sync_request`, or null when none is outstanding. */
   requestedFrom: number | null;
+  /** Counts requests (never reset, also not by a welcome): tells an overdue request from a newer one. */
+  requestSerial: number;
   /** The server LSN announced by `welcome` while catch-up runs, else null. */
   catchUpTo: number | null;
 }
@@ -32,8 +34,8 @@ export interface OrderingState {
 export type BatchClass = 'stale' | 'gap' | 'next';
 
 /** The state before the first welcome. */
-export function initialOrdering(lsn: number): OrderingState {
-  return { lsn, held: [], requestedFrom: null, catchUpTo: null };
+export function initialOrdering(lsn: number, requestSerial = 0): OrderingState {
+  return { lsn, held: [], requestedFrom: null, catchUpTo: null, requestSerial };
 }
 
 /** Classify a batch against the local LSN (see the module comment). */
@@ -79,7 +81,21 @@ export function needsRequest(state: OrderingState): boolean {
 
 /** Mark a `sync_request { from_lsn: state.lsn }` as sent. */
 export function markRequested(state: OrderingState): OrderingState {
-  return { ...state, requestedFrom: state.lsn };
+  return { ...state, requestedFrom: state.lsn, requestSerial: state.requestSerial + 1 };
+}
+
+/**
+ * Is this page the answer to the outstanding request? A page answering an older request (one
+ * sent on a previous connection, or re-sent after a timeout) still applies its changes, but must
+ * not start a second chain of page requests.
+ */
+export function answersRequest(state: OrderingState, pageFrom: number): boolean {
+  return state.requestedFrom !== null && state.requestedFrom === pageFrom;
+}
+
+/** Is the request with this serial still outstanding (so its overdue answer must be asked for again)? */
+export function isOverdue(state: OrderingState, serial: number): boolean {
+  return state.requestedFrom !== null && state.requestSerial === serial;
 }
 
 /**
@@ -98,8 +114,8 @@ export function afterPage(state: OrderingState, complete: boolean): { state: Ord
  * belonged to the old one and are dropped (catch-up fetches everything again). `catchUp` says
  * whether pages must be requested; `ahead` that the server is behind this client.
  */
-export function onWelcome(localLsn: number, serverLsn: number): { state: OrderingState; catchUp: boolean; ahead: boolean } {
-  const base = initialOrdering(localLsn);
-  if (serverLsn > localLsn) return { state: { ...base, requestedFrom: localLsn, catchUpTo: serverLsn }, catchUp: true, ahead: false };
+export function onWelcome(localLsn: number, serverLsn: number, requestSerial = 0): { state: OrderingState; catchUp: boolean; ahead: boolean } {
+  const base = initialOrdering(localLsn, requestSerial);
+  if (serverLsn > localLsn) return { state: { ...markRequested(base), catchUpTo: serverLsn }, catchUp: true, ahead: false };
   return { state: base, catchUp: false, ahead: serverLsn < localLsn };
 }

@@ -129,3 +129,38 @@ describe('downstream: LSN order, gaps, duplicates, rollback', () => {
     });
   });
 });
+
+describe('downstream: an unanswered sync_request never stalls catch-up', () => {
+  it('asks again after ackTimeout when a page is lost, reports it, and stops watching once answered', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const p = page(0, 2, [sc(1, 'todos', 'x', { n: 1 }), sc(2, 'todos', 'x', { n: 2 })], true);
+      // welcome at 0 (server at 2); the first page is lost; the re-sent request is answered at 120.
+      const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('w 119ms p', { w: welcome(2), p }), config: { ackTimeout: 100 } });
+      at(ts, 0, () => h.engine.start());
+      at(ts, 500, () => h.engine.stop());
+      ts.flush();
+      expect(h.transport.ofType('sync_request').map((s) => [s.at, s.frame.from_lsn])).toEqual([[0, 0], [100, 0]]);
+      expect(h.errors.map((e) => [e.at, e.error.code])).toEqual([[100, ErrorCodes.REQUEST_TIMEOUT]]);
+      expect(h.store.getLsn()).toBe(2);
+      expect(h.engine.status().connection).toBe('synced');
+    });
+  });
+
+  it('a page answering an older request applies its changes but starts no second chain of requests', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      // Two answers to from_lsn 0 arrive (an old request re-sent after a reconnect, and the current one).
+      const first = page(0, 1, [sc(1, 'todos', 'x', { n: 1 })], false);
+      const second = page(1, 2, [sc(2, 'todos', 'x', { n: 2 })], true);
+      const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('w a a 3ms b', { w: welcome(2), a: first, b: second }) });
+      at(ts, 0, () => h.engine.start());
+      at(ts, 100, () => h.engine.stop());
+      ts.flush();
+      // one request per page: from 0 (welcome), from 1 (after the first page); the duplicate answer asks nothing
+      expect(h.transport.ofType('sync_request').map((s) => [s.at, s.frame.from_lsn])).toEqual([[0, 0], [1, 1]]);
+      expect(h.store.getLsn()).toBe(2);
+      expect(h.engine.status().connection).toBe('synced');
+    });
+  });
+});

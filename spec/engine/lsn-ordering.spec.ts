@@ -1,5 +1,5 @@
 import {
-  afterPage, classifyBatch, holdBatch, initialOrdering, needsRequest, onWelcome, takeNextHeld, trimBatch, type OrderedBatch,
+  afterPage, answersRequest, classifyBatch, isOverdue, markRequested, holdBatch, initialOrdering, needsRequest, onWelcome, takeNextHeld, trimBatch, type OrderedBatch,
 } from '../../lib/engine/lsn-ordering.js';
 import { sc } from './fakes/harness.js';
 
@@ -44,12 +44,27 @@ describe('lsn ordering (pure)', () => {
   });
 
   it('welcome starts catch-up only when the server is ahead; pages end it when complete', () => {
-    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9 }, catchUp: true, ahead: false });
+    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9, requestSerial: 1 }, catchUp: true, ahead: false });
     expect(onWelcome(3, 3).catchUp).toBeFalse();
     expect(onWelcome(5, 3).ahead).toBeTrue();
     const s = onWelcome(3, 9).state;
     expect(afterPage({ ...s, lsn: 6 }, false)).toEqual({ state: { ...s, lsn: 6, requestedFrom: null }, more: true, caughtUp: false });
     expect(afterPage({ ...s, lsn: 9 }, true).caughtUp).toBeTrue();
     expect(afterPage(initialOrdering(9), true).caughtUp).toBeFalse(); // a gap-fill page is not catch-up
+  });
+});
+
+describe('lsn ordering: request bookkeeping', () => {
+  it('tells the answer to the outstanding request from an older one, and an overdue request from a newer one', () => {
+    const s = markRequested(initialOrdering(4, 7));
+    expect(s).toEqual({ lsn: 4, held: [], requestedFrom: 4, catchUpTo: null, requestSerial: 8 });
+    expect(answersRequest(s, 4)).toBeTrue();
+    expect(answersRequest(s, 2)).toBeFalse();
+    expect(answersRequest(initialOrdering(4), 4)).toBeFalse(); // nothing outstanding
+    expect(isOverdue(s, 8)).toBeTrue();
+    expect(isOverdue(s, 7)).toBeFalse(); // an older request's timer
+    expect(isOverdue(afterPage(s, true).state, 8)).toBeFalse(); // answered
+    // a welcome keeps counting, so a timer from the previous connection never matches
+    expect(onWelcome(0, 5, s.requestSerial).state.requestSerial).toBe(9);
   });
 });
