@@ -22,6 +22,7 @@ import { reduceMetrics } from './metrics-reducer.js';
 import type { EngineStore, EngineTransport, LocalChange } from './ports.js';
 import type { RandomSource } from './random.js';
 import { readiness } from './readiness.js';
+import { isClientAhead, resyncWhenServerBehind } from './resync.js';
 import { serverErrorToSyncError } from './server-error.js';
 import { initialStatus, reduceStatusAll, type SyncStatus } from './status-reducer.js';
 import { detectStuck } from './stuck-detector.js';
@@ -140,8 +141,9 @@ function engineEvents(options: SyncEngineOptions, config: EngineConfig): Observa
   const up$ = upstream({ ready$, localChanges$: options.localChanges$, outcomes$ }, { store, send, scheduler, random, config });
   const serverErrors$ = message$.pipe(
     mergeMap((f): EngineEvent[] =>
-      // Errors naming changes are outcomes of those changes (upstream reports them).
-      f.type === 'error' && (f.change_ids ?? []).length === 0 ? [{ type: 'error', error: serverErrorToSyncError(f) }] : [],
+      // Errors naming changes are outcomes of those changes (upstream reports them); client_ahead
+      // is reported by the resync that answers it.
+      f.type === 'error' && (f.change_ids ?? []).length === 0 && !isClientAhead(f) ? [{ type: 'error', error: serverErrorToSyncError(f) }] : [],
     ),
   );
   const stuck$ = ready$.pipe(
@@ -160,5 +162,6 @@ function engineEvents(options: SyncEngineOptions, config: EngineConfig): Observa
     down$,
     up$,
     stuck$,
+    resyncWhenServerBehind(message$, { store, transport, scheduler }),
   );
 }

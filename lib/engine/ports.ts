@@ -95,6 +95,12 @@ export interface EngineStore {
    * `batch.lsn`. Any error rolls everything back and rethrows (LSN unchanged).
    */
   applyServerBatch(batch: ServerBatch, now: number): ApplyResult;
+  /**
+   * The server lost its log after `serverLsn` (it answered `client_ahead`): make this client's
+   * changes acked above it pending again and move the LSN back to it, in one transaction.
+   * Returns how many changes will be re-sent.
+   */
+  resyncFrom(serverLsn: number, now: number): number;
   /** Read-only app SQL (runs under `PRAGMA query_only`). */
   query(sql: string, params?: readonly (string | number | null)[]): Record<string, unknown>[];
   /** Delete synced history older than `before` (ms). Pending and failed rows are never pruned. */
@@ -114,4 +120,6 @@ export interface EngineTransport {
   readonly errors$: Observable<SyncError>;
   /** Send a frame. While not open it waits in a bounded buffer; returns false if dropped. */
   send(frame: ClientFrame): boolean;
+  /** Drop the connection and dial again at once (a new handshake with a fresh `hello`). */
+  reconnect?(): void;
 }

@@ -155,6 +155,28 @@ export class SqlJsStore implements EngineStore {
     });
   }
 
+  /**
+   * The server's log is behind this client (restored from an older backup): it lost every change
+   * after `serverLsn`. In one transaction, this client's own changes acked above `serverLsn` become
+   * pending again (same change_ids, original order: they are re-sent), and the LSN moves back to
+   * `serverLsn` so that catch-up follows the server's log from there. Rows written by other
+   * clients' lost changes stay as they are locally. Returns how many changes will be re-sent.
+   */
+  resyncFrom(serverLsn: number, now: number): number {
+    return this.tx(() => {
+      const lost = this.parts.db.exec(
+        `SELECT seq FROM local_changes WHERE origin = 'local' AND status = 'synced' AND lsn > ? ORDER BY seq`,
+        [serverLsn],
+      )[0]?.values ?? [];
+      for (const [seq] of lost) {
+        this.parts.writer.updateChange(Number(seq), { status: 'pending', processed_sync: 0, lsn: null, attempts: 0, last_error: null, updated_at: now });
+      }
+      this.parts.writer.setState('lsn', serverLsn);
+      this.lsn = serverLsn;
+      return lost.length;
+    });
+  }
+
   /** Count an attempt and its error; the change stays pending. */
   recordAttempt(change_id: string, attempts: number, error: string, now: number): void {
     this.tx(() => {

@@ -105,6 +105,11 @@ class ConnectionManager implements Transport {
     if (this.session !== null) this.end('disconnect', ClientCloseCodes.NORMAL, 'disconnect');
   }
 
+  reconnect(): void {
+    this.disconnect();
+    this.connect();
+  }
+
   close(): void {
     if (this.lifecycle === 'closed') return;
     this.lifecycle = 'closed';

@@ -89,6 +89,8 @@ export interface Transport extends EngineTransport {
   connect(): void;
   /** Close the connection (code 1000) and stay closed until `connect()`. Buffered frames are kept. */
   disconnect(): void;
+  /** Drop the connection (if any) and dial again at once: a fresh handshake with a fresh `hello`. */
+  reconnect(): void;
   /** Close for good: the socket, every subscription; the observables complete. Idempotent. */
   close(): void;
 }

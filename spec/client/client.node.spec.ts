@@ -109,6 +109,34 @@ describe('createSyncClient (Node, in-process, real server)', () => {
     expect(await a2.query(`SELECT count(*) AS n FROM local_changes WHERE origin = 'server'`)).toEqual([{ n: 2 }]);
   });
 
+  it('a server restored from an older backup (behind the client): the client follows it and re-sends what it lost', async () => {
+    const a = open();
+    await a.ready;
+    await a.write([
+      { op: 'insert', table: 'todos', row: { id: 'k1', title: 'kept', done: 0 } },
+    ]);
+    await waitFor(a.status$, (s) => s.lsn === 1 && s.pending === 0, 'first change acked');
+    const backup = path.join(dir, 'backup.sqlite');
+    await server.close();
+    fs.copyFileSync(path.join(dir, 'server.sqlite'), backup); // the backup holds LSN 1
+    server = await startSyncServer({ host: '127.0.0.1', port: server.port, db: path.join(dir, 'server.sqlite'), schema: TEST_SCHEMA, logger: 'silent' });
+    await a.insert('todos', { id: 'k2', title: 'lost by the restore', done: 0 });
+    await a.insert('todos', { id: 'k3', title: 'lost too', done: 0 });
+    await waitFor(a.status$, (s) => s.lsn === 3 && s.pending === 0, 'all acked');
+    // Restore the older backup: the server is now at LSN 1, the client at 3.
+    await server.close();
+    for (const ext of ['', '-wal', '-shm']) fs.rmSync(path.join(dir, `server.sqlite${ext}`), { force: true });
+    fs.copyFileSync(backup, path.join(dir, 'server.sqlite'));
+    server = await startSyncServer({ host: '127.0.0.1', port: server.port, db: path.join(dir, 'server.sqlite'), schema: TEST_SCHEMA, logger: 'silent' });
+    expect(server.lsn()).toBe(1);
+    const ahead = await waitFor(a.errors$, (e) => e.code === 'client_ahead', 'client_ahead reported', 15_000);
+    expect(ahead.message).toContain('2 acked change(s) will be sent again');
+    await waitFor(a.status$, (s) => s.connection === 'synced' && s.pending === 0 && s.lsn === 3, 'resynced', 15_000);
+    expect(server.lsn()).toBe(3);
+    const b = open();
+    await waitFor(b.query$<{ id: string }>('SELECT id FROM todos ORDER BY id'), (r) => r.length === 3, 'a new client sees all three rows');
+  });
+
   it('query runs read-only: a write through query() fails and changes nothing', async () => {
     const a = open({ url: undefined });
     await a.ready;

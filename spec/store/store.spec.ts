@@ -1,6 +1,6 @@
 import { SchemaError, StoreError, SyncError } from '../../lib/errors.js';
 import { createMemoryMedium } from '../../lib/store/persistence.js';
-import { insert, openMem, remove, todos, update } from './helpers.js';
+import { ids, insert, openMem, remove, todos, update } from './helpers.js';
 
 describe('store: local changes', () => {
   it('records insert/update/delete atomically with their entity writes, pending in seq order', async () => {
@@ -132,6 +132,23 @@ describe('store: query()', () => {
     // ... and the store can write again afterwards.
     store.recordLocalChanges([insert('b', 'y')], 2);
     expect(todos(store).map((r) => r['title'])).toEqual(['x', 'y']);
+    await store.close();
+  });
+
+  it('resyncFrom: own changes acked above the server LSN become pending again, the LSN moves back, all journaled', async () => {
+    const medium = createMemoryMedium();
+    const store = await openMem(medium);
+    store.recordLocalChanges([insert('a', 'x'), insert('b', 'y'), insert('c', 'z')], 1);
+    store.markSynced([{ change_id: 'me-1', lsn: 1 }, { change_id: 'me-2', lsn: 2 }, { change_id: 'me-3', lsn: 3 }], 2);
+    store.applyServerBatch({ prev_lsn: 0, lsn: 3, changes: [] }, 3);
+    expect(store.resyncFrom(1, 4)).toBe(2);
+    expect(store.getLsn()).toBe(1);
+    await store.whenDurable();
+    expect(store.pendingChanges().map((c) => [c.change_id, c.lsn, c.attempts])).toEqual([['me-2', null, 0], ['me-3', null, 0]]);
+    const reopened = await openMem(medium, { newId: ids('re') });
+    expect(reopened.getLsn()).toBe(1);
+    expect(reopened.counts()).toEqual({ pending: 2, failed: 0 });
+    await reopened.close();
     await store.close();
   });
 

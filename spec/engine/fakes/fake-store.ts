@@ -128,6 +128,12 @@ export class FakeStore implements EngineStore {
   pruneHistory(): number {
     return 0;
   }
+  resyncFrom(serverLsn: number): number {
+    const lost = this.state.changes.filter((c) => c.origin === 'local' && c.status === 'synced' && (c.lsn ?? 0) > serverLsn);
+    for (const c of lost) Object.assign(c, { status: 'pending', processed_sync: 0, lsn: null, attempts: 0 });
+    this.state.lsn = serverLsn;
+    return lost.length;
+  }
   private reapplyPending(entity: string, id: string): void {
     for (const c of this.state.changes) {
       if (isPending(c) && c.entity === entity && c.entity_id === id) writeRow(this.state.rows, entity, id, c.op, c.data);

@@ -33,6 +33,12 @@ export class FakeTransport implements EngineTransport {
     this.errors$ = merge(scripted.errors$ ?? EMPTY, this.errors);
   }
 
+  /** Times the engine asked for a fresh connection. */
+  reconnects = 0;
+  reconnect(): void {
+    this.reconnects++;
+  }
+
   send(frame: ClientFrame): boolean {
     this.sent.push({ at: this.scheduler.now(), frame });
     return true;
