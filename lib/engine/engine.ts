@@ -5,10 +5,11 @@
  * `errors$`, `processed$` (changes_processed for the main thread) and `metrics$` (replayed).
  */
 import {
-  BehaviorSubject, defer, distinctUntilChanged, map, merge, mergeMap, Observable, of, ReplaySubject, share, Subject, switchMap,
-  tap, type SchedulerLike, type Subscription,
+  BehaviorSubject, defer, distinctUntilChanged, map, merge, mergeMap, Observable, of, ReplaySubject, retry, share, Subject, switchMap,
+  tap, timer, type SchedulerLike, type Subscription,
 } from 'rxjs';
-import type { SyncError } from '../errors.js';
+import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
+import { backoffDelay } from './backoff.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { emptyMetrics, type EngineMetrics } from '../log/metrics.js';
 import type { ChangesProcessedMsg } from '../protocol/index.js';
@@ -101,7 +102,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }),
     );
     return merge(routed$, snapshots$);
-  });
+  }).pipe(
+    // A pipeline that throws (a store write failing inside an operator) must not stop sync
+    // silently: report it on errors$ and in status, then restart every pipeline from the store
+    // after a backoff delay, on a fresh connection (the restarted pipelines need a new welcome).
+    retry({
+      delay: (cause: unknown, attempt: number) => {
+        const error = toSyncError(cause, ErrorCodes.INTERNAL);
+        const restarting = new SyncError(error.code, `sync engine stopped on an error and restarts: ${error.message}`, { cause: error });
+        logger.error(restarting.message, { code: restarting.code });
+        errors.next(restarting);
+        status.next(reduceStatusAll(status.value, [{ type: 'error', error: restarting }], scheduler.now()));
+        return timer(backoffDelay(attempt, config.backoff, options.random), scheduler).pipe(tap(() => options.transport.reconnect?.()));
+      },
+    }),
+  );
 
   let subscription: Subscription | null = null;
   return {

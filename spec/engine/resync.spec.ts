@@ -44,3 +44,28 @@ describe('client_ahead that is not behind us', () => {
     });
   });
 });
+
+describe('an engine pipeline that throws', () => {
+  it('is reported on errors$ and in status, and the engine restarts on a fresh connection', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('w 4ms a', { w: welcome(0), a: applied(['client-1-1', 1]) }) });
+      const markSynced = h.store.markSynced.bind(h.store);
+      let failures = 1;
+      h.store.markSynced = (acks, now) => {
+        if (failures-- > 0) throw new Error('disk on fire');
+        markSynced(acks, now);
+      };
+      at(ts, 0, () => h.engine.start());
+      at(ts, 1, () => h.record(insert('todos', 'A', {})));
+      at(ts, 5000, () => h.engine.stop());
+      ts.flush();
+      expect(h.errors.length).toBe(1);
+      expect(h.errors[0]!.at).toBe(5);
+      expect(h.errors[0]!.error.message).toContain('sync engine stopped on an error and restarts: disk on fire');
+      expect(h.engine.status().lastError?.message).toContain('disk on fire');
+      expect(h.transport.reconnects).toBe(1);
+      expect(h.store.counts().pending).toBe(1); // still pending: re-sent after the fresh handshake
+    });
+  });
+});
