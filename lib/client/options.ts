@@ -52,8 +52,11 @@ export interface SyncClientOptions {
   batchSize?: number;
   /** Synced history older than this many ms is pruned (default 7 days). Pending changes never are. */
   historyRetention?: number;
-  /** Where the library logs (default: nowhere). In worker mode only levels reach the worker. */
+  /**
+   * Where the library logs (default: nowhere). Used as it is with `worker: false`; a Web Worker
+   * cannot call back into it, so there the worker logs to its own console at `logLevel`.
+   */
   logger?: Logger;
-  /** Log level inside the engine (default `warn`). */
+  /** Lowest level logged (default: `warn` with a logger, else nothing; set it to see worker logs). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }

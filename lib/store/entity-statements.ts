@@ -35,11 +35,15 @@ export class EntityStatements {
     t.upsert.run(params);
   }
 
-  /** Set only the columns in `data` on row `id`. Returns rows changed (0 if the row is absent). */
+  /**
+   * Set only the columns in `data` on row `id`; a missing row is created with them (the others
+   * NULL), exactly as the server applies an update, so a replica never misses a row the server has.
+   * Returns rows changed.
+   */
   patch(table: string, id: string, data: Row): number {
     const t = this.table(table);
-    const cols = Object.keys(data);
-    if (cols.length === 0) return 0;
+    const pk = t.def.primaryKey;
+    const cols = Object.keys(data).filter((c) => c !== pk);
     const key = cols.join(',');
     let stmt = t.patches.get(key);
     if (!stmt) {
@@ -48,12 +52,14 @@ export class EntityStatements {
         if (!Object.prototype.hasOwnProperty.call(t.def.columns, c)) throw new SchemaError(`unknown column "${c.slice(0, 80)}" in "${table}"`, { entity: table });
       }
       if (t.patches.size >= MAX_PATCH_STATEMENTS) this.evictOldestPatch(t);
-      const sets = cols.map((c) => `${quoteIdent(c)} = ?`).join(', ');
-      stmt = this.db.prepare(`UPDATE ${quoteIdent(table)} SET ${sets} WHERE ${quoteIdent(t.def.primaryKey)} = ?`);
+      const names = [pk, ...cols].map(quoteIdent);
+      const conflict = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}` : 'DO NOTHING';
+      stmt = this.db.prepare(`INSERT INTO ${quoteIdent(table)} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (${quoteIdent(pk)}) ${conflict}`);
       t.patches.set(key, stmt);
     }
-    const params: SqlValue[] = cols.map((c) => data[c] ?? null);
-    params.push(id);
+    // The key comes from data when given (checkChange made sure it agrees), else from the id.
+    const params: SqlValue[] = [Object.prototype.hasOwnProperty.call(data, pk) ? (data[pk] ?? null) : id];
+    for (const c of cols) params.push(data[c] ?? null);
     stmt.run(params);
     return this.db.getRowsModified();
   }

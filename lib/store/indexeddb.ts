@@ -39,8 +39,9 @@ export function indexedDbPersistence(options: IndexedDbPersistenceOptions): Pers
       const tx = db.transaction([SNAPSHOT, JOURNAL], 'readonly');
       const snapshot = request<unknown>(tx.objectStore(SNAPSHOT).get(SNAPSHOT_KEY));
       const journal = request<unknown[]>(tx.objectStore(JOURNAL).getAll());
-      await done(tx, name);
-      return { snapshot: toBytes(await snapshot), journal: (await journal).map((v) => toBytes(v) ?? new Uint8Array(0)) };
+      // Await all three together: a failed transaction must not leave the requests' rejections unhandled.
+      const [, snap, frames] = await Promise.all([done(tx, name), snapshot, journal]);
+      return { snapshot: toBytes(snap), journal: frames.map((v) => toBytes(v) ?? new Uint8Array(0)) };
     },
     async append(frames: Uint8Array): Promise<void> {
       const db = await database();

@@ -15,7 +15,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
-import { createLogger } from '../log/index.js';
+import { createLogger, type LogSink } from '../log/index.js';
 import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore } from '../store/index.js';
 import { createTransport, type Transport } from '../transport/index.js';
 import type { Channel } from '../client/channel.js';
@@ -33,6 +33,8 @@ export interface HostRuntime extends PlatformParts {
   onlineEvents?: import('rxjs').Observable<boolean>;
   /** Storage override for `init` (Node `{ file }` storage comes this way). */
   persistence?: Persistence;
+  /** Where log records go (in-process: the app's `logger`). Default: the console, at `logLevel`. */
+  logSink?: LogSink;
 }
 
 /** How often synced history is pruned (ms). */
@@ -111,7 +113,12 @@ class SyncHost {
 
   private async init(id: number, options: WorkerOptions): Promise<void> {
     if (this.store) throw new SyncError(ErrorCodes.INTERNAL, 'init was already called');
-    const logger = createLogger({ level: options.logLevel ?? 'warn' });
+    // Silent unless the app asked for a level or gave a logger (DESIGN: "logger ... optional").
+    const logger = createLogger({
+      level: options.logLevel ?? (this.runtime.logSink ? 'warn' : 'silent'),
+      ...(this.runtime.logSink !== undefined && { sink: this.runtime.logSink }),
+      now: () => this.scheduler.now(),
+    });
     const persistence =
       this.runtime.persistence ??
       (options.storage === 'indexeddb' ? indexedDbPersistence({ name: options.dbName ?? 'rx-sync-worker' }) : memoryPersistence());

@@ -13,6 +13,8 @@ import { startSyncHost, type HostRuntime } from './host.js';
 export async function startInProcessHost(options: SyncClientOptions): Promise<Channel> {
   const parts = await platformParts();
   const runtime: HostRuntime = { ...parts };
+  const logger = options.logger;
+  if (logger) runtime.logSink = (r) => logger[r.level]?.(r.message, r.context ?? {});
   if (typeof options.storage === 'object') {
     if (!parts.filePersistence) throw new SyncError(ErrorCodes.PERSISTENCE, 'file storage is only available in Node');
     runtime.persistence = parts.filePersistence(options.storage.file);
