@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'coverage/', '.karma-out-*/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'coverage/', '.karma-out-*/', 'bench/results/', 'bench/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
