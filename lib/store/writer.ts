@@ -139,7 +139,9 @@ export class StoreWriter {
    */
   addServerChange(c: { change_id: string; entity: string; entity_id: string; op: Op; data: Row | null; lsn: number }, dataJson: string | null, now: number): void {
     const seq = this.nextSeq;
-    this.changes.addServer(seq, c.change_id, c.entity, c.entity_id, c.op, dataJson, c.lsn, now);
+    // The history row keeps no second copy of the data: the entity row has it and the LSN names
+    // the change. (That copy was most of the SQL cost of a server batch.) The journal keeps it.
+    this.changes.addServer(seq, c.change_id, c.entity, c.entity_id, c.op, null, c.lsn, now);
     this.entityWrite(c.entity, c.entity_id, c.op, c.data);
     this.nextSeq++;
     this.record(() => `["S",${seq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
@@ -232,7 +234,7 @@ export class StoreWriter {
         const [, seq, change_id, entity, entity_id, kind, data, lsn, now] = a;
         if (kind !== 'insert' && kind !== 'update' && kind !== 'delete') throw new Error('bad op');
         const c = { change_id: str(change_id), entity: str(entity), entity_id: str(entity_id), op: kind as Op, data: data as Row | null, lsn: lsn as number };
-        this.changes.addServer(seq as number, c.change_id, c.entity, c.entity_id, c.op, data === null ? null : q(data), c.lsn, now as number);
+        this.changes.addServer(seq as number, c.change_id, c.entity, c.entity_id, c.op, null, c.lsn, now as number);
         this.entityWrite(c.entity, c.entity_id, c.op, c.data);
         this.nextSeq = Math.max(this.nextSeq, (seq as number) + 1);
         return;
