@@ -88,7 +88,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           logger.warn(e.error.message, { code: e.error.code, change_id: e.error.change_id, lsn: e.error.lsn });
           errors.next(e.error);
         } else if (e.type === 'processed') processed.next(e.message);
-        else logger.debug(e.type, { ...e });
+        // Only pay for the copy when debug records are written at all.
+        else if (logger.level === 'debug') logger.debug(e.type, { ...e });
       }),
     );
     const snapshots$ = events$.pipe(

@@ -5,7 +5,7 @@
  *   [u32 LE payload length][u32 LE CRC-32 of the payload][payload: UTF-8 JSON]
  *
  * The payload is `[[txSeq, [op, op, ...]], ...]`: each committed transaction with its sequence
- * number and the logical operations it made (see `ops.ts`). A frame that is cut short or whose
+ * number and the logical operations it made (see `StoreWriter.replay` in `writer.ts`). A frame that is cut short or whose
  * checksum does not match ends the readable journal: the frames before it are kept.
  */
 
@@ -13,7 +13,7 @@
 export interface JournalTx {
   /** Monotonic transaction number; a snapshot records the last one it contains. */
   seq: number;
-  /** The logical operations, each a JSON array (see `ops.ts`). */
+  /** The logical operations, each a JSON array (see `StoreWriter.replay` in `writer.ts`). */
   ops: unknown[];
 }
 
