@@ -122,8 +122,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const close = (): Promise<void> => {
     closing ??= (async () => {
       hub.closeAll(CloseCodes.GOING_AWAY, 'server stopping');
+      // Stop accepting upgrades NOW: a client reconnecting during the grace period would
+      // otherwise join after closeAll and keep wss.close() waiting forever.
+      const stopped = new Promise<void>((resolve) => wss.close(() => resolve()));
       await allClosed([...wss.clients], CLOSE_GRACE_MS);
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await stopped;
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       store.close();

@@ -104,6 +104,10 @@ export function checkChange(schema: SchemaDeclaration, change: ChangeShape): Sch
     }
   }
   const pk = change.data[def.primaryKey];
+  if (pk === null && change.op === 'update') {
+    // A key set to null would break the row's NOT NULL key in SQLite: refuse it here, typed.
+    return new SchemaError(`update of "${change.entity}" cannot set its primary key "${def.primaryKey}" to null`, { ...ctx, path: `data.${def.primaryKey}` });
+  }
   if (change.op === 'insert' && (pk === undefined || pk === null)) {
     return new SchemaError(`insert into "${change.entity}" needs its primary key "${def.primaryKey}"`, { ...ctx, path: `data.${def.primaryKey}` });
   }

@@ -37,7 +37,7 @@ export interface HostRuntime extends PlatformParts {
   logSink?: LogSink;
 }
 
-/** How often synced history is pruned (ms). */
+/** How often synced history is pruned (ms), at most: a shorter retention prunes as often as it lasts (not under 1 s). */
 const PRUNE_EVERY = 10 * 60_000;
 
 /** A running sync host: wires one client's store, connection and engine. */
@@ -169,7 +169,8 @@ class SyncHost {
     const retention = options.historyRetention ?? 7 * 24 * 3600_000;
     const prune = () => store.pruneHistory(this.scheduler.now() - retention);
     prune();
-    this.subs.push(interval(PRUNE_EVERY, this.scheduler).subscribe(prune));
+    // Every retention period (capped): history then never outlives the retention by more than that.
+    this.subs.push(interval(Math.min(PRUNE_EVERY, Math.max(1000, retention)), this.scheduler).subscribe(prune));
     engine.start();
     this.transport?.connect();
     this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn() });

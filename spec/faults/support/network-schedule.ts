@@ -1,0 +1,142 @@
+/**
+ * One seeded network-fault schedule: a fresh server on a file behind the fault proxy, 3-5
+ * in-process clients making random inserts / updates / deletes on shared and disjoint rows,
+ * and faults injected while they write (cut, cut mid-frame, delay, one-way stall, server restart
+ * on the same file). Then the proxy heals, every client settles, and the invariants are checked.
+ * The seed decides everything the suite decides (ops, rows, faults, their timing); the network's
+ * own timing is real.
+ */
+import type { WriteOp } from '../../../lib/index.js';
+import type { Direction } from './proxy.js';
+import { Rng } from './rng.js';
+import { ServerHandle } from './server-handle.js';
+import { TrackedClient } from './tracked-client.js';
+import { settle, verify, type Verdict } from './verify.js';
+
+/** Fault kinds a schedule injects. */
+export const FAULT_KINDS = ['cut', 'cut_mid_frame', 'delay', 'stall', 'restart'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** What a schedule did and found. */
+export interface ScheduleOutcome {
+  seed: number;
+  clients: number;
+  /** Faults that hit (a mid-frame cut counts only when a chunk was torn). */
+  faults: Record<FaultKind, number>;
+  verdict: Verdict;
+  ms: number;
+  /** Each client's last status and errors (to read when the verdict is not clean). */
+  diagnosis: string;
+}
+
+/** Where a schedule is (for a watchdog to report when it hangs). */
+export const progress = { seed: 0, phase: 'idle' };
+
+/** How big a schedule is. */
+export interface ScheduleSize {
+  /** Steps (a burst of writes, with a fault or not). Default 6-9. */
+  steps?: [number, number];
+  /** Writes per client per step. Default 0-3. */
+  writesPerStep?: [number, number];
+}
+
+/** Run the schedule of `seed`; resolves to its outcome (it does not throw on a broken invariant). */
+export async function runSchedule(seed: number, size: ScheduleSize = {}): Promise<ScheduleOutcome> {
+  const started = performance.now();
+  const rng = new Rng(seed);
+  const server = await ServerHandle.start();
+  const clients = Array.from({ length: rng.between(3, 5) }, (_, k) => new TrackedClient(`c${k}`, server.url));
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  try {
+    const [lo, hi] = size.steps ?? [6, 9];
+    const steps = rng.between(lo, hi);
+    let token = 0;
+    progress.seed = seed;
+    for (let step = 0; step < steps; step++) {
+      const plans = clients.map((_, k) => {
+        const n = rng.between(...(size.writesPerStep ?? [0, 3]));
+        return Array.from({ length: n }, () => randomWrite(rng, k, `${seed}.${token++}`));
+      });
+      const burst = Promise.all(clients.map(async (c, k) => {
+        for (const w of plans[k]!) await c.write(w);
+      }));
+      const fault = rng.chance(0.7) ? rng.pick(FAULT_KINDS) : null;
+      progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
+      if (fault) await inject(server, rng, fault, burst, faults);
+      progress.phase = `step ${step}: ${fault ?? 'no fault'}, waiting for writes`;
+      await burst;
+    }
+    progress.phase = 'settling';
+    server.proxy.heal();
+    faults.cut_mid_frame = server.proxy.stats.midFrameCuts;
+    await settle(server, clients).catch((e: Error) => clients[0]!.writeFailures.push(`did not settle: ${e.message}; ${describe(server, clients)}`));
+    progress.phase = 'verifying';
+    const verdict = await verify(server, clients);
+    return { seed, clients: clients.length, faults, verdict, ms: performance.now() - started, diagnosis: describe(server, clients) };
+  } finally {
+    progress.phase = 'closing';
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+    progress.phase = 'idle';
+  }
+}
+
+/** Inject one fault while `burst` runs; durational faults end with the burst or their time. */
+async function inject(server: ServerHandle, rng: Rng, kind: FaultKind, burst: Promise<unknown>, faults: Record<FaultKind, number>): Promise<void> {
+  const { proxy } = server;
+  const direction: Direction = rng.chance(0.5) ? 'up' : 'down';
+  const at = rng.between(0, 15);
+  const duration = rng.between(30, 400);
+  await pause(at);
+  switch (kind) {
+    case 'cut':
+      if (proxy.cutAll() > 0) faults.cut++;
+      return;
+    case 'cut_mid_frame':
+      // Counted when it fires (proxy.stats.midFrameCuts); it stays armed until the next heal.
+      proxy.armMidFrameCut(direction);
+      return;
+    case 'delay':
+      proxy.delay(rng.between(5, 60));
+      faults.delay++;
+      await Promise.race([burst, pause(duration)]);
+      proxy.delay(0);
+      return;
+    case 'stall':
+      proxy.stall(direction);
+      faults.stall++;
+      await pause(duration);
+      proxy.heal();
+      return;
+    case 'restart':
+      await server.restart();
+      faults.restart++;
+      return;
+  }
+}
+
+/** A random valid write of client `k`: shared rows (any client) or its own rows, both tables. */
+function randomWrite(rng: Rng, k: number, token: string): WriteOp {
+  const table = rng.chance(0.75) ? 'todos' : 'notes';
+  const id = rng.chance(0.5) ? `s${rng.int(5)}` : `c${k}-${rng.int(6)}`;
+  const roll = rng.next();
+  if (roll < 0.45) {
+    const row = table === 'todos' ? { id, title: token, done: rng.int(2) } : { id, body: token, rank: rng.int(1000) / 8 };
+    return { op: 'insert', table, row };
+  }
+  if (roll < 0.8) {
+    const patch = table === 'todos' ? (rng.chance(0.5) ? { title: token } : { done: rng.int(2) }) : { rank: rng.int(1000) / 8 };
+    return { op: 'update', table, id, patch };
+  }
+  return { op: 'delete', table, id };
+}
+
+/** A wait that is PART of the schedule (when a fault starts, how long it lasts), not a wait for a result. */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describe(server: ServerHandle, clients: readonly TrackedClient[]): string {
+  const s = clients.map((c) => `${c.name} ${c.status?.connection} lsn ${c.status?.lsn} pending ${c.status?.pending} inFlight ${c.status?.inFlight} failed ${c.status?.failed}`);
+  return `server lsn ${server.lsn()}; ${s.join('; ')}; errors: ${clients.flatMap((c) => c.errors.slice(-6).map((e) => `${c.name} ${e.code} ${e.message}`)).join(' | ')}`;
+}

@@ -1,0 +1,93 @@
+/**
+ * The real reference server on a database FILE behind a {@link FaultProxy}, restartable on the
+ * same file (a new port each time; the proxy follows), and readable directly with better-sqlite3
+ * (read-only) to check invariants against its log and its current state.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { startSyncServer, type SyncServer } from '../../../server/index.js';
+import { TEST_SCHEMA } from '../../support/schema.js';
+import { FaultProxy } from './proxy.js';
+
+/** One row of the server's change log. */
+export interface LogEntry {
+  lsn: number;
+  change_id: string;
+  client_id: string;
+  entity: string;
+  entity_id: string;
+  op: string;
+}
+
+/** What the server holds: its log and its current-state tables. */
+export interface ServerState {
+  log: LogEntry[];
+  todos: Record<string, unknown>[];
+  notes: Record<string, unknown>[];
+}
+
+/** A server + proxy pair on a temporary folder. */
+export class ServerHandle {
+  restarts = 0;
+
+  private constructor(
+    private server: SyncServer,
+    readonly proxy: FaultProxy,
+    readonly dir: string,
+    readonly file: string,
+  ) {}
+
+  /** Start the server on a fresh file and a proxy in front of it. */
+  static async start(): Promise<ServerHandle> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-faults-'));
+    const file = path.join(dir, 'server.sqlite');
+    const server = await open(file);
+    const proxy = await FaultProxy.start(server.port);
+    return new ServerHandle(server, proxy, dir, file);
+  }
+
+  /** URL the clients use: through the proxy. */
+  get url(): string {
+    return this.proxy.url;
+  }
+
+  /** The server's LSN. */
+  lsn(): number {
+    return this.server.lsn();
+  }
+
+  /** Stop the server and start it again on the same file (a new port; the proxy follows). */
+  async restart(): Promise<void> {
+    await this.server.close();
+    this.server = await open(this.file);
+    this.proxy.retarget(this.server.port);
+    this.restarts++;
+  }
+
+  /** Read the log and the tables, read-only, while the server runs (WAL allows it). */
+  state(): ServerState {
+    const db = new Database(this.file, { readonly: true, fileMustExist: true });
+    try {
+      return {
+        log: db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op FROM change_log ORDER BY lsn').all() as LogEntry[],
+        todos: db.prepare('SELECT * FROM todos ORDER BY id').all() as Record<string, unknown>[],
+        notes: db.prepare('SELECT * FROM notes ORDER BY id').all() as Record<string, unknown>[],
+      };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Close the proxy and the server, remove the folder. */
+  async close(): Promise<void> {
+    await this.proxy.close();
+    await this.server.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function open(file: string): Promise<SyncServer> {
+  return startSyncServer({ host: '127.0.0.1', port: 0, db: file, schema: TEST_SCHEMA, logger: 'silent' });
+}
