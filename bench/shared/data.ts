@@ -2,6 +2,7 @@
  * Seeded bench data shared by the Node driver and the browser page: the schema (one table of six
  * columns), a deterministic PRNG, rows of about 150 bytes of JSON, and server frames built from them.
  */
+import { mulberry32 } from '../../lib/engine/random.js';
 
 /** The bench schema: one entity table, six columns, TEXT primary key. */
 export const BENCH_SCHEMA = {
@@ -22,17 +23,8 @@ export interface BenchRow {
   price: number;
 }
 
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded PRNG (floats in [0, 1)), re-exported for the bench. */
+export { mulberry32 };
 
 const WORDS = ['alpha', 'bravo', 'delta', 'gamma', 'kilo', 'lima', 'oscar', 'sierra', 'tango', 'zulu', 'nova', 'echo'];
 

@@ -3,7 +3,7 @@
  * if needed, start the reference sync server on an SQLite file, serve the page on 127.0.0.1.
  *
  * ```ts
- * const demo = await startDemo({ port: 0, dataFile: '/tmp/x.sqlite' });
+ * const demo = await startDemo({ port: 0, dataFile: './demo-data/x.sqlite' });
  * demo.url;            // http://127.0.0.1:PORT/
  * await demo.close();  // closes the page server, then the sync server (and its database)
  * ```

@@ -6,25 +6,11 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { LocalChange } from '../engine/ports.js';
 import type { Op } from '../protocol/index.js';
 
-/** A `local_changes` row about to be written, `data` already serialized. */
-export interface ChangeRow {
-  seq: number;
-  change_id: string;
-  origin: 'local' | 'server';
-  entity: string;
-  entity_id: string;
-  op: Op;
-  /** JSON text of the data, or null for a delete. */
+/** A `local_changes` row about to be written: a {@link LocalChange} with `data` already serialized. */
+export type ChangeRow = Omit<LocalChange, 'data'> & {
+  /** JSON text of the data, or null for a delete (and for server changes, whose entity row holds it). */
   dataJson: string | null;
-  lsn: number | null;
-  processed_local: 0 | 1;
-  processed_sync: 0 | 1;
-  status: LocalChange['status'];
-  attempts: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-}
+};
 
 /** The fields of a change that move after it is written (ack, attempt, failure). */
 export interface ChangeState {
