@@ -42,11 +42,11 @@ export class ClientConnection {
     /** The peer address, for logs. */
     readonly peer: string,
   ) {
-    const { limits, now } = hub;
+    const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.guarded(toText(data)));
     ws.on('close', () => this.onClose());
-    ws.on('error', (err) => hub.logger.warn('socket error', { peer, error: err.message }));
+    ws.on('error', (err) => hub.settings.logger.warn('socket error', { peer, error: err.message }));
     watchOversizeFrames(ws, () => this.sendError(ErrorCodes.LIMIT, `frame over ${limits.maxFrameBytes} bytes: connection closed (1009)`));
   }
 
@@ -60,8 +60,8 @@ export class ClientConnection {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(frame, { binary: false });
     // A reader that cannot keep up must not make the server hold unbounded output for it.
-    if (this.ws.bufferedAmount > this.hub.limits.maxBufferedBytes) {
-      this.hub.logger.warn('client too slow, closing', { peer: this.peer, buffered: this.ws.bufferedAmount });
+    if (this.ws.bufferedAmount > this.hub.settings.limits.maxBufferedBytes) {
+      this.hub.settings.logger.warn('client too slow, closing', { peer: this.peer, buffered: this.ws.bufferedAmount });
       this.close(CloseCodes.TRY_AGAIN_LATER, 'too slow: reconnect and catch up');
     }
   }
@@ -84,7 +84,7 @@ export class ClientConnection {
     try {
       this.onMessage(text);
     } catch (e) {
-      this.hub.logger.error('internal error handling a frame', { peer: this.peer, client_id: this.clientId(), error: (e as Error).stack ?? String(e) });
+      this.hub.settings.logger.error('internal error handling a frame', { peer: this.peer, client_id: this.clientId(), error: (e as Error).stack ?? String(e) });
       this.sendError(ErrorCodes.INTERNAL, 'internal server error');
     }
   }
@@ -93,12 +93,12 @@ export class ClientConnection {
     if (this.state.kind === 'closed') return;
     if (!this.bucket.take()) {
       // Over the rate: the frame is dropped unread; the client may send it again later.
-      this.sendError(ErrorCodes.LIMIT, `rate limit: more than ${this.hub.limits.framesPerSecond} frames/s`, { retryable: true });
+      this.sendError(ErrorCodes.LIMIT, `rate limit: more than ${this.hub.settings.limits.framesPerSecond} frames/s`, { retryable: true });
       return;
     }
-    const decoded = decodeClientFrame(text, { maxChars: this.hub.limits.maxFrameBytes });
+    const decoded = decodeClientFrame(text, { maxChars: this.hub.settings.limits.maxFrameBytes });
     if (isLeft(decoded)) {
-      this.hub.logger.warn('bad frame', { peer: this.peer, client_id: this.clientId(), error: decoded.left.message });
+      this.hub.settings.logger.warn('bad frame', { peer: this.peer, client_id: this.clientId(), error: decoded.left.message });
       this.sendError(ErrorCodes.PROTOCOL, decoded.left.message);
       // Before hello there is nothing to keep: a peer that cannot even say hello is dropped.
       if (this.state.kind === 'awaiting_hello') this.close(CloseCodes.BAD_REQUEST, 'expected hello');
@@ -126,14 +126,14 @@ export class ClientConnection {
       case 'pong':
         return; // an answer to nothing we sent: harmless
       case 'error':
-        return this.hub.logger.warn('client reported an error', { client_id: clientId, code: frame.code, message: frame.message });
+        return this.hub.settings.logger.warn('client reported an error', { client_id: clientId, code: frame.code, message: frame.message });
       case 'hello':
         return this.sendError(ErrorCodes.PROTOCOL, 'already handshaken: "hello" ignored');
     }
   }
 
   private onHello(hello: Extract<ClientFrame, { type: 'hello' }>): void {
-    const { store, secret, now, logger, pageSize } = this.hub;
+    const { store, secret, now, logger, pageSize } = this.hub.settings;
     if (hello.protocol !== PROTOCOL_VERSION) {
       this.sendError(ErrorCodes.PROTOCOL, `protocol version ${hello.protocol} not supported (server speaks ${PROTOCOL_VERSION})`);
       return this.close(CloseCodes.BAD_REQUEST, 'protocol version');
@@ -161,13 +161,13 @@ export class ClientConnection {
   }
 
   private onChanges(clientId: string, sub: string | null, frame: ClientChangeFrame): void {
-    const { limits, store, logger } = this.hub;
+    const { limits, store, logger } = this.hub.settings;
     if (frame.changes.length > limits.maxChangesPerFrame) {
       return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
     }
     let outcome;
     try {
-      outcome = store.applyChanges(clientId, frame.changes, this.hub.permit, sub);
+      outcome = store.applyChanges(clientId, frame.changes, this.hub.settings.permit, sub);
     } catch (e) {
       // The database itself failed: the frame was rolled back whole; the client retries it.
       logger.error('applying a frame failed', { client_id: clientId, error: (e as Error).message });
@@ -184,7 +184,7 @@ export class ClientConnection {
   }
 
   private onSyncRequest(from: number, limit: number | undefined): void {
-    const { store, pageSize } = this.hub;
+    const { store, pageSize } = this.hub.settings;
     if (from > store.lsn()) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
@@ -194,14 +194,14 @@ export class ClientConnection {
   }
 
   private onAck(clientId: string, lsn: number): void {
-    if (lsn > this.hub.store.lsn()) {
-      return this.sendError(ErrorCodes.PROTOCOL, `ack of lsn ${lsn} beyond the server's lsn ${this.hub.store.lsn()}`, { lsn: this.hub.store.lsn() });
+    if (lsn > this.hub.settings.store.lsn()) {
+      return this.sendError(ErrorCodes.PROTOCOL, `ack of lsn ${lsn} beyond the server's lsn ${this.hub.settings.store.lsn()}`, { lsn: this.hub.settings.store.lsn() });
     }
-    this.hub.store.clientAcked(clientId, lsn);
+    this.hub.settings.store.clientAcked(clientId, lsn);
   }
 
   private onClose(): void {
-    if (this.state.kind === 'ready') this.hub.logger.info('client left', { client_id: this.state.clientId });
+    if (this.state.kind === 'ready') this.hub.settings.logger.info('client left', { client_id: this.state.clientId });
     this.state = { kind: 'closed' };
     this.hub.leave(this);
   }

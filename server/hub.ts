@@ -9,8 +9,8 @@ import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { LogStore, PermitFn } from './store.js';
 
-/** What a connection needs from its server. */
-export interface HubContext {
+/** The settings of a hub, shared by all its connections. */
+export interface HubSettings {
   readonly store: LogStore;
   readonly limits: Readonly<Limits>;
   readonly logger: Logger;
@@ -22,6 +22,11 @@ export interface HubContext {
   readonly permit: PermitFn | null;
   /** Largest catch-up page. */
   readonly pageSize: number;
+}
+
+/** What a connection needs from its server. */
+export interface HubContext {
+  readonly settings: HubSettings;
   /** Start receiving broadcasts (after a good hello). */
   join(conn: ClientConnection): void;
   /** Stop receiving broadcasts (on close). */
@@ -30,24 +35,12 @@ export interface HubContext {
   broadcast(frame: string): void;
 }
 
-/** The settings of a hub (everything in {@link HubContext} but the membership methods). */
-export type HubSettings = Omit<HubContext, 'join' | 'leave' | 'broadcast'>;
-
 /** Connections and broadcast. */
 export class SyncHub implements HubContext {
-  readonly store: LogStore;
-  readonly limits: Readonly<Limits>;
-  readonly logger: Logger;
-  readonly now: () => number;
-  readonly secret: string | null;
-  readonly permit: PermitFn | null;
-  readonly pageSize: number;
   private readonly all = new Set<ClientConnection>();
   private readonly ready = new Set<ClientConnection>();
 
-  constructor(settings: HubSettings) {
-    ({ store: this.store, limits: this.limits, logger: this.logger, now: this.now, secret: this.secret, permit: this.permit, pageSize: this.pageSize } = settings);
-  }
+  constructor(readonly settings: HubSettings) {}
 
   /** Serve a newly accepted socket. */
   accept(ws: WebSocket, peer: string): void {

@@ -52,7 +52,8 @@ export interface Page {
   complete: boolean;
 }
 
-interface LogRow {
+/** One row of the change log table. */
+export interface LogRow {
   lsn: number;
   change_id: string;
   client_id: string;

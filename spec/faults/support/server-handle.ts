@@ -8,18 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startSyncServer, type SyncServer } from '../../../server/index.js';
+import type { LogRow } from '../../../server/store.js';
 import { TEST_SCHEMA } from '../../support/schema.js';
 import { FaultProxy } from './proxy.js';
 
-/** One row of the server's change log. */
-export interface LogEntry {
-  lsn: number;
-  change_id: string;
-  client_id: string;
-  entity: string;
-  entity_id: string;
-  op: string;
-}
+/** One row of the server's change log (as read here: without its data). */
+export type LogEntry = Omit<LogRow, 'data'>;
 
 /** What the server holds: its log and its current-state tables. */
 export interface ServerState {
