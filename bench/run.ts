@@ -4,6 +4,7 @@
  * bench/results/latest.json (smoke: bench/results/smoke.json). See bench/README.md.
  *
  *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory] [--out=file]
+ *                                  [--compare old.json]   (ratio change per metric, with the spreads)
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,9 @@ import { buildBenchPage } from './driver/build.js';
 import { applyServerBatch, bulkRecord, catchUpAndKill, endToEnd, memory, recordLocalChange, type BrowserContext } from './driver/browser-metrics.js';
 import { openBenchPage, type BenchBrowser } from './driver/chromium.js';
 import { serverThroughputMetric } from './driver/node-metrics.js';
-import { environment, table, writeResult, type Metric } from './driver/report.js';
+import fs from 'node:fs';
+import { compare, comparisonTable } from './driver/compare.js';
+import { environment, table, writeResult, type BenchResult, type Metric } from './driver/report.js';
 import { rendererPrivateBytes } from './driver/proc-memory.js';
 import { serveStatic, type StaticServer } from './driver/serve.js';
 import { FULL, SMOKE } from './driver/sizes.js';
@@ -23,6 +26,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const compareArg = args.find((a) => a.startsWith('--compare='))?.slice(10) ?? (args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined);
+// Read it first: a missing or broken file fails at once, not after a ten-minute run.
+const older: BenchResult | null = compareArg ? (JSON.parse(fs.readFileSync(compareArg, 'utf8')) as BenchResult) : null;
 const out = args.find((a) => a.startsWith('--out='))?.slice(6) ?? path.join(here, 'results', smoke ? 'smoke.json' : 'latest.json');
 const sizes = smoke ? SMOKE : FULL;
 const started = performance.now();
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
   const result = { env: { ...environment(smoke ? 'smoke' : 'full', browserVersion), seconds: Math.round((performance.now() - started) / 1000), load_average_1m_end: Math.round(os.loadavg()[0]! * 100) / 100 }, metrics };
   writeResult(out, result);
   console.log(`\n${table(metrics)}\n\nwritten ${path.relative(process.cwd(), out)} in ${result.env.seconds} s`);
+  if (older) console.log(`\ncompared with ${compareArg} (ratio = library / same-run baseline; a change counts only when the per-run ratio ranges are apart):\n${comparisonTable(compare(older, result))}`);
 }
 
 main().then(

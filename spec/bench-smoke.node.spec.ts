@@ -12,8 +12,13 @@ const METRICS = ['apply_server_batch', 'record_local_change', 'bulk_record', 'en
 
 describe('benchmark smoke run', () => {
   it('runs every metric and writes { env, metrics[] } with baselines and ratios', () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-bench-')), 'smoke.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', `--out=${out}`], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-bench-'));
+    const out = path.join(dir, 'smoke.json');
+    // An older result to compare with: one metric whose per-run ratio range is far below any real one.
+    const older = path.join(dir, 'older.json');
+    const old = { name: 'server_throughput', unit: 'changes/s', value: 1, baseline_name: 'b', baseline_value: 1e9, ratio: 1e-9, spread: { runs: 1, value_min: 1, value_max: 1, ratio_min: 1e-9, ratio_max: 1e-9 } };
+    fs.writeFileSync(older, JSON.stringify({ env: {}, metrics: [old] }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', `--out=${out}`, '--compare', older], { cwd: root, encoding: 'utf8', timeout: 240_000 });
     expect(r.status).withContext(r.stderr.slice(-2000)).toBe(0);
     const json = JSON.parse(fs.readFileSync(out, 'utf8')) as { env: object; metrics: Array<Record<string, unknown>> };
     expect(typeof json.env).toBe('object');
@@ -23,6 +28,12 @@ describe('benchmark smoke run', () => {
       for (const key of ['name', 'unit', 'value', 'baseline_name', 'baseline_value', 'ratio']) expect(m).withContext(`${name}.${key}`).toEqual(jasmine.objectContaining({ [key]: jasmine.anything() }));
       expect(Number.isFinite(m!['value'])).withContext(`${name} value`).toBeTrue();
     }
-    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    // Every run-based metric carries its spread; --compare printed the one metric both runs have.
+    const spread = json.metrics.find((x) => x['name'] === 'server_throughput')!['spread'] as Record<string, number>;
+    expect(spread['runs']).toBeGreaterThan(0);
+    expect(spread['ratio_min']).toBeLessThanOrEqual(spread['ratio_max']!);
+    expect(r.stdout).toMatch(/compared with .*older\.json/);
+    expect(r.stdout).toMatch(/server_throughput\s+changes\/s\s.*\sbetter\s*$/m);
+    fs.rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 });

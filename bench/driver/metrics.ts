@@ -1,10 +1,11 @@
 /**
  * Turning runs into metrics: each metric is measured `runs` times (baseline and library
- * interleaved), the median run is reported, latencies pool their samples per run and report the
+ * interleaved), the median run is reported with the spread of the runs (spread.ts), latencies pool their samples per run and report the
  * median p50 / p99 of the runs.
  */
 import { latency, median } from '../shared/stats.js';
 import type { Metric } from './report.js';
+import { spreadOf } from './spread.js';
 
 /** A throughput run. */
 export interface Run {
@@ -25,6 +26,7 @@ export function throughputMetric(name: string, runs: readonly Run[], baselineNam
   const sizes = runs.map((r) => r.changes);
   return {
     name, unit: 'changes/s', value, baseline_name: baselineName, baseline_value: baseline, ratio,
+    spread: spreadOf(runs.map(rate), baselineRuns.map(rate)),
     ...(target && { target: target.text, target_met: target.met(value, ratio) }),
     detail: `median of ${runs.length} runs of ${Math.min(...sizes)}${Math.max(...sizes) !== Math.min(...sizes) ? `-${Math.max(...sizes)}` : ''} changes; runs: ${runs.map((r) => Math.round(rate(r))).join(', ')}`,
   };
@@ -38,6 +40,7 @@ export function latencyMetric(name: string, runs: readonly number[][], baselineN
   const base = median(baselineRuns.map((s) => latency(s).p50));
   return {
     name, unit: 'ms', value: p50, p50, p99, baseline_name: baselineName, baseline_value: base, ratio: p50 / base,
+    spread: spreadOf(per.map((l) => l.p50), baselineRuns.map((s) => latency(s).p50)),
     ...(target && { target: target.text, target_met: target.met(p50, p99) }),
     detail: `median over ${runs.length} runs of ${per[0]?.n ?? 0} samples; baseline p99 ${median(baselineRuns.map((s) => latency(s).p99)).toFixed(3)} ms`,
   };

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Spread } from './spread.js';
 
 /** One metric, in the JSON shape of bench/results/latest.json. */
 export interface Metric {
@@ -22,6 +23,8 @@ export interface Metric {
   target_met?: boolean;
   /** Runs, sizes, and anything needed to read the figure. */
   detail?: string;
+  /** Lowest and highest per-run value and ratio (see spread.ts); `--compare` reads it. */
+  spread?: Spread;
 }
 
 /** The whole result file. */

@@ -22,13 +22,14 @@ export interface Sizes {
 
 /** `npm run bench`: the sizes of the issue, under 10 minutes on 2 cores. */
 export const FULL: Sizes = {
-  apply: { batches: 100, size: 1000, runs: 3 },
-  record: { n: 2000, warmup: 200, runs: 3, idbN: 1000 },
+  // At least 5 alternating runs of each library/baseline pair, so the spread tells noise from change.
+  apply: { batches: 100, size: 1000, runs: 5 },
+  record: { n: 2000, warmup: 200, runs: 5, idbN: 1000 },
   bulk: { n: 10_000, runs: 5 },
-  e2e: { rate: 1000, seconds: 6, warmupSeconds: 1, runs: 3 },
-  catchUp: { n: 100_000, runs: 3 },
+  e2e: { rate: 1000, seconds: 5, warmupSeconds: 1, runs: 5 },
+  catchUp: { n: 100_000, runs: 5 },
   kill: { n: 5000, runs: 3 },
-  throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 3 },
+  throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 5 },
   memory: { n: 100_000 },
 };
 
