@@ -10,7 +10,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
-import { PROTOCOL_VERSION, decodeClientFrame, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
+import { MAX_ERROR_CODE_CHARS, PROTOCOL_VERSION, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
 import { verifyToken } from './auth.js';
 import { TokenBucket } from './limits.js';
 import type { HubContext } from './hub.js';
@@ -76,7 +76,8 @@ export class ClientConnection {
   }
 
   private sendError(code: string, message: string, extra: Partial<Pick<ErrorFrame, 'retryable' | 'lsn' | 'change_ids'>> = {}): void {
-    this.send({ type: 'error', code, message, ...extra });
+    // Bounded and well-formed, whatever went into the message (the client's codec checks both).
+    this.send({ type: 'error', code: safeText(code, MAX_ERROR_CODE_CHARS), message: safeText(message), ...extra });
   }
 
   /** A bug in handling one frame must not take the process (and every other client) down. */

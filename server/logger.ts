@@ -14,6 +14,9 @@ export interface Logger {
   error(message: string, context?: Record<string, unknown>): void;
 }
 
+/** Longest line the built-in logger writes (a hostile peer's text cannot flood the log). */
+export const MAX_LOG_LINE_CHARS = 2048;
+
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 /**
@@ -23,7 +26,8 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 export function createLogger(level: LogLevel = 'warn', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
   const at = (lvl: Exclude<LogLevel, 'silent'>) => (message: string, context?: Record<string, unknown>) => {
     if (RANK[lvl] < RANK[level]) return;
-    write(`${lvl.toUpperCase()} ${message}${context ? ' ' + safeJson(context) : ''}`);
+    const line = `${lvl.toUpperCase()} ${message}${context ? ' ' + safeJson(context) : ''}`;
+    write(line.length > MAX_LOG_LINE_CHARS ? `${line.slice(0, MAX_LOG_LINE_CHARS)}… (${line.length} chars)` : line);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

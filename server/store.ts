@@ -13,7 +13,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkChange, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
+import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
 import { ErrorCodes } from '../lib/errors.js';
 import { EntityTables } from './entities.js';
 
@@ -146,7 +146,7 @@ export class LogStore {
       }
       const refusal = this.tryApply(change, permit, clientId, sub);
       if (refusal !== null) {
-        acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: refusal.reason, row: this.entities.current(change.entity, change.entity_id) });
+        acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: this.entities.current(change.entity, change.entity_id) });
         continue;
       }
       const lsn = this.lastLsn + 1;

@@ -69,12 +69,49 @@ export function quoteIdent(name: string): string {
 /** Ids of changes and clients: 1-128 printable characters. */
 export const ChangeId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 128 && /^[\x21-\x7e]+$/.test(s), 'ChangeId');
 export const ClientId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 128 && /^[\x21-\x7e]+$/.test(s), 'ClientId');
-/** An entity's primary key value, as text (numbers are sent as their decimal text). */
-export const EntityId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 512, 'EntityId');
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate). A lone surrogate cannot be stored
+ * as UTF-8: SQLite would read it back as U+FFFD, so a row would no longer match its own id.
+ */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+// With the `u` flag a surrogate PAIR is one code point, so only lone surrogates match.
+const LONE_SURROGATE = /\p{Cs}/u;
 
-/** A value SQLite stores: text, a finite number, or null. Booleans are not accepted: use 0/1. */
+/** A well-formed string (see {@link isWellFormed}). */
+export const WellFormedString = t.refinement(t.string, isWellFormed, 'WellFormedString');
+
+/** Well-formed text of at most `max` UTF-16 code units (error codes, messages, reasons). */
+export function boundedText(max: number, name = `Text<=${max}`) {
+  return t.refinement(t.string, (s) => s.length <= max && isWellFormed(s), name);
+}
+
+/** Longest `code` of an error frame or a rejected ack. */
+export const MAX_ERROR_CODE_CHARS = 64;
+/** Longest `message` of an error frame, or `reason` of a rejected ack. */
+export const MAX_ERROR_MESSAGE_CHARS = 1024;
+
+/** Cut `s` to at most `max` code units (marking the cut with `…`), never splitting a surrogate pair. */
+export function clipText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = Math.max(0, max - 1);
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return s.slice(0, end) + '…';
+}
+
+/** `s` as well-formed text (each lone surrogate becomes U+FFFD), cut to `max` code units: safe to put in a frame. */
+export function safeText(s: string, max = MAX_ERROR_MESSAGE_CHARS): string {
+  return clipText(s.replace(/\p{Cs}/gu, '\ufffd'), max);
+}
+
+/** An entity's primary key value, as text (numbers are sent as their decimal text). Well-formed, 1-512 code units. */
+export const EntityId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 512 && isWellFormed(s), 'EntityId');
+
+/** A value SQLite stores: well-formed text, a finite number, or null. Booleans are not accepted: use 0/1. */
 export const FiniteNumber = t.refinement(t.number, Number.isFinite, 'FiniteNumber');
-export const Value = t.union([t.string, FiniteNumber, t.null]);
+export const Value = t.union([WellFormedString, FiniteNumber, t.null]);
 export type Value = t.TypeOf<typeof Value>;
 
 /** One row: column name -> value. Names are checked against the schema separately. */

@@ -11,7 +11,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { SchemaError } from '../errors.js';
-import { Identifier, identifierRecord, isIdentifier, type Op, type Row, type Value } from './primitives.js';
+import { Identifier, identifierRecord, isIdentifier, isWellFormed, type Op, type Row, type Value } from './primitives.js';
 
 /** SQLite column types a schema may declare. */
 export const ColumnType = t.keyof({ TEXT: null, INTEGER: null, REAL: null, NUMERIC: null, BLOB: null });
@@ -58,6 +58,8 @@ export function parseSchema(input: unknown): SchemaDeclaration {
 /** Is `u` acceptable for a column of type `type`? */
 export function valueFits(type: ColumnType, u: Value): boolean {
   if (u === null) return true;
+  // Text must survive UTF-8 storage unchanged (no lone surrogate), in every column type.
+  if (typeof u === 'string' && !isWellFormed(u)) return false;
   switch (type) {
     case 'TEXT':
     case 'BLOB':
@@ -91,6 +93,9 @@ export function checkChange(schema: SchemaDeclaration, change: ChangeShape): Sch
     return new SchemaError(`unknown table "${String(change.entity).slice(0, 80)}"`, { ...ctx, path: 'entity' });
   }
   const def = schema[change.entity]!;
+  if (typeof change.entity_id !== 'string' || !isWellFormed(change.entity_id)) {
+    return new SchemaError(`entity_id of "${change.entity}" is not well-formed text (lone surrogate)`, { ...ctx, path: 'entity_id' });
+  }
   if (change.op === 'delete') {
     return change.data === null ? null : new SchemaError('a delete carries no data', { ...ctx, path: 'data' });
   }
@@ -100,7 +105,8 @@ export function checkChange(schema: SchemaDeclaration, change: ChangeShape): Sch
       return new SchemaError(`unknown column "${col.slice(0, 80)}" in "${change.entity}"`, { ...ctx, path: `data.${col.slice(0, 80)}` });
     }
     if (!valueFits(def.columns[col]!, v)) {
-      return new SchemaError(`value for "${change.entity}.${col}" is not ${def.columns[col]}`, { ...ctx, path: `data.${col}` });
+      const what = typeof v === 'string' && !isWellFormed(v) ? 'well-formed text (lone surrogate)' : def.columns[col];
+      return new SchemaError(`value for "${change.entity}.${col}" is not ${what}`, { ...ctx, path: `data.${col}` });
     }
   }
   const pk = change.data[def.primaryKey];

@@ -3,7 +3,10 @@
  * These codecs are the only definition of the wire format: client and server import them.
  */
 import * as t from 'io-ts';
-import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
+import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, MAX_ERROR_CODE_CHARS, MAX_ERROR_MESSAGE_CHARS, Op, Row, boundedText, strict, strictPartial } from './primitives.js';
+
+const ErrorCode = boundedText(MAX_ERROR_CODE_CHARS, 'ErrorCode');
+const ErrorMessage = boundedText(MAX_ERROR_MESSAGE_CHARS, 'ErrorMessage');
 
 /** Protocol version sent in `hello`. A server refuses a version it does not speak. */
 export const PROTOCOL_VERSION = 1;
@@ -31,7 +34,7 @@ export const Hello = strictPartial(
 /** The server's answer to a good hello. `server_id` identifies the log (a restored server gets a new one). */
 export const Welcome = strictPartial(
   { type: t.literal('welcome'), server_lsn: Lsn },
-  { server_id: t.string, page_size: Count },
+  { server_id: boundedText(128, 'ServerId'), page_size: Count },
   'Welcome',
 );
 /** A batch of local changes, client -> server. */
@@ -44,8 +47,8 @@ export const AckApplied = strictPartial(
   'AckApplied',
 );
 export const AckRejected = strictPartial(
-  { change_id: ChangeId, status: t.literal('rejected'), reason: t.string, row: t.union([Row, t.null]) },
-  { code: t.string },
+  { change_id: ChangeId, status: t.literal('rejected'), reason: ErrorMessage, row: t.union([Row, t.null]) },
+  { code: ErrorCode },
   'AckRejected',
 );
 export const AckEntry = t.union([AckApplied, AckRejected]);
@@ -72,9 +75,10 @@ export const Pong = strictPartial({ type: t.literal('pong') }, { t: Count }, 'Po
 /**
  * Either side -> the other: something went wrong. `retryable` says the same frame may be sent
  * again later; `change_ids` names the changes concerned, `lsn` the server's position where useful.
+ * `code` and `message` are bounded (64 and 1024 code units): a peer cannot fill the other's logs.
  */
 export const ErrorFrame = strictPartial(
-  { type: t.literal('error'), code: t.string, message: t.string },
+  { type: t.literal('error'), code: ErrorCode, message: ErrorMessage },
   { retryable: t.boolean, change_ids: t.array(ChangeId), lsn: Lsn },
   'ErrorFrame',
 );
