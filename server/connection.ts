@@ -1,26 +1,38 @@
 /**
  * One client connection: the handshake, then the frames of DESIGN section 3.
  *
- * States: `awaiting_hello` (nothing but a good `hello` is accepted; no data is sent) ->
- * `ready` (joined the hub: receives every `server_changes`). A frame that does not decode
- * before hello closes the connection (4400); after hello it gets a `protocol_error` frame and
- * the connection goes on. A client that is ahead of the server gets `client_ahead` and stays in
- * `awaiting_hello`, so it can reset and say hello again (last_lsn 0) on the same connection.
+ * ```
+ *  accept --(good hello)--> ready --(close / token exp / too slow / no pong)--> closing
+ *    |  \--(client_ahead)--> awaiting_hello (may say hello again)                  ^
+ *    \--(bad first frame, bad token, hello timeout)--------------------------------/
+ * ```
+ * `awaiting_hello`: nothing but a good `hello` is accepted; no data is sent. A frame that does not
+ * decode before hello closes the connection (4400); after hello it gets a `protocol_error` frame
+ * and the connection goes on. `closing`: nothing more is handled, queued frames are dropped.
+ *
+ * Frames are handled one at a time in arrival order (see Inbox), every store call is awaited, and
+ * work is paced by a token bucket (see limits.ts): over the rate, frames wait, none is dropped.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
-import { MAX_ERROR_CODE_CHARS, PROTOCOL_VERSION, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
-import { verifyToken } from './auth.js';
-import { TokenBucket } from './limits.js';
+import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
+import { chunkFrames } from './frames.js';
+import { handshake, type Identity } from './handshake.js';
 import type { HubContext } from './hub.js';
+import { Inbox } from './inbox.js';
+import { TokenBucket, frameCost, servedCost } from './limits.js';
 
 /** WebSocket close codes the server uses. */
 export const CloseCodes = {
   /** Bad request: a frame before hello that is not a good hello, or a protocol version we do not speak. */
   BAD_REQUEST: 4400,
-  /** Authentication failed (missing, invalid or expired token). */
+  /** Authentication failed (missing, invalid or expired token, also when it expires on an open connection). */
   UNAUTHORIZED: 4401,
+  /** The client id belongs to another user (another token `sub`). */
+  FORBIDDEN: 4403,
+  /** No good `hello` within `helloTimeoutMs`. */
+  HELLO_TIMEOUT: 4408,
   /** A frame over the size limit (set by ws itself). */
   TOO_BIG: 1009,
   /** The client reads too slowly (its output buffer is over the limit): reconnect and catch up. */
@@ -29,12 +41,22 @@ export const CloseCodes = {
   GOING_AWAY: 1001,
 } as const;
 
-type State = { kind: 'awaiting_hello' } | { kind: 'ready'; clientId: string; sub: string | null } | { kind: 'closed' };
+type State = { kind: 'awaiting_hello' } | ({ kind: 'ready' } & Identity) | { kind: 'closing' };
+
+/** How often a connection writes its acked LSN to the store (acks in between are coalesced). */
+const ACK_FLUSH_MS = 1000;
+/** How often a paused request looks at the output buffers again. */
+const OUTPUT_POLL_MS = 5;
 
 /** Serves one socket for the hub. */
 export class ClientConnection {
   private state: State = { kind: 'awaiting_hello' };
   private readonly bucket: TokenBucket;
+  private readonly inbox: Inbox;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private alive = true;
+  private ackedLsn = 0;
+  private ackFlush: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -44,10 +66,17 @@ export class ClientConnection {
   ) {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.guarded(toText(data)));
+    this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
     ws.on('close', () => this.onClose());
+    ws.on('pong', () => (this.alive = true));
     ws.on('error', (err) => hub.settings.logger.warn('socket error', { peer, error: err.message }));
     watchOversizeFrames(ws, () => this.sendError(ErrorCodes.LIMIT, `frame over ${limits.maxFrameBytes} bytes: connection closed (1009)`));
+    this.after(limits.helloTimeoutMs, () => {
+      if (this.state.kind !== 'awaiting_hello') return;
+      this.sendError(ErrorCodes.PROTOCOL, `no hello within ${limits.helloTimeoutMs} ms`);
+      this.close(CloseCodes.HELLO_TIMEOUT, 'hello timeout');
+    });
   }
 
   /** The client id once handshaken, else null. */
@@ -55,20 +84,66 @@ export class ClientConnection {
     return this.state.kind === 'ready' ? this.state.clientId : null;
   }
 
+  /** Unsent output bytes of this socket. */
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Resolves when no frame waits or is being handled. */
+  idle(): Promise<void> {
+    return this.inbox.idle();
+  }
+
+  /** Heartbeat tick (from the hub): cut a socket that did not answer the last ping, else ping it. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.hub.settings.logger.info('no pong: connection cut', { peer: this.peer, client_id: this.clientId() });
+      this.stop();
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
+  }
+
   /** Send an already-serialised frame (one Buffer shared by every client of a broadcast). */
   sendRaw(frame: string | Buffer): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(frame, { binary: false });
+    if (this.ws.readyState !== this.ws.OPEN || this.state.kind === 'closing') return;
     // A reader that cannot keep up must not make the server hold unbounded output for it.
     if (this.ws.bufferedAmount > this.hub.settings.limits.maxBufferedBytes) {
       this.hub.settings.logger.warn('client too slow, closing', { peer: this.peer, buffered: this.ws.bufferedAmount });
       this.close(CloseCodes.TRY_AGAIN_LATER, 'too slow: reconnect and catch up');
+      return;
     }
+    this.ws.send(frame, { binary: false });
   }
 
-  /** Close the socket (the hub forgets it on the close event). */
+  /** Close the socket; nothing more is handled (the hub forgets it on the close event). */
   close(code: number, reason: string): void {
+    this.stop();
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  private stop(): void {
+    if (this.state.kind === 'ready') this.flushAck();
+    this.state = { kind: 'closing' };
+    this.inbox.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** A connection-owned timer (cleared on close; never keeps the process alive). */
+  private after(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, Math.min(ms, 2 ** 31 - 1));
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.after(ms, resolve));
   }
 
   private send(frame: ServerFrame): void {
@@ -81,129 +156,167 @@ export class ClientConnection {
   }
 
   /** A bug in handling one frame must not take the process (and every other client) down. */
-  private guarded(text: string): void {
+  private async guarded(text: string): Promise<void> {
     try {
-      this.onMessage(text);
+      await this.onMessage(text);
     } catch (e) {
       this.hub.settings.logger.error('internal error handling a frame', { peer: this.peer, client_id: this.clientId(), error: (e as Error).stack ?? String(e) });
       this.sendError(ErrorCodes.INTERNAL, 'internal server error');
     }
   }
 
-  private onMessage(text: string): void {
-    if (this.state.kind === 'closed') return;
-    if (!this.bucket.take()) {
-      // Over the rate: the frame is dropped unread; the client may send it again later.
-      this.sendError(ErrorCodes.LIMIT, `rate limit: more than ${this.hub.settings.limits.framesPerSecond} frames/s`, { retryable: true });
-      return;
-    }
+  private async onMessage(text: string): Promise<void> {
+    if (this.state.kind === 'closing') return;
     const decoded = decodeClientFrame(text, { maxChars: this.hub.settings.limits.maxFrameBytes });
     if (isLeft(decoded)) {
+      this.bucket.spend(1);
       this.hub.settings.logger.warn('bad frame', { peer: this.peer, client_id: this.clientId(), error: decoded.left.message });
       this.sendError(ErrorCodes.PROTOCOL, decoded.left.message);
       // Before hello there is nothing to keep: a peer that cannot even say hello is dropped.
       if (this.state.kind === 'awaiting_hello') this.close(CloseCodes.BAD_REQUEST, 'expected hello');
-      return;
+      return this.pace();
     }
-    this.dispatch(decoded.right);
+    const frame = decoded.right;
+    this.bucket.spend(frameCost(frame.type, frame.type === 'client_change' ? frame.changes.length : 0));
+    await this.dispatch(frame);
+    return this.pace();
   }
 
-  private dispatch(frame: ClientFrame): void {
+  /** Over the rate: wait (frames queue behind, the socket stops being read) until the bucket refills. */
+  private async pace(): Promise<void> {
+    for (let wait = this.bucket.waitMs(); wait > 0 && this.state.kind !== 'closing'; wait = this.bucket.waitMs()) {
+      await this.sleep(Math.min(wait, 1000));
+    }
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    if (this.state.kind === 'closing') return;
     if (this.state.kind !== 'ready') {
       if (frame.type === 'hello') return this.onHello(frame);
       this.sendError(ErrorCodes.PROTOCOL, `expected "hello" first, got "${frame.type}"`);
       return this.close(CloseCodes.BAD_REQUEST, 'expected hello');
     }
-    const { clientId, sub } = this.state;
+    if (this.state.expMs !== null && this.hub.settings.now() >= this.state.expMs) return this.expire();
+    const ready = this.state;
     switch (frame.type) {
       case 'client_change':
-        return this.onChanges(clientId, sub, frame);
+        return this.onChanges(ready, frame);
       case 'sync_request':
         return this.onSyncRequest(frame.from_lsn, frame.limit);
       case 'ack':
-        return this.onAck(clientId, frame.lsn);
+        return this.onAck(frame.lsn);
       case 'ping':
         return this.send(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
       case 'pong':
         return; // an answer to nothing we sent: harmless
       case 'error':
-        return this.hub.settings.logger.warn('client reported an error', { client_id: clientId, code: frame.code, message: frame.message });
+        return this.hub.settings.logger.warn('client reported an error', { client_id: ready.clientId, code: frame.code, message: frame.message });
       case 'hello':
         return this.sendError(ErrorCodes.PROTOCOL, 'already handshaken: "hello" ignored');
     }
   }
 
-  private onHello(hello: Extract<ClientFrame, { type: 'hello' }>): void {
-    const { store, secret, now, logger, pageSize } = this.hub.settings;
-    if (hello.protocol !== PROTOCOL_VERSION) {
-      this.sendError(ErrorCodes.PROTOCOL, `protocol version ${hello.protocol} not supported (server speaks ${PROTOCOL_VERSION})`);
-      return this.close(CloseCodes.BAD_REQUEST, 'protocol version');
+  private async onHello(hello: Extract<ClientFrame, { type: 'hello' }>): Promise<void> {
+    const { store, logger, pageSize } = this.hub.settings;
+    const result = await handshake(this.hub.settings, hello, this.peer);
+    if (this.state.kind === 'closing') return;
+    if (result.kind === 'refused') {
+      this.sendError(result.code, result.message, result.lsn === undefined ? {} : { lsn: result.lsn });
+      if (result.close !== null) this.close(result.close, result.reason);
+      return;
     }
-    let sub: string | null = null;
-    if (secret !== null) {
-      const verified = verifyToken(secret, hello.token, now());
-      if (isLeft(verified)) {
-        logger.warn('auth failed', { peer: this.peer, client_id: hello.client_id, error: verified.left.message });
-        this.sendError(ErrorCodes.AUTH, verified.left.message);
-        return this.close(CloseCodes.UNAUTHORIZED, 'unauthorized');
-      }
-      sub = verified.right.sub;
-    }
-    if (hello.last_lsn > store.lsn()) {
-      // The server lost history (restored from a backup): say so; the client must resync.
-      logger.warn('client ahead of server', { client_id: hello.client_id, client_lsn: hello.last_lsn, server_lsn: store.lsn() });
-      return this.sendError(ErrorCodes.CLIENT_AHEAD, `client at lsn ${hello.last_lsn} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
-    }
-    this.state = { kind: 'ready', clientId: hello.client_id, sub };
-    store.clientSeen(hello.client_id);
+    this.state = { kind: 'ready', ...result.identity };
+    this.ackedLsn = 0;
     this.hub.join(this);
-    logger.info('client joined', { client_id: hello.client_id, sub, last_lsn: hello.last_lsn, peer: this.peer });
+    if (result.identity.expMs !== null) this.armExpiry(result.identity.expMs);
+    logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
     this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize });
   }
 
-  private onChanges(clientId: string, sub: string | null, frame: ClientChangeFrame): void {
-    const { limits, store, logger } = this.hub.settings;
+  /** Close the connection when its token expires (re-armed: long timers are capped). */
+  private armExpiry(expMs: number): void {
+    const left = expMs - this.hub.settings.now();
+    if (left <= 0) return this.expire();
+    this.after(left, () => this.armExpiry(expMs));
+  }
+
+  private expire(): void {
+    this.hub.settings.logger.info('token expired: connection closed', { client_id: this.clientId(), peer: this.peer });
+    this.sendError(ErrorCodes.AUTH, 'token expired: get a new token and reconnect');
+    this.close(CloseCodes.UNAUTHORIZED, 'token expired');
+  }
+
+  private async onChanges(who: Identity, frame: ClientChangeFrame): Promise<void> {
+    const { limits, store, logger, permit, rejectedRow } = this.hub.settings;
     if (frame.changes.length > limits.maxChangesPerFrame) {
       return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
     }
-    let outcome;
-    try {
-      outcome = store.applyChanges(clientId, frame.changes, this.hub.settings.permit, sub);
-    } catch (e) {
-      // The database itself failed: the frame was rolled back whole; the client retries it.
-      logger.error('applying a frame failed', { client_id: clientId, error: (e as Error).message });
-      return this.sendError(ErrorCodes.SERVER_TRANSIENT, `could not apply the frame: ${(e as Error).message}`, {
-        retryable: true,
-        change_ids: frame.changes.map((c) => c.change_id),
-      });
-    }
-    this.send({ type: 'change_ack', acks: outcome.acks });
-    const { committed, prevLsn } = outcome;
-    if (committed.length > 0) {
-      this.hub.broadcast(JSON.stringify({ type: 'server_changes', prev_lsn: prevLsn, lsn: committed[committed.length - 1]!.lsn, changes: committed }));
-    }
+    // Applies are serialised across the server: commit order is broadcast order, even when the
+    // store answers asynchronously.
+    await this.hub.serial(async () => {
+      let outcome;
+      try {
+        outcome = await store.applyChanges(who.clientId, frame.changes, permit, who.sub);
+      } catch (e) {
+        // The database itself failed: the frame was rolled back whole; the client retries it.
+        logger.error('applying a frame failed', { client_id: who.clientId, error: (e as Error).message });
+        return this.sendError(ErrorCodes.SERVER_TRANSIENT, `could not apply the frame: ${(e as Error).message}`, {
+          retryable: true,
+          change_ids: frame.changes.map((c) => c.change_id),
+        });
+      }
+      // The row returned with a rejection passes the hook (access control may hide it).
+      const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
+      const acks = outcome.acks.map((a) => (a.status === 'rejected' ? { ...a, row: rejectedRow(byId.get(a.change_id)!, who, a.row) } : a));
+      for (const f of chunkFrames('{"type":"change_ack","acks":[', acks.map((a) => JSON.stringify(a)), ']}', limits.pageMaxBytes)) this.sendRaw(f);
+      if (outcome.committed.length > 0) this.hub.broadcastChanges(outcome.prevLsn, outcome.committed);
+    });
   }
 
-  private onSyncRequest(from: number, limit: number | undefined): void {
-    const { store, pageSize } = this.hub.settings;
+  private async onSyncRequest(from: number, limit: number | undefined): Promise<void> {
+    const { store, pageSize, limits } = this.hub.settings;
+    // Backpressure: serve nothing more while this socket, or all of them, hold too much output.
+    while (this.state.kind !== 'closing' && (this.ws.bufferedAmount > limits.pauseBufferedBytes || this.hub.outputBytes() > limits.globalOutputBytes)) {
+      await this.sleep(OUTPUT_POLL_MS);
+    }
+    if (this.state.kind === 'closing') return;
     if (from > store.lsn()) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
     const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
-    const page = store.readPage(from, size);
-    this.sendRaw(`{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`);
+    const page = await store.readPage(from, size, limits.pageMaxBytes);
+    const frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
+    this.sendRaw(frame);
+    this.bucket.spend(servedCost(frame.length));
   }
 
-  private onAck(clientId: string, lsn: number): void {
-    if (lsn > this.hub.settings.store.lsn()) {
-      return this.sendError(ErrorCodes.PROTOCOL, `ack of lsn ${lsn} beyond the server's lsn ${this.hub.settings.store.lsn()}`, { lsn: this.hub.settings.store.lsn() });
+  /** Acks are coalesced: the latest LSN is written at most once per second (and on close). */
+  private onAck(lsn: number): void {
+    const { store } = this.hub.settings;
+    if (lsn > store.lsn()) {
+      return this.sendError(ErrorCodes.PROTOCOL, `ack of lsn ${lsn} beyond the server's lsn ${store.lsn()}`, { lsn: store.lsn() });
     }
-    this.hub.settings.store.clientAcked(clientId, lsn);
+    this.ackedLsn = Math.max(this.ackedLsn, lsn);
+    if (this.ackFlush === null) {
+      this.ackFlush = setTimeout(() => this.flushAck(), ACK_FLUSH_MS);
+      this.ackFlush.unref();
+    }
+  }
+
+  private flushAck(): void {
+    if (this.ackFlush !== null) clearTimeout(this.ackFlush);
+    this.ackFlush = null;
+    if (this.state.kind !== 'ready' || this.ackedLsn === 0) return;
+    const { clientId } = this.state;
+    const lsn = this.ackedLsn;
+    void Promise.resolve()
+      .then(() => this.hub.settings.store.clientAcked(clientId, lsn))
+      .catch((e: unknown) => this.hub.settings.logger.warn('recording an ack failed', { client_id: clientId, error: (e as Error).message }));
   }
 
   private onClose(): void {
     if (this.state.kind === 'ready') this.hub.settings.logger.info('client left', { client_id: this.state.clientId });
-    this.state = { kind: 'closed' };
+    this.stop();
     this.hub.leave(this);
   }
 }

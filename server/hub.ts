@@ -1,13 +1,23 @@
 /**
- * The hub: owns the store, the limits and the set of handshaken connections, and fans a
- * committed batch out to all of them. A broadcast frame is serialised ONCE, turned into one
- * Buffer, and that same Buffer is sent to every client.
+ * The hub: owns the store, the limits and the set of connections; serialises applies (commit
+ * order = broadcast order, also with an asynchronous store), fans a committed batch out to every
+ * handshaken client (each frame serialised ONCE into one Buffer shared by all), sums the output
+ * all connections hold (the global output budget), and runs the heartbeat.
  */
 import type { WebSocket } from 'ws';
+import type { ClientChange, Row } from '../lib/protocol/index.js';
 import { ClientConnection } from './connection.js';
+import { serverChangesFrames } from './frames.js';
+import type { Identity } from './handshake.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { LogStore, PermitFn } from './store.js';
+
+/**
+ * What a `rejected` ack may show of the current row: the hook point where access control filters
+ * it (a caller must not learn a row it may not read). Return null to show none.
+ */
+export type RejectedRowFn = (change: ClientChange, who: Identity, row: Row | null) => Row | null;
 
 /** The settings of a hub, shared by all its connections. */
 export interface HubSettings {
@@ -22,6 +32,8 @@ export interface HubSettings {
   readonly permit: PermitFn | null;
   /** Largest catch-up page. */
   readonly pageSize: number;
+  /** What a rejected ack shows of the current row. Default: the row as stored. */
+  readonly rejectedRow: RejectedRowFn;
 }
 
 /** What a connection needs from its server. */
@@ -31,20 +43,33 @@ export interface HubContext {
   join(conn: ClientConnection): void;
   /** Stop receiving broadcasts (on close). */
   leave(conn: ClientConnection): void;
-  /** Send one serialised frame to every handshaken client, the sender included. */
-  broadcast(frame: string): void;
+  /** Run `task` after every task queued before it (applies and their broadcasts). */
+  serial<T>(task: () => Promise<T> | T): Promise<T>;
+  /** Send changes just committed after `prevLsn` to every handshaken client, the sender included. */
+  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void;
+  /** Unsent output bytes of every connection together. */
+  outputBytes(): number;
 }
 
 /** Connections and broadcast. */
 export class SyncHub implements HubContext {
   private readonly all = new Set<ClientConnection>();
   private readonly ready = new Set<ClientConnection>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly heartbeat: NodeJS.Timeout | null;
 
-  constructor(readonly settings: HubSettings) {}
+  constructor(readonly settings: HubSettings) {
+    const every = settings.limits.heartbeatMs;
+    // The server's own lifecycle timer (not protocol logic): finds sockets that stopped answering.
+    this.heartbeat = every > 0 ? setInterval(() => this.all.forEach((c) => c.heartbeat()), every) : null;
+    this.heartbeat?.unref();
+  }
 
   /** Serve a newly accepted socket. */
-  accept(ws: WebSocket, peer: string): void {
-    this.all.add(new ClientConnection(ws, this, peer));
+  accept(ws: WebSocket, peer: string): ClientConnection {
+    const conn = new ClientConnection(ws, this, peer);
+    this.all.add(conn);
+    return conn;
   }
 
   join(conn: ClientConnection): void {
@@ -56,9 +81,23 @@ export class SyncHub implements HubContext {
     this.all.delete(conn);
   }
 
-  broadcast(frame: string): void {
-    const bytes = Buffer.from(frame, 'utf8');
-    for (const conn of this.ready) conn.sendRaw(bytes);
+  serial<T>(task: () => Promise<T> | T): Promise<T> {
+    const run = this.chain.then(task);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void {
+    for (const frame of serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes)) {
+      const bytes = Buffer.from(frame, 'utf8');
+      for (const conn of this.ready) conn.sendRaw(bytes);
+    }
+  }
+
+  outputBytes(): number {
+    let sum = 0;
+    for (const conn of this.all) sum += conn.bufferedAmount();
+    return sum;
   }
 
   /** How many clients are handshaken. */
@@ -66,8 +105,14 @@ export class SyncHub implements HubContext {
     return this.ready.size;
   }
 
-  /** Close every connection (server stopping). */
+  /** How many sockets are open (handshaken or not). */
+  connectionCount(): number {
+    return this.all.size;
+  }
+
+  /** Close every connection (server stopping) and stop the heartbeat. */
   closeAll(code: number, reason: string): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
     for (const conn of this.all) conn.close(code, reason);
   }
 }

@@ -16,8 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseSchema, type SchemaInput } from '../lib/protocol/index.js';
 import { CloseCodes } from './connection.js';
-import { SyncHub } from './hub.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { SyncHub, type RejectedRowFn } from './hub.js';
+import { DEFAULT_LIMITS, checkLimits, type Limits } from './limits.js';
 import { toLogger, type Logger, type LogLevel } from './logger.js';
 import { LogStore, type PermitFn } from './store.js';
 
@@ -26,6 +26,8 @@ export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { CloseCodes } from './connection.js';
 export type { PermitFn } from './store.js';
+export type { RejectedRowFn } from './hub.js';
+export type { Identity } from './handshake.js';
 
 /** How long close() waits for clients to answer the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -49,7 +51,7 @@ export interface SyncServerOptions {
   logger?: Logger | LogLevel;
   /** Clock, ms since the epoch (token expiry, rate limit, timestamps). Default `Date.now`. */
   now?: () => number;
-  /** Limits per connection; missing fields take {@link DEFAULT_LIMITS}. */
+  /** Limits (per connection and global); missing fields take {@link DEFAULT_LIMITS}. Checked at start (RangeError). */
   limits?: Partial<Limits>;
   /** Largest catch-up page (a `sync_request.limit` can only lower it). Default 1000. */
   pageSize?: number;
@@ -57,6 +59,11 @@ export interface SyncServerOptions {
   permit?: PermitFn;
   /** URL path reported in `url` (any path is accepted). Default `/sync`. */
   path?: string;
+  /**
+   * What a `rejected` ack shows of the current row (the hook where access control hides rows the
+   * caller may not read). Default: the row as stored.
+   */
+  rejectedRow?: RejectedRowFn;
 }
 
 /** A running server. */
@@ -73,6 +80,10 @@ export interface SyncServer {
   lsn(): number;
   /** Handshaken connections right now. */
   clientCount(): number;
+  /** Open sockets right now (handshaken or not). */
+  connectionCount(): number;
+  /** Bytes of output the server holds for all its sockets right now (unsent). */
+  outputBytes(): number;
   /** Close every connection (1001), stop listening, close the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -83,10 +94,20 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const logger = toLogger(options.logger);
   const now = options.now ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  checkLimits(limits);
   const secret = options.auth?.secret ?? null;
   if (secret !== null && secret.length < 16) throw new RangeError('auth.secret must be at least 16 characters');
-  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now });
-  const hub = new SyncHub({ store, limits, logger, now, secret, permit: options.permit ?? null, pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE) });
+  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, maxChangeBytes: limits.maxChangeBytes });
+  const hub = new SyncHub({
+    store,
+    limits,
+    logger,
+    now,
+    secret,
+    permit: options.permit ?? null,
+    pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE),
+    rejectedRow: options.rejectedRow ?? ((_change, _who, row) => row),
+  });
 
   const http = createServer((req, res) => {
     // Plain HTTP: a health probe; everything else is for WebSocket upgrades only.
@@ -135,7 +156,11 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     return closing;
   };
 
-  return { url, port, authRequired: secret !== null, serverId: store.serverId, lsn: () => store.lsn(), clientCount: () => hub.readyCount(), close };
+  return { url, port, authRequired: secret !== null, serverId: store.serverId, lsn: () => store.lsn(), clientCount: () => hub.readyCount(),
+    connectionCount: () => hub.connectionCount(),
+    outputBytes: () => hub.outputBytes(),
+    close,
+  };
 }
 
 /** Resolve when every socket has closed; sockets still open after `graceMs` are cut. */

@@ -30,7 +30,16 @@ export interface LogStoreOptions {
   now: () => number;
   /** Id for a NEW log (an existing file keeps its own). Default: a random UUID. */
   serverId?: string;
+  /**
+   * Largest change accepted, in UTF-8 bytes of its `entity_id` plus its `data` as JSON. A bigger
+   * one is acked `rejected` (code `limit_exceeded`). Keeps every page and broadcast far below the
+   * client's frame limit. Default {@link DEFAULT_MAX_CHANGE_BYTES}.
+   */
+  maxChangeBytes?: number;
 }
+
+/** Default largest change: 1 MiB (the client refuses frames over 16 Mi characters). */
+export const DEFAULT_MAX_CHANGE_BYTES = 1024 * 1024;
 
 /** What one `client_change` frame did. */
 export interface ApplyOutcome {
@@ -76,6 +85,7 @@ export class LogStore {
     private readonly now: () => number,
     /** Identifies this log; a restored or fresh database has another one. */
     readonly serverId: string,
+    private readonly maxChangeBytes: number,
   ) {
     this.entities = new EntityTables(db, schema);
     this.stmt = {
@@ -108,7 +118,7 @@ export class LogStore {
       CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
-    return new LogStore(db, opts.schema, opts.now, serverId);
+    return new LogStore(db, opts.schema, opts.now, serverId, opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES);
   }
 
   /** The LSN of the last committed change (0 when the log is empty). */
@@ -144,13 +154,18 @@ export class LogStore {
         acks.push({ change_id: change.change_id, status: 'duplicate', lsn: known });
         continue;
       }
-      const refusal = this.tryApply(change, permit, clientId, sub);
+      const dataJson = change.data === null ? null : JSON.stringify(change.data);
+      const size = Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
+      const refusal =
+        size > this.maxChangeBytes
+          ? { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${this.maxChangeBytes} bytes (maxChangeBytes): not applied` }
+          : this.tryApply(change, permit, clientId, sub);
       if (refusal !== null) {
         acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: this.entities.current(change.entity, change.entity_id) });
         continue;
       }
       const lsn = this.lastLsn + 1;
-      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, change.data === null ? null : JSON.stringify(change.data), now);
+      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now);
       this.lastLsn = lsn;
       committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
@@ -176,15 +191,26 @@ export class LogStore {
     }
   }
 
-  /** Up to `limit` changes with lsn > `from`, serialised once (the log already holds data as JSON). */
-  readPage(from: number, limit: number): Page {
-    const rows = this.stmt.page.all(from, limit) as LogRow[];
-    const changesJson = rows.map(
-      (r) =>
+  /**
+   * Up to `limit` changes with lsn > `from`, serialised once (the log already holds data as JSON),
+   * and at most `maxBytes` UTF-8 bytes of change JSON, but always at least one change when there
+   * is one (a single change is bounded by `maxChangeBytes`). Reads row by row (`iterate()`), so
+   * a page never loads more than it sends.
+   */
+  readPage(from: number, limit: number, maxBytes = Infinity): Page {
+    const changesJson: string[] = [];
+    let bytes = 0;
+    let lsn = from;
+    for (const r of this.stmt.page.iterate(from, limit) as IterableIterator<LogRow>) {
+      const json =
         `{"lsn":${r.lsn},"change_id":${JSON.stringify(r.change_id)},"client_id":${JSON.stringify(r.client_id)},"entity":${JSON.stringify(r.entity)},` +
-        `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`,
-    );
-    const lsn = rows.length > 0 ? rows[rows.length - 1]!.lsn : from;
+        `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`;
+      const size = Buffer.byteLength(json) + 1;
+      if (changesJson.length > 0 && bytes + size > maxBytes) break; // leaving the loop closes the cursor
+      changesJson.push(json);
+      bytes += size;
+      lsn = r.lsn;
+    }
     return { changesJson, lsn, complete: lsn >= this.lastLsn };
   }
 

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either.js';
 import type { WebSocket } from 'ws';
 import { decodeClientFrame, parseSchema } from '../../lib/protocol/index.js';
+import type { ClientConnection } from '../../server/connection.js';
 import { SyncHub } from '../../server/hub.js';
 import { DEFAULT_LIMITS } from '../../server/limits.js';
 import type { Logger } from '../../server/logger.js';
@@ -34,6 +35,12 @@ class FakeSocket extends EventEmitter {
   closedWith: number | null = null;
   send(data: string | Buffer): void {
     this.sent.push(String(data));
+  }
+  pause(): void {}
+  resume(): void {}
+  ping(): void {}
+  terminate(): void {
+    this.close(1006);
   }
   close(code: number): void {
     this.readyState = 3;
@@ -68,33 +75,39 @@ describe('faults: fuzzing the server frame decoder and frame path', () => {
     tally.add({ cases: runs });
   });
 
-  it(`frame path: no internal error, LSN moves only by applied changes, only schema names reach SQL (seed ${seed})`, () => {
+  it(`frame path: no internal error, LSN moves only by applied changes, only schema names reach SQL (seed ${seed})`, async () => {
     const runs = Math.ceil(5000 * scale);
     const sql = new Set<string>();
     const restore = spyOnSql(Database.prototype, ['prepare', 'exec'], sql);
     const internal: string[] = [];
     const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, ctx) => internal.push(`${m} ${JSON.stringify(ctx)}`) };
     const store = LogStore.open({ file: ':memory:', schema, now: () => 0 });
-    const hub = new SyncHub({ store, logger, now: () => 0, secret: null, permit: null, pageSize: 100, limits: { ...DEFAULT_LIMITS, framesPerSecond: 1e9, frameBurst: 1e9 } });
+    const hub = new SyncHub({ store, logger, now: () => 0, secret: null, permit: null, pageSize: 100,
+      limits: { ...DEFAULT_LIMITS, framesPerSecond: 1e9, frameBurst: 1e9, heartbeatMs: 0 },
+      rejectedRow: (_c, _w, row) => row,
+    });
     const tables = () => (store as unknown as { db: Database.Database }).db.prepare(`SELECT name FROM sqlite_master ORDER BY name`).pluck().all();
     const before = tables();
     const allowed = new Set([...SCHEMA_NAMES, ...[...sql].flatMap(quotedIdentifiers)]);
     let ws = new FakeSocket();
-    const connect = () => {
+    let conn: ClientConnection;
+    const connect = async () => {
       ws = new FakeSocket();
-      hub.accept(ws as unknown as WebSocket, 'fuzz');
+      conn = hub.accept(ws as unknown as WebSocket, 'fuzz');
       ws.emit('message', Buffer.from(JSON.stringify({ type: 'hello', protocol: 1, client_id: 'fuzzer', last_lsn: 0 })));
+      await conn.idle();
     };
     let applied = 0;
     try {
-      connect();
+      await connect();
       const proto = prototypeFingerprint();
-      fc.assert(
-        fc.property(frames, (raw) => {
-          if (ws.readyState !== 1) connect();
+      await fc.assert(
+        fc.asyncProperty(frames, async (raw) => {
+          if (ws.readyState !== 1) await connect();
           const lsn = store.lsn();
           const mark = ws.sent.length;
           ws.emit('message', Buffer.from(raw));
+          await conn.idle();
           const replies = ws.sent.slice(mark).map((t) => JSON.parse(t) as { type: string; acks?: { status: string }[] });
           const acked = replies.flatMap((r) => (r.type === 'change_ack' ? r.acks ?? [] : [])).filter((a) => a.status === 'applied').length;
           applied += acked;

@@ -1,0 +1,51 @@
+/**
+ * The `hello` check: protocol version, token, client id ownership, client ahead. Pure of the
+ * socket: it says what to answer, the connection does it.
+ */
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ErrorCodes } from '../lib/errors.js';
+import { PROTOCOL_VERSION, type Hello } from '../lib/protocol/index.js';
+import { verifyToken } from './auth.js';
+import type { HubSettings } from './hub.js';
+
+/** Who a handshaken connection is. */
+export interface Identity {
+  clientId: string;
+  /** The token's subject; null on an open server. */
+  sub: string | null;
+  /** When the token expires (ms since the epoch); null on an open server. */
+  expMs: number | null;
+}
+
+/** What to do with a hello. */
+export type HandshakeResult =
+  | { kind: 'ok'; identity: Identity }
+  /** Answer with an error frame; close with `close` unless null (the client may say hello again). */
+  | { kind: 'refused'; code: string; message: string; close: number | null; reason: string; lsn?: number };
+
+/** Check a hello (awaits the token check and the store). */
+export async function handshake(settings: HubSettings, hello: Hello, peer: string): Promise<HandshakeResult> {
+  const { store, secret, now, logger } = settings;
+  if (hello.protocol !== PROTOCOL_VERSION) {
+    return { kind: 'refused', code: ErrorCodes.PROTOCOL, message: `protocol version ${hello.protocol} not supported (server speaks ${PROTOCOL_VERSION})`, close: 4400, reason: 'protocol version' };
+  }
+  let sub: string | null = null;
+  let expMs: number | null = null;
+  if (secret !== null) {
+    const verified = verifyToken(secret, hello.token, now());
+    if (isLeft(verified)) {
+      logger.warn('auth failed', { peer, client_id: hello.client_id, error: verified.left.message });
+      return { kind: 'refused', code: ErrorCodes.AUTH, message: verified.left.message, close: 4401, reason: 'unauthorized' };
+    }
+    sub = verified.right.sub;
+    expMs = verified.right.exp * 1000;
+  }
+  const lsn = store.lsn();
+  if (hello.last_lsn > lsn) {
+    // The server lost history (restored from a backup): say so; the client must resync.
+    logger.warn('client ahead of server', { client_id: hello.client_id, client_lsn: hello.last_lsn, server_lsn: lsn });
+    return { kind: 'refused', code: ErrorCodes.CLIENT_AHEAD, message: `client at lsn ${hello.last_lsn} is ahead of the server (lsn ${lsn}): reset and resync`, close: null, reason: '', lsn };
+  }
+  await store.clientSeen(hello.client_id);
+  return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs } };
+}
