@@ -12,8 +12,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSyncServer, type LogLevel } from './index.js';
+import { DEFAULT_LIMITS, LIMIT_HELP, limitFlag, type Limits } from './limits.js';
 
-const HELP = `Usage: rx-sync-server --schema <file.json> [options]
+const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+const LIMIT_LINES = LIMIT_NAMES.map((k) => `  --${limitFlag(k).padEnd(24)} ${LIMIT_HELP[k]} [default: ${DEFAULT_LIMITS[k]}]`).join('\n');
+
+const HELP = () => `Usage: rx-sync-server --schema <file.json> [options]
 
 Runs the rx-sync-worker reference sync server (WebSocket, SQLite change log).
 
@@ -24,7 +28,12 @@ Options:
   --db <path>          SQLite file, or :memory:                    [default: ./sync.sqlite]
   --page-size <n>      largest catch-up page                       [default: 1000]
   --log-level <level>  debug | info | warn | error | silent        [default: info]
+  --allowed-origin <o> a browser origin allowed to connect (repeatable; '*' = any)
+                       [default: any with auth; open server: its own origin and loopback pages]
   -h, --help           show this help
+
+Limits (what a client sees when it hits one: server/README.md):
+${LIMIT_LINES}
 
 Environment:
   RSW_AUTH_SECRET      HMAC secret (>= 16 characters). Set: clients need a signed token.
@@ -48,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
         db: { type: 'string', default: './sync.sqlite' },
         'page-size': { type: 'string', default: '1000' },
         'log-level': { type: 'string', default: 'info' },
+        'allowed-origin': { type: 'string', multiple: true },
+        ...Object.fromEntries(LIMIT_NAMES.map((k) => [limitFlag(k), { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -56,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return usageError((e as Error).message);
   }
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(HELP());
     return 0;
   }
   if (!values.schema) return usageError('--schema is required');
@@ -64,6 +75,14 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`--port must be 0-65535, got "${values.port}"`);
   const pageSize = Number(values['page-size']);
   if (!Number.isInteger(pageSize) || pageSize < 1) return usageError(`--page-size must be a positive integer, got "${values['page-size']}"`);
+  const limits: Partial<Limits> = {};
+  for (const k of LIMIT_NAMES) {
+    const raw = (values as Record<string, unknown>)[limitFlag(k)];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) return usageError(`--${limitFlag(k)} must be a non-negative number, got "${String(raw)}"`);
+    limits[k] = n;
+  }
   const level = values['log-level'] as LogLevel;
   if (!LEVELS.includes(level)) return usageError(`--log-level must be one of ${LEVELS.join(', ')}`);
 
@@ -85,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
     db: values.db,
     schema,
     pageSize,
+    limits,
+    ...(values['allowed-origin'] ? { allowedOrigins: values['allowed-origin'] } : {}),
     logger: level,
     ...(secret ? { auth: { secret } } : {}),
   });

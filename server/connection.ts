@@ -45,6 +45,8 @@ type State = { kind: 'awaiting_hello' } | ({ kind: 'ready' } & Identity) | { kin
 
 /** How often a connection writes its acked LSN to the store (acks in between are coalesced). */
 const ACK_FLUSH_MS = 1000;
+/** How long a closed socket may take to answer the close before it is cut. */
+const CLOSE_GRACE_MS = 5000;
 /** How often a paused request looks at the output buffers again. */
 const OUTPUT_POLL_MS = 5;
 
@@ -118,10 +120,20 @@ export class ClientConnection {
     this.ws.send(frame, { binary: false });
   }
 
-  /** Close the socket; nothing more is handled (the hub forgets it on the close event). */
+  /**
+   * Close the socket: nothing more is handled or sent, no more broadcasts (the hub forgets the
+   * socket itself on the close event). A socket that does not answer the close within
+   * CLOSE_GRACE_MS (it reads nothing) is cut, so that its buffers go.
+   */
   close(code: number, reason: string): void {
     this.stop();
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    this.hub.part(this);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, reason);
+      const cut = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+      cut.unref();
+      this.ws.once('close', () => clearTimeout(cut));
+    }
   }
 
   private stop(): void {

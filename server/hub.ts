@@ -41,7 +41,9 @@ export interface HubContext {
   readonly settings: HubSettings;
   /** Start receiving broadcasts (after a good hello). */
   join(conn: ClientConnection): void;
-  /** Stop receiving broadcasts (on close). */
+  /** Stop receiving broadcasts (closing). */
+  part(conn: ClientConnection): void;
+  /** Forget the connection (closed). */
   leave(conn: ClientConnection): void;
   /** Run `task` after every task queued before it (applies and their broadcasts). */
   serial<T>(task: () => Promise<T> | T): Promise<T>;
@@ -74,6 +76,10 @@ export class SyncHub implements HubContext {
 
   join(conn: ClientConnection): void {
     this.ready.add(conn);
+  }
+
+  part(conn: ClientConnection): void {
+    this.ready.delete(conn);
   }
 
   leave(conn: ClientConnection): void {

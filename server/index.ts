@@ -20,6 +20,7 @@ import { SyncHub, type RejectedRowFn } from './hub.js';
 import { DEFAULT_LIMITS, checkLimits, type Limits } from './limits.js';
 import { toLogger, type Logger, type LogLevel } from './logger.js';
 import { LogStore, type PermitFn } from './store.js';
+import { UpgradeGate } from './upgrade.js';
 
 export { signToken, verifyToken, type TokenPayload } from './auth.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -64,6 +65,12 @@ export interface SyncServerOptions {
    * caller may not read). Default: the row as stored.
    */
   rejectedRow?: RejectedRowFn;
+  /**
+   * Browser origins allowed to connect (exact, e.g. `https://app.example.com`, or `'*'`). Default:
+   * any origin when auth is on; on an OPEN server only its own origin and, when it listens on
+   * loopback, loopback pages. A refused origin gets HTTP 403 at the upgrade.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** A running server. */
@@ -117,11 +124,25 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     }
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n');
   });
-  const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
-  wss.on('connection', (ws, req: IncomingMessage) => hub.accept(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+  const host = options.host ?? '127.0.0.1';
+  const gate = new UpgradeGate({ ...limits, allowedOrigins: options.allowedOrigins, authRequired: secret !== null, host });
+  const wss = new WebSocketServer({
+    server: http,
+    maxPayload: limits.maxFrameBytes,
+    perMessageDeflate: false,
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, status?: number, message?: string) => void) => {
+      const refusal = gate.check(info.req);
+      if (refusal === null) return done(true);
+      logger.warn('upgrade refused', { peer: info.req.socket.remoteAddress, status: refusal.status, reason: refusal.message });
+      done(false, refusal.status, refusal.message);
+    },
+  });
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    ws.once('close', gate.opened(req.socket.remoteAddress ?? '?'));
+    hub.accept(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+  });
   wss.on('error', (err) => logger.error('websocket server error', { error: err.message }));
 
-  const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

@@ -141,3 +141,26 @@ export class TokenBucket {
     this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.ratePerSecond) / 1000);
   }
 }
+
+/** One line per limit for `--help` (the TSDoc above says more; server/README.md what a client sees). */
+export const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = Object.freeze({
+  maxFrameBytes: 'largest frame a client may send (bytes; over: error + close 1009)',
+  maxChangesPerFrame: 'most changes in one client_change frame',
+  maxChangeBytes: 'largest change (bytes; over: acked rejected, limit_exceeded)',
+  pageMaxBytes: 'byte budget of a catch-up page / broadcast / ack frame',
+  framesPerSecond: 'work units per second per connection (over: frames wait)',
+  frameBurst: 'work units a connection may burst',
+  maxInboxBytes: 'received bytes waiting before the socket stops being read',
+  pauseBufferedBytes: 'unsent output over which sync_requests wait',
+  maxBufferedBytes: 'unsent output over which a slow reader is closed (1013)',
+  globalOutputBytes: 'unsent output of all sockets over which sync_requests wait',
+  helloTimeoutMs: 'ms to say hello (over: close 4408)',
+  heartbeatMs: 'ms between pings; no pong by the next one: cut (0 = off)',
+  maxConnections: 'most open sockets (over: HTTP 503)',
+  maxConnectionsPerIp: 'most open sockets per IP address (over: HTTP 503)',
+});
+
+/** `maxFrameBytes` -> `max-frame-bytes` (the CLI flag). */
+export function limitFlag(name: keyof Limits): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
