@@ -5,7 +5,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { ErrorCodes } from '../lib/errors.js';
 import { PROTOCOL_VERSION, type Hello } from '../lib/protocol/index.js';
-import { verifyToken } from './auth.js';
 import type { HubSettings } from './hub.js';
 
 /** Who a handshaken connection is. */
@@ -25,14 +24,14 @@ export type HandshakeResult =
 
 /** Check a hello (awaits the token check and the store). */
 export async function handshake(settings: HubSettings, hello: Hello, peer: string): Promise<HandshakeResult> {
-  const { store, secret, now, logger } = settings;
+  const { store, verifier, now, logger } = settings;
   if (hello.protocol !== PROTOCOL_VERSION) {
     return { kind: 'refused', code: ErrorCodes.PROTOCOL, message: `protocol version ${hello.protocol} not supported (server speaks ${PROTOCOL_VERSION})`, close: 4400, reason: 'protocol version' };
   }
   let sub: string | null = null;
   let expMs: number | null = null;
-  if (secret !== null) {
-    const verified = verifyToken(secret, hello.token, now());
+  if (verifier !== null) {
+    const verified = await verifier(hello.token, now());
     if (isLeft(verified)) {
       logger.warn('auth failed', { peer, client_id: hello.client_id, error: verified.left.message });
       return { kind: 'refused', code: ErrorCodes.AUTH, message: verified.left.message, close: 4401, reason: 'unauthorized' };

@@ -6,6 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { ClientChange, Row } from '../lib/protocol/index.js';
+import type { TokenVerifier } from './auth.js';
 import { ClientConnection } from './connection.js';
 import { serverChangesFrames } from './frames.js';
 import type { Identity } from './handshake.js';
@@ -26,8 +27,8 @@ export interface HubSettings {
   readonly logger: Logger;
   /** Clock, ms since the epoch (token expiry, rate limit). */
   readonly now: () => number;
-  /** HMAC secret; null = open server. */
-  readonly secret: string | null;
+  /** Checks hello tokens; null = open server. */
+  readonly verifier: TokenVerifier | null;
   /** Permission check for each change; null = everything allowed. */
   readonly permit: PermitFn | null;
   /** Largest catch-up page. */

@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseSchema, type SchemaInput } from '../lib/protocol/index.js';
+import { createVerifier, type AuthOptions } from './auth.js';
 import { CloseCodes } from './connection.js';
 import { SyncHub, type RejectedRowFn } from './hub.js';
 import { DEFAULT_LIMITS, checkLimits, type Limits } from './limits.js';
@@ -22,7 +23,7 @@ import { toLogger, type Logger, type LogLevel } from './logger.js';
 import { LogStore, type PermitFn } from './store.js';
 import { UpgradeGate } from './upgrade.js';
 
-export { signToken, verifyToken, type TokenPayload } from './auth.js';
+export { createVerifier, signToken, verifyToken, type AuthOptions, type TokenPayload, type TokenVerifier } from './auth.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export { CloseCodes } from './connection.js';
@@ -46,8 +47,12 @@ export interface SyncServerOptions {
   db?: string;
   /** The app's schema (the same declaration the client uses); checked with parseSchema. */
   schema: SchemaInput | unknown;
-  /** With a secret, `hello` must carry a valid signed token (see signToken); without, the server is open. */
-  auth?: { secret: string };
+  /**
+   * With auth, `hello` must carry a valid JWT: HS256 with `secret` (see signToken), or RS256/ES256
+   * with an issuer's `publicKey` (PEM) or `jwksUrl`; `audience` / `issuer` checked when given.
+   * The connection is closed (auth_error, 4401) when its token expires. Without, the server is open.
+   */
+  auth?: AuthOptions;
   /** A logger, or a level for the built-in stderr logger. Default `'warn'`. */
   logger?: Logger | LogLevel;
   /** Clock, ms since the epoch (token expiry, rate limit, timestamps). Default `Date.now`. */
@@ -102,15 +107,14 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const now = options.now ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
-  const secret = options.auth?.secret ?? null;
-  if (secret !== null && secret.length < 16) throw new RangeError('auth.secret must be at least 16 characters');
+  const verifier = options.auth ? await createVerifier(options.auth) : null;
   const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, maxChangeBytes: limits.maxChangeBytes });
   const hub = new SyncHub({
     store,
     limits,
     logger,
     now,
-    secret,
+    verifier,
     permit: options.permit ?? null,
     pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE),
     rejectedRow: options.rejectedRow ?? ((_change, _who, row) => row),
@@ -125,7 +129,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n');
   });
   const host = options.host ?? '127.0.0.1';
-  const gate = new UpgradeGate({ ...limits, allowedOrigins: options.allowedOrigins, authRequired: secret !== null, host });
+  const gate = new UpgradeGate({ ...limits, allowedOrigins: options.allowedOrigins, authRequired: verifier !== null, host });
   const wss = new WebSocketServer({
     server: http,
     maxPayload: limits.maxFrameBytes,
@@ -157,8 +161,8 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   }
   const port = (http.address() as AddressInfo).port;
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${options.path ?? '/sync'}`;
-  if (secret === null) logger.warn('no auth secret configured: the server is OPEN, any client may connect and write');
-  logger.info('listening', { url, db: options.db ?? ':memory:', auth: secret !== null, lsn: store.lsn() });
+  if (verifier === null) logger.warn('no auth secret configured: the server is OPEN, any client may connect and write');
+  logger.info('listening', { url, db: options.db ?? ':memory:', auth: verifier !== null, lsn: store.lsn() });
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -177,7 +181,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     return closing;
   };
 
-  return { url, port, authRequired: secret !== null, serverId: store.serverId, lsn: () => store.lsn(), clientCount: () => hub.readyCount(),
+  return { url, port, authRequired: verifier !== null, serverId: store.serverId, lsn: () => store.lsn(), clientCount: () => hub.readyCount(),
     connectionCount: () => hub.connectionCount(),
     outputBytes: () => hub.outputBytes(),
     close,

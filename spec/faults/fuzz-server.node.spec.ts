@@ -82,7 +82,7 @@ describe('faults: fuzzing the server frame decoder and frame path', () => {
     const internal: string[] = [];
     const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, ctx) => internal.push(`${m} ${JSON.stringify(ctx)}`) };
     const store = LogStore.open({ file: ':memory:', schema, now: () => 0 });
-    const hub = new SyncHub({ store, logger, now: () => 0, secret: null, permit: null, pageSize: 100,
+    const hub = new SyncHub({ store, logger, now: () => 0, verifier: null, permit: null, pageSize: 100,
       limits: { ...DEFAULT_LIMITS, framesPerSecond: 1e9, frameBurst: 1e9, heartbeatMs: 0 },
       rejectedRow: (_c, _w, row) => row,
     });

@@ -52,7 +52,11 @@ describe('server CLI', () => {
     const help = run(['--help']);
     expect(await help.exited).toBe(0);
     expect(help.stdout()).toContain('Usage: rx-sync-server');
-    for (const flag of ['--schema', '--port', '--host', '--db', 'RSW_AUTH_SECRET']) expect(help.stdout()).toContain(flag);
+    for (const flag of ['--schema', '--port', '--host', '--db', 'RSW_AUTH_SECRET', 'token --sub', '--jwks-url', '--public-key', '--allowed-origin']) expect(help.stdout()).toContain(flag);
+    // Every limit is a flag with its default.
+    for (const flag of ['--max-change-bytes', '--page-max-bytes', '--hello-timeout-ms', '--heartbeat-ms', '--max-connections-per-ip', '--global-output-bytes']) {
+      expect(help.stdout()).toMatch(new RegExp(`${flag} .*\\[default: \\d+\\]`));
+    }
     const bad = run(['--port', 'x', '--schema', schemaFile]);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain('--port');
@@ -73,6 +77,23 @@ describe('server CLI', () => {
     expect((await c.closed).code).toBe(1001); // clients are told the server is going away
     expect(await r.exited).toBe(0);
     expect(r.stdout()).toContain('rx-sync-server stopped (SIGTERM, lsn: 1)');
+  }, 20_000);
+
+  it('mints a test token with `token --sub` that a server with the same secret accepts', async () => {
+    const secret = 'cli-secret-long-enough-1234';
+    const mint = run(['token', '--sub', 'alice', '--ttl', '600'], { RSW_AUTH_SECRET: secret });
+    expect(await mint.exited).toBe(0);
+    const token = mint.stdout().trim();
+    expect(token.split('.').length).toBe(3);
+    const noSecret = run(['token', '--sub', 'alice'], { RSW_AUTH_SECRET: '' });
+    expect(await noSecret.exited).toBe(2);
+    const r = run(['--port', '0', '--db', ':memory:', '--schema', schemaFile, '--log-level', 'silent'], { RSW_AUTH_SECRET: secret });
+    const url = /(ws:\/\/\S+)/.exec(await firstLine(r))![1]!;
+    const { c, welcome } = await TestClient.handshake(url, 'alice-laptop', { token });
+    expect(welcome.type).toBe('welcome');
+    await c.close();
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
   }, 20_000);
 
   it('says auth is on when RSW_AUTH_SECRET is set, and stops on SIGINT', async () => {

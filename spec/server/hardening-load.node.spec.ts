@@ -218,7 +218,7 @@ describe('server hardening: a closing connection', () => {
       store,
       logger: createLogger('silent'),
       now: () => 0,
-      secret: null,
+      verifier: null,
       permit: null,
       pageSize: 100,
       limits: { ...DEFAULT_LIMITS, heartbeatMs: 0 },
