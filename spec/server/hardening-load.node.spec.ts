@@ -80,7 +80,9 @@ describe('server hardening: pages and frames bounded in bytes', () => {
     await writer.close();
     await fresh.close();
   });
+});
 
+describe('server hardening: limits that agree', () => {
   it('refuses limits whose largest frame would reach the client frame limit', () => {
     expect(() => checkLimits({ ...DEFAULT_LIMITS, pageMaxBytes: 12 * 1024 * KiB, maxChangeBytes: 6 * 1024 * KiB })).toThrowError(RangeError, /client's frame limit/);
     expect(() => checkLimits({ ...DEFAULT_LIMITS, maxInboxBytes: 0 })).toThrowError(RangeError, /maxInboxBytes/);
