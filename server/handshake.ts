@@ -45,6 +45,9 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     logger.warn('client ahead of server', { client_id: hello.client_id, client_lsn: hello.last_lsn, server_lsn: lsn });
     return { kind: 'refused', code: ErrorCodes.CLIENT_AHEAD, message: `client at lsn ${hello.last_lsn} is ahead of the server (lsn ${lsn}): reset and resync`, close: null, reason: '', lsn };
   }
-  await store.clientSeen(hello.client_id);
+  if (!(await store.clientSeen(hello.client_id, sub))) {
+    logger.warn('client id of another user', { peer, client_id: hello.client_id, sub });
+    return { kind: 'refused', code: ErrorCodes.AUTH, message: `client_id "${hello.client_id}" belongs to another user: use another client id`, close: 4403, reason: 'client id of another user' };
+  }
   return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs } };
 }

@@ -7,9 +7,11 @@
  * log, logical replication to fan out) is the path for deployments that outgrow one machine;
  * it is out of scope for this reference server.
  *
- * Tables: `change_log` (lsn primary key, change_id unique, client_id, entity, entity_id, op,
- * data JSON, created_at), `clients` (client_id, acked_lsn, last_seen), `server_meta` (server_id),
- * and one table per schema table.
+ * Tables: `change_log` (lsn primary key, (client_id, change_id) unique, entity, entity_id, op,
+ * data JSON, created_at, sub = the token subject that wrote it), `clients` (client_id, acked_lsn,
+ * last_seen, sub = the user the client id belongs to; rows unseen for `clientRetentionMs` are
+ * pruned), `server_meta` (server_id), and one table per schema table. A log created before
+ * (client_id, change_id) dedupe is migrated in place at open.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +38,14 @@ export interface LogStoreOptions {
    * client's frame limit. Default {@link DEFAULT_MAX_CHANGE_BYTES}.
    */
   maxChangeBytes?: number;
+  /** A client id not seen for this long is forgotten (its row in `clients`). Default 90 days. */
+  clientRetentionMs?: number;
 }
+
+/** Default retention of an unseen client id: 90 days. */
+export const DEFAULT_CLIENT_RETENTION_MS = 90 * 24 * 3600 * 1000;
+/** Prune the clients table once per this many hellos (and at open). */
+const PRUNE_EVERY = 1000;
 
 /** Default largest change: 1 MiB (the client refuses frames over 16 Mi characters). */
 export const DEFAULT_MAX_CHANGE_BYTES = 1024 * 1024;
@@ -75,6 +84,7 @@ export interface LogRow {
 /** The durable log + current state. Open with {@link LogStore.open}. */
 export class LogStore {
   private lastLsn: number;
+  private hellos = 0;
   private readonly entities: EntityTables;
   private readonly stmt;
   private readonly applyTx;
@@ -86,13 +96,18 @@ export class LogStore {
     /** Identifies this log; a restored or fresh database has another one. */
     readonly serverId: string,
     private readonly maxChangeBytes: number,
+    private readonly clientRetentionMs: number,
   ) {
     this.entities = new EntityTables(db, schema);
     this.stmt = {
-      byChangeId: db.prepare('SELECT lsn FROM change_log WHERE change_id = ?').pluck(),
-      append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      byChangeId: db.prepare('SELECT lsn FROM change_log WHERE client_id = ? AND change_id = ?').pluck(),
+      append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       page: db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE lsn > ? ORDER BY lsn LIMIT ?'),
-      seen: db.prepare('INSERT INTO clients (client_id, acked_lsn, last_seen) VALUES (?, 0, ?) ON CONFLICT(client_id) DO UPDATE SET last_seen = excluded.last_seen'),
+      owner: db.prepare('SELECT sub FROM clients WHERE client_id = ?').pluck(),
+      seen: db.prepare(
+        'INSERT INTO clients (client_id, acked_lsn, last_seen, sub) VALUES (?, 0, ?, ?) ON CONFLICT(client_id) DO UPDATE SET last_seen = excluded.last_seen, sub = coalesce(sub, excluded.sub)',
+      ),
+      prune: db.prepare('DELETE FROM clients WHERE last_seen < ?'),
       acked: db.prepare(
         'INSERT INTO clients (client_id, acked_lsn, last_seen) VALUES (?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET acked_lsn = max(acked_lsn, excluded.acked_lsn), last_seen = excluded.last_seen',
       ),
@@ -111,14 +126,16 @@ export class LogStore {
     // WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose the last ones.
     db.pragma('synchronous = NORMAL');
     db.exec(`
-      CREATE TABLE IF NOT EXISTS change_log (
-        lsn INTEGER PRIMARY KEY, change_id TEXT NOT NULL UNIQUE, client_id TEXT NOT NULL,
-        entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT, created_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, acked_lsn INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS change_log (${CHANGE_LOG_COLUMNS});
+      CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, acked_lsn INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL, sub TEXT);
       CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
+    migrate(db);
+    db.exec('CREATE INDEX IF NOT EXISTS clients_last_seen ON clients (last_seen)');
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
-    return new LogStore(db, opts.schema, opts.now, serverId, opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES);
+    const store = new LogStore(db, opts.schema, opts.now, serverId, opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS);
+    store.pruneClients();
+    return store;
   }
 
   /** The LSN of the last committed change (0 when the log is empty). */
@@ -127,8 +144,9 @@ export class LogStore {
   }
 
   /**
-   * Apply one frame's changes in ONE transaction: dedupe by change_id, check the schema and the
-   * permission, write the entity table, append to the log. A change that fails is acked
+   * Apply one frame's changes in ONE transaction: dedupe by (client_id, change_id) (another
+   * client's change with the same change_id is a different change), check the size, the schema
+   * and the permission, write the entity table, append to the log with the writer's `sub`. A change that fails is acked
    * `rejected` with the current row; the others still apply. A failure of the database itself
    * rolls the whole frame back and throws (nothing written, LSN unchanged).
    */
@@ -148,7 +166,7 @@ export class LogStore {
     const committed: ServerChange[] = [];
     const now = this.now();
     for (const change of changes) {
-      const known = this.stmt.byChangeId.get(change.change_id) as number | undefined;
+      const known = this.stmt.byChangeId.get(clientId, change.change_id) as number | undefined;
       if (known !== undefined) {
         // Already in the log (a re-send, or twice in one frame): same answer as the first time.
         acks.push({ change_id: change.change_id, status: 'duplicate', lsn: known });
@@ -165,7 +183,7 @@ export class LogStore {
         continue;
       }
       const lsn = this.lastLsn + 1;
-      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now);
+      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
       this.lastLsn = lsn;
       committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
@@ -219,9 +237,24 @@ export class LogStore {
     return this.entities.current(entity, entityId);
   }
 
-  /** Record that a client connected (last_seen). */
-  clientSeen(clientId: string): void {
-    this.stmt.seen.run(clientId, this.now());
+  /**
+   * Record that a client connected (last_seen) and bind its id to `sub` (the token's subject) the
+   * first time a subject uses it. Returns false, recording nothing, when the id belongs to
+   * ANOTHER subject (a client id is not shared between users). `sub` null (open server) binds nothing.
+   */
+  clientSeen(clientId: string, sub: string | null = null): boolean {
+    if (sub !== null) {
+      const owner = this.stmt.owner.get(clientId) as string | null | undefined;
+      if (owner !== undefined && owner !== null && owner !== sub) return false;
+    }
+    this.stmt.seen.run(clientId, this.now(), sub);
+    if (++this.hellos % PRUNE_EVERY === 0) this.pruneClients();
+    return true;
+  }
+
+  /** Forget client ids not seen for `clientRetentionMs`; returns how many. */
+  pruneClients(): number {
+    return this.stmt.prune.run(this.now() - this.clientRetentionMs).changes;
   }
 
   /** Record a client's acked LSN (never moves backwards). */
@@ -238,4 +271,27 @@ export class LogStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+const CHANGE_LOG_COLUMNS = `lsn INTEGER PRIMARY KEY, change_id TEXT NOT NULL, client_id TEXT NOT NULL,
+  entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT, created_at INTEGER NOT NULL, sub TEXT,
+  UNIQUE (client_id, change_id)`;
+
+/**
+ * Bring a log made by an older version up to date, in one transaction: the `sub` columns, and
+ * the dedupe key (change_id alone -> (client_id, change_id)), which SQLite can only change by
+ * copying the table.
+ */
+function migrate(db: Database.Database): void {
+  const cols = (table: string) => new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name));
+  db.transaction(() => {
+    if (!cols('clients').has('sub')) db.exec('ALTER TABLE clients ADD COLUMN sub TEXT');
+    if (!cols('change_log').has('sub')) {
+      db.exec(`CREATE TABLE change_log_new (${CHANGE_LOG_COLUMNS});
+        INSERT INTO change_log_new (lsn, change_id, client_id, entity, entity_id, op, data, created_at)
+          SELECT lsn, change_id, client_id, entity, entity_id, op, data, created_at FROM change_log;
+        DROP TABLE change_log;
+        ALTER TABLE change_log_new RENAME TO change_log;`);
+    }
+  })();
 }

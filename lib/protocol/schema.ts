@@ -96,6 +96,8 @@ export function checkChange(schema: SchemaDeclaration, change: ChangeShape): Sch
   if (typeof change.entity_id !== 'string' || !isWellFormed(change.entity_id)) {
     return new SchemaError(`entity_id of "${change.entity}" is not well-formed text (lone surrogate)`, { ...ctx, path: 'entity_id' });
   }
+  const keyError = nonCanonicalKey(def.columns[def.primaryKey]!, change.entity_id);
+  if (keyError !== null) return new SchemaError(`entity_id of "${change.entity}" ${keyError}`, { ...ctx, path: 'entity_id' });
   if (change.op === 'delete') {
     return change.data === null ? null : new SchemaError('a delete carries no data', { ...ctx, path: 'data' });
   }
@@ -119,6 +121,24 @@ export function checkChange(schema: SchemaDeclaration, change: ChangeShape): Sch
   }
   if (pk !== undefined && pk !== null && String(pk) !== change.entity_id) {
     return new SchemaError(`primary key "${def.primaryKey}" (${String(pk)}) does not match entity_id (${change.entity_id})`, { ...ctx, path: `data.${def.primaryKey}` });
+  }
+  return null;
+}
+
+/**
+ * A numeric primary key has ONE text form: `"07"` and `"7"` name the same SQL row, so only the
+ * canonical one (`String(Number(id))`) is accepted. INTEGER keys must be safe integers.
+ * Returns what is wrong, or null.
+ */
+export function nonCanonicalKey(type: ColumnType, entityId: string): string | null {
+  if (type === 'INTEGER') {
+    const n = Number(entityId);
+    if (!/^-?(0|[1-9][0-9]*)$/.test(entityId) || !Number.isSafeInteger(n) || Object.is(n, -0)) return `"${entityId.slice(0, 40)}" is not the canonical text of an INTEGER key (like "7")`;
+    return null;
+  }
+  if (type === 'REAL' || type === 'NUMERIC') {
+    const n = Number(entityId);
+    if (entityId.trim() !== '' && Number.isFinite(n) && String(n) !== entityId) return `"${entityId.slice(0, 40)}" is not the canonical text of a ${type} key (use "${String(n)}")`;
   }
   return null;
 }
