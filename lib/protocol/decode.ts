@@ -24,7 +24,9 @@ export interface DecodeOptions {
   schema?: SchemaDeclaration;
 }
 
-const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+// A key can only spell one of the forbidden names literally or with \u escapes (no other JSON
+// escape yields a letter): either in the raw text means the parsed keys are walked.
+const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"|\\u/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parse JSON text into a plain value, rejecting oversize text and prototype keys. */
@@ -38,7 +40,7 @@ export function parseJson(raw: string, maxChars = DEFAULT_MAX_FRAME_CHARS): Eith
   } catch (e) {
     return left(new ProtocolError(`frame is not JSON: ${(e as Error).message}`, { cause: e }));
   }
-  // Cheap pre-check on the text; the walk only runs when a suspicious key may be present.
+  // Cheap pre-check on the text; the walk over the PARSED keys runs when one may be present.
   if (FORBIDDEN_KEY.test(raw)) {
     const bad = findForbiddenKey(value);
     if (bad !== null) return left(new ProtocolError(`forbidden key "${bad.key}"`, { path: bad.path }));
