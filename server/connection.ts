@@ -41,6 +41,7 @@ export class ClientConnection {
   private readonly bucket: TokenBucket;
   private readonly inbox: Inbox;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly sleepers = new Set<() => void>();
   private alive = true;
   private ackedLsn = 0;
   private ackFlush: NodeJS.Timeout | null = null;
@@ -127,6 +128,7 @@ export class ClientConnection {
     this.inbox.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.sleepers]) wake();
   }
 
   /** A connection-owned timer (cleared on close; never keeps the process alive). */
@@ -139,8 +141,16 @@ export class ClientConnection {
     this.timers.add(t);
   }
 
+  /** Wait `ms` (woken early when the connection stops, so nothing stays pending after close). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.after(ms, resolve));
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      this.sleepers.add(wake);
+      this.after(ms, wake);
+    });
   }
 
   private send(frame: ServerFrame): void {

@@ -214,18 +214,35 @@ describe('server hardening: a closing connection', () => {
     }
   }
 
-  it('handles none of the frames still queued once the connection closes', async () => {
-    const store = LogStore.open({ file: ':memory:', schema: parseSchema(SCHEMA), now: () => 0 });
-    const hub = new SyncHub({
+  const hubOf = (store: LogStore, limits: Partial<typeof DEFAULT_LIMITS> = {}) =>
+    new SyncHub({
       store,
       logger: createLogger('silent'),
       now: () => 0,
       verifier: null,
       permit: null,
       pageSize: 100,
-      limits: { ...DEFAULT_LIMITS, heartbeatMs: 0 },
+      limits: { ...DEFAULT_LIMITS, heartbeatMs: 0, ...limits },
       rejectedRow: (_c, _w, row) => row,
     });
+
+  it('a connection waiting for the bucket stops waiting when it closes (nothing stays pending)', async () => {
+    const store = LogStore.open({ file: ':memory:', schema: parseSchema(SCHEMA), now: () => 0 });
+    const ws = new FakeSocket();
+    const conn = hubOf(store, { frameBurst: 2 }).accept(ws as unknown as WebSocket, 'fake');
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'hello', protocol: 1, client_id: 'c', last_lsn: 0 })));
+    for (let i = 0; i < 5; i++) ws.emit('message', Buffer.from(JSON.stringify({ type: 'ping', t: i })));
+    await new Promise((r) => setTimeout(r, 20)); // frozen clock: it is waiting for tokens now
+    expect(ws.sent.length).toBe(3); // welcome + two pongs (the second into debt), then it waits
+    ws.close();
+    await conn.idle(); // resolves: the wait was woken by the close
+    expect(ws.sent.length).toBe(3);
+    store.close();
+  });
+
+  it('handles none of the frames still queued once the connection closes', async () => {
+    const store = LogStore.open({ file: ':memory:', schema: parseSchema(SCHEMA), now: () => 0 });
+    const hub = hubOf(store);
     const ws = new FakeSocket();
     const conn = hub.accept(ws as unknown as WebSocket, 'fake');
     ws.emit('message', Buffer.from(JSON.stringify({ type: 'hello', protocol: 1, client_id: 'c', last_lsn: 0 })));
