@@ -46,7 +46,9 @@ describe('server hardening: small ones', () => {
     await owner.close();
     await other.close();
   });
+});
 
+describe('protocol hardening: prototype keys', () => {
   it('checks the parsed keys for prototype names, whatever the spelling in the raw text', () => {
     for (const raw of [String.raw`{"type":"ping","__pro\u0074o__":{"x":1}}`, String.raw`{"type":"ping","\u0063onstructor":1}`, '{"type":"ping","__proto__" :{}}']) {
       const parsed = parseJson(raw);
