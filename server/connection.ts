@@ -273,8 +273,11 @@ export class ClientConnection {
         });
       }
       // The row returned with a rejection passes the hook (access control may hide it).
-      const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
-      const acks = outcome.acks.map((a) => (a.status === 'rejected' ? { ...a, row: rejectedRow(byId.get(a.change_id)!, who, a.row) } : a));
+      let acks = outcome.acks;
+      if (acks.some((a) => a.status === 'rejected')) {
+        const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
+        acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: rejectedRow(byId.get(a.change_id)!, who, a.row) } : a));
+      }
       for (const f of chunkFrames('{"type":"change_ack","acks":[', acks.map((a) => JSON.stringify(a)), ']}', limits.pageMaxBytes)) this.sendRaw(f);
       if (outcome.committed.length > 0) this.hub.broadcastChanges(outcome.prevLsn, outcome.committed);
     });

@@ -7,6 +7,10 @@ import type { ServerChange } from '../lib/protocol/index.js';
 
 /** Split serialised items into runs of at most `maxBytes` UTF-8 bytes (each run has at least one item). */
 export function chunkByBytes(items: readonly string[], maxBytes: number): string[][] {
+  // Fast path: a UTF-16 code unit is at most 3 UTF-8 bytes, so short batches need no byte count.
+  let chars = 0;
+  for (const item of items) chars += item.length + 1;
+  if (chars * 3 <= maxBytes) return items.length > 0 ? [items as string[]] : [];
   const runs: string[][] = [];
   let run: string[] = [];
   let bytes = 0;

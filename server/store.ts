@@ -173,7 +173,9 @@ export class LogStore {
         continue;
       }
       const dataJson = change.data === null ? null : JSON.stringify(change.data);
-      const size = Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
+      const chars = change.entity_id.length + (dataJson === null ? 0 : dataJson.length);
+      // At most 3 UTF-8 bytes per code unit: count bytes only when that bound could pass the cap.
+      const size = chars * 3 <= this.maxChangeBytes ? chars : Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
       const refusal =
         size > this.maxChangeBytes
           ? { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${this.maxChangeBytes} bytes (maxChangeBytes): not applied` }
