@@ -12,6 +12,11 @@ export interface Pausable {
   resume(): void;
 }
 
+/** A frame that took this long is followed by a turn of the event loop. */
+const YIELD_AFTER_MS = 1;
+/** ... and so is every this many-th frame in a row. */
+const YIELD_EVERY = 8;
+
 export class Inbox {
   private readonly frames: string[] = [];
   private bytes = 0;
@@ -19,12 +24,15 @@ export class Inbox {
   private stopped = false;
   private paused = false;
   private idleWaiters: Array<() => void> = [];
+  private sinceYield = 0;
 
   constructor(
     private readonly socket: Pausable,
     private readonly maxBytes: number,
     /** Handles one frame; the next waits for it. Must not throw (guard inside). */
     private readonly handle: (text: string) => Promise<void>,
+    /** A monotonic clock in ms, only to decide when to yield (scheduling, not logic). */
+    private readonly clock: () => number = () => performance.now(),
   ) {}
 
   /** Queue a received frame (ignored once stopped). */
@@ -64,13 +72,19 @@ export class Inbox {
       while (!this.stopped && this.frames.length > 0) {
         const text = this.frames.shift()!;
         this.bytes -= text.length;
+        const started = this.clock();
         await this.handle(text);
         if (this.paused && this.bytes <= this.maxBytes / 2 && !this.stopped) {
           this.paused = false;
           this.socket.resume();
         }
-        // Let other sockets' I/O run before our next frame.
-        if (this.frames.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let other sockets' I/O run before our next frame, after a frame that took a while (a
+        // page served) or every few cheap ones: fair, without a loop turn per cheap frame.
+        const spent = this.clock() - started;
+        if (this.frames.length > 0 && (spent >= YIELD_AFTER_MS || ++this.sinceYield >= YIELD_EVERY)) {
+          this.sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
     } finally {
       this.running = false;
