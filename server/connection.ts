@@ -185,6 +185,9 @@ export class ClientConnection {
     }
     const frame = decoded.right;
     this.bucket.spend(frameCost(frame.type, frame.type === 'client_change' ? frame.changes.length : 0));
+    // Backpressure: a client that does not read what it caused (acks, its echoes, pages) is not
+    // served more; its frames wait (and its socket stops being read) instead of it being closed.
+    if (this.state.kind === 'ready') await this.waitForOutput(frame.type === 'sync_request');
     await this.dispatch(frame);
     return this.pace();
   }
@@ -285,10 +288,6 @@ export class ClientConnection {
 
   private async onSyncRequest(from: number, limit: number | undefined): Promise<void> {
     const { store, pageSize, limits } = this.hub.settings;
-    // Backpressure: serve nothing more while this socket, or all of them, hold too much output.
-    while (this.state.kind !== 'closing' && (this.ws.bufferedAmount > limits.pauseBufferedBytes || this.hub.outputBytes() > limits.globalOutputBytes)) {
-      await this.sleep(OUTPUT_POLL_MS);
-    }
     if (this.state.kind === 'closing') return;
     if (from > store.lsn()) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
@@ -298,6 +297,14 @@ export class ClientConnection {
     const frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
+  }
+
+  /** Wait while this socket holds too much unsent output (and, for catch-up, all sockets together). */
+  private async waitForOutput(global: boolean): Promise<void> {
+    const { limits } = this.hub.settings;
+    while (this.state.kind !== 'closing' && (this.ws.bufferedAmount > limits.pauseBufferedBytes || (global && this.hub.outputBytes() > limits.globalOutputBytes))) {
+      await this.sleep(OUTPUT_POLL_MS);
+    }
   }
 
   /** Acks are coalesced: the latest LSN is written at most once per second (and on close). */

@@ -30,7 +30,10 @@ export interface Limits {
   frameBurst: number;
   /** Bytes of received frames waiting to be handled before the server stops reading the socket (TCP backpressure). Default 1 MiB. */
   maxInboxBytes: number;
-  /** A `sync_request` waits while the connection has more than this many bytes of unsent output. Default 1 MiB. */
+  /**
+   * A connection's next frame waits (and its socket stops being read) while it has more than this
+   * many bytes of unsent output: a client that does not read what it caused is slowed, not closed. Default 1 MiB.
+   */
   pauseBufferedBytes: number;
   /**
    * A client whose unsent output is over this many bytes when more must be sent to it (it reads
@@ -151,7 +154,7 @@ export const LIMIT_HELP: Readonly<Record<keyof Limits, string>> = Object.freeze(
   framesPerSecond: 'work units per second per connection (over: frames wait)',
   frameBurst: 'work units a connection may burst',
   maxInboxBytes: 'received bytes waiting before the socket stops being read',
-  pauseBufferedBytes: 'unsent output over which sync_requests wait',
+  pauseBufferedBytes: "unsent output over which a connection's frames wait",
   maxBufferedBytes: 'unsent output over which a slow reader is closed (1013)',
   globalOutputBytes: 'unsent output of all sockets over which sync_requests wait',
   helloTimeoutMs: 'ms to say hello (over: close 4408)',

@@ -174,6 +174,22 @@ describe('server hardening: work is paced and served one request at a time', () 
     await honest.close();
   }, 30_000);
 
+  it('slows a writer that does not read its own acks and echoes instead of closing it', async () => {
+    server = await startServer({ limits: { pauseBufferedBytes: 128 * KiB, maxBufferedBytes: 512 * KiB } });
+    const { c: writer } = await TestClient.handshake(server.url, 'bulk');
+    writer.ws.pause();
+    // Enough echo bytes to fill the kernel's socket buffers as well (tens of MB).
+    for (let i = 0; i < 80; i++) writer.send({ type: 'client_change', changes: [todo(`bulk${i}`, `bulk${i}`, 'u'.repeat(400 * KiB))] });
+    await until(() => server.outputBytes() > 128 * KiB, 'its output to pile up');
+    const lsnWhilePaused = server.lsn();
+    expect(lsnWhilePaused).toBeLessThan(80); // it waits for the writer to read
+    writer.ws.resume();
+    await until(() => writer.received.filter((f) => f.type === 'change_ack').length === 80, 'all 80 acked', 20_000);
+    expect(server.lsn()).toBe(80);
+    expect(writer.ws.readyState).toBe(writer.ws.OPEN); // never closed
+    await writer.close();
+  }, 30_000);
+
   it('holds every sync_request while the output of all connections is over the global budget', async () => {
     server = await startServer({ pageSize: 1000, limits: { globalOutputBytes: 128 * KiB, pauseBufferedBytes: 64 * 1024 * KiB, maxBufferedBytes: 64 * 1024 * KiB } });
     await seed(1000, 1000);
