@@ -11,15 +11,16 @@
  * and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
  * in-process with `worker: false`.
  */
-import { BehaviorSubject, Observable, Subject, filter, map, share } from 'rxjs';
-import { ErrorCodes, SchemaError, SyncError, fromSerialized, type SerializedSyncError } from '../errors.js';
+import { BehaviorSubject, Observable, Subject, filter, map, share, timer } from 'rxjs';
+import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
 import { checkChange, parseSchema, type ChangeRequest, type Row, type Value, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
 import type { LocalChange } from '../engine/ports.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
-import { openChannel } from './open-channel.js';
+import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
 export type SyncStatus = SyncStatusWire;
@@ -82,8 +83,7 @@ export const INITIAL_STATUS: SyncStatus = {
 /** Create a client. Throws SchemaError at once for a bad schema. */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const schema = parseSchema(options.schema);
-  const channel = openChannel(options);
-  return new SyncClientImpl(schema, options, channel);
+  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
 }
 
 class SyncClientImpl implements SyncClient {
@@ -97,9 +97,15 @@ class SyncClientImpl implements SyncClient {
   private readonly errors = new Subject<SyncError>();
   private readonly changed$: Observable<readonly string[]>;
   private readonly tables: string[];
+  /** True once the host said `ready`: a worker error after that is a runtime error, not a start failure. */
+  private started = false;
 
-  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, channel: Promise<Channel>) {
+  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
     this.tables = Object.keys(schema);
+    const channel = open((event, source) => {
+      if (this.started) this.errors.next(workerRuntimeError(event));
+      else this.rpc.fail(workerStartError(source, event));
+    });
     this.channel = lazyChannel(channel, (e) => this.rpc.fail(e));
     const rpc = new RpcClient(this.channel);
     this.rpc = rpc;
@@ -128,11 +134,28 @@ class SyncClientImpl implements SyncClient {
       ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
       ...(options.historyRetention !== undefined && { historyRetention: options.historyRetention }),
       ...(options.logLevel !== undefined && { logLevel: options.logLevel }),
+      ...(options.wasmUrl !== undefined && { wasmUrl: absoluteUrl(options.wasmUrl) }),
       hasToken: options.token !== undefined,
     };
     const readyMsg = rpc.request<{ type: 'ready'; id: number; client_id: string; lsn: number }>({ type: 'init', options: init });
+    // A host that never answers must not leave `ready` pending forever.
+    const startTimeout = options.startTimeout ?? 30_000;
+    const inWorker = options.worker === undefined ? typeof Worker !== 'undefined' : options.worker !== false;
+    const deadline = timer(startTimeout).subscribe(() => rpc.fail(startTimeoutError(startTimeout, inWorker)));
+    readyMsg.then(
+      () => {
+        this.started = true;
+        deadline.unsubscribe();
+      },
+      (e: unknown) => {
+        deadline.unsubscribe();
+        this.startFailed(e);
+      },
+    );
     this.ready = readyMsg.then(() => undefined);
     this.clientId = readyMsg.then((m) => m.client_id);
+    // A failed start is reported on `ready`, errors$ and status; an unread clientId must not add an unhandled rejection.
+    this.clientId.catch(() => undefined);
   }
 
   insert<T extends RowLike<T>>(table: string, row: T): Promise<void> {
@@ -189,6 +212,15 @@ class SyncClientImpl implements SyncClient {
     this.errors.complete();
   }
 
+  /** `ready` rejected: the same error goes to `errors$` and `status.lastError`, and the host is stopped. */
+  private startFailed(e: unknown): void {
+    const error = toSyncError(e, ErrorCodes.WORKER_START);
+    if (error.code === ErrorCodes.CLOSED) return;
+    this.errors.next(error);
+    this.status.next({ ...this.status.value, lastError: error.toJSON() });
+    this.channel.terminate();
+  }
+
   private async changesWhere(where: string): Promise<LocalChange[]> {
     const rows = await this.query<LocalChange & { data: string | null }>(`SELECT * FROM local_changes WHERE ${where}`);
     return rows.map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as Row) }));
@@ -236,7 +268,7 @@ function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void)
       real = c;
       for (const m of queue.splice(0)) c.post(m);
     },
-    (e) => onError(new SyncError(ErrorCodes.INTERNAL, 'could not start the sync host', { cause: e })),
+    (e) => onError(e instanceof SyncError ? e : new SyncError(ErrorCodes.WORKER_START, `could not start the sync host: ${e instanceof Error ? e.message : String(e)}`, { cause: e })),
   );
   return {
     post: (m) => (real ? real.post(m) : queue.push(m)),
@@ -253,4 +285,10 @@ function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void)
     }),
     terminate: () => void channel.then((c) => c.terminate()),
   };
+}
+
+/** A URL made absolute against the page: the worker resolves relative URLs against its own script. */
+function absoluteUrl(url: string | URL): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  return base === undefined ? String(url) : new URL(String(url), base).href;
 }

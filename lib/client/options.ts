@@ -21,6 +21,14 @@ export interface Logger {
   error?(...args: unknown[]): void;
 }
 
+/** What a `worker` function returns: a `Worker` fits (typed structurally, so no DOM lib is needed). */
+export interface SyncWorkerHandle {
+  postMessage(message: unknown): void;
+  addEventListener(type: string, listener: (event: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  removeEventListener(type: string, listener: (event: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  terminate(): void;
+}
+
 /** Everything createSyncClient accepts. Only `schema` is required. */
 export interface SyncClientOptions {
   /** WebSocket URL of the sync server. Without it the client works offline only. */
@@ -38,8 +46,21 @@ export interface SyncClientOptions {
   storage?: 'indexeddb' | 'memory' | { file: string };
   /** Database name for IndexedDB storage (default `rx-sync-worker`). Two clients in one page need two names. */
   dbName?: string;
-  /** Run the engine in a Web Worker (default: when `Worker` exists) or in-process (`false`). */
-  worker?: boolean;
+  /**
+   * Where the engine runs: `true` = the library's bundled Web Worker (default when `Worker` exists;
+   * webpack 5 and Vite bundle it), `false` = in-process (Node, or no workers), or a function that
+   * starts the app's own worker file whose only line is `import 'rx-sync-worker/worker-entry';`
+   * (for bundlers that do not bundle a dependency's worker, such as the Angular CLI):
+   * `() => new Worker(new URL('./sync.worker', import.meta.url), { type: 'module' })`.
+   */
+  worker?: boolean | (() => SyncWorkerHandle);
+  /**
+   * URL of sql.js's `sql-wasm.wasm`. Default: the copy shipped next to the library's module,
+   * found with `new URL('./sql-wasm.wasm', import.meta.url)`; set it for hosts that cannot rewrite that.
+   */
+  wasmUrl?: string | URL;
+  /** Ms to wait for the sync host's `ready` before `ready` rejects with `worker_start_failed` (default 30 000). */
+  startTimeout?: number;
   /** Reconnect and retry backoff. */
   backoff?: BackoffOptions;
   /** Counted attempts per change before it is failed (default 3). */

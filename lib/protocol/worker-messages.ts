@@ -51,6 +51,8 @@ export const WorkerOptions = strictPartial(
     batchSize: Count,
     historyRetention: Count,
     logLevel: t.keyof({ debug: null, info: null, warn: null, error: null, silent: null }),
+    /** Absolute URL of sql-wasm.wasm (the client's `wasmUrl` option). */
+    wasmUrl: t.string,
   },
   'WorkerOptions',
 );

@@ -32,6 +32,8 @@ export interface OpenStoreOptions {
   onError?: (error: SyncError) => void;
   /** The store's migrations (tests pass their own). Default {@link MIGRATIONS}. */
   migrations?: readonly Migration[];
+  /** URL of sql-wasm.wasm (default: the copy next to the module in a browser, sql.js's own in Node). */
+  wasmUrl?: string;
 }
 
 /** Open (or create) a store. Rejects with SchemaError, StoreError or PersistenceError. */
@@ -39,7 +41,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
   const schema = parseSchema(options.schema);
   const persistence = options.persistence ?? memoryPersistence();
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-  const SQL = await loadSqlJs();
+  const SQL = await loadSqlJs(options.wasmUrl);
   const state = await persistence.load();
   const errors: SyncError[] = [];
   let db: Database;

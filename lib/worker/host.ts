@@ -126,6 +126,7 @@ class SyncHost {
       schema: options.schema,
       persistence,
       ...(options.clientId !== undefined && { clientId: options.clientId }),
+      ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
       ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
       onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
     });
