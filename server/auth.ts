@@ -8,7 +8,7 @@
  * one secret. A deployment with an identity provider would verify its JWTs here instead.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, type Either } from '../lib/protocol/either.js';
 import { ErrorCodes, SyncError } from '../lib/errors.js';
 
 /** What a token says: who (`sub`) and until when (`exp`, seconds since the epoch). */

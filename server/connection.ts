@@ -7,7 +7,7 @@
  * the connection goes on. A client that is ahead of the server gets `client_ahead` and stays in
  * `awaiting_hello`, so it can reset and say hello again (last_lsn 0) on the same connection.
  */
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
 import { PROTOCOL_VERSION, decodeClientFrame, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';

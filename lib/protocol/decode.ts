@@ -8,7 +8,7 @@
  * then, where a schema is given, every change against the schema.
  */
 import * as t from 'io-ts';
-import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, isLeft, type Either } from './either.js';
 import { ProtocolError } from '../errors.js';
 import { checkChange, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';

@@ -9,7 +9,7 @@
  * names taken out of the (validated) schema itself.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from './either.js';
 import { SchemaError } from '../errors.js';
 import { Identifier, identifierRecord, isIdentifier, type Op, type Row, type Value } from './primitives.js';
 

@@ -10,7 +10,7 @@ import { GroupCommitter } from './group-commit.js';
 import { decodeJournal } from './journal.js';
 import { MIGRATIONS, runMigrations, type Migration } from './migrations.js';
 import { memoryPersistence, type Persistence } from './persistence.js';
-import { loadSqlJs } from './sqljs.js';
+import { loadSqlJs, type WasmFallback } from './sqljs.js';
 import { SqlJsStore } from './store.js';
 import { StoreWriter } from './writer.js';
 
@@ -34,6 +34,8 @@ export interface OpenStoreOptions {
   migrations?: readonly Migration[];
   /** URL of sql-wasm.wasm (default: the copy next to the module in a browser, sql.js's own in Node). */
   wasmUrl?: string;
+  /** The wasm bytes to use when the default URL does not serve the wasm (the worker entry's embedded copy). */
+  wasmFallback?: WasmFallback;
 }
 
 /** Open (or create) a store. Rejects with SchemaError, StoreError or PersistenceError. */
@@ -41,7 +43,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
   const schema = parseSchema(options.schema);
   const persistence = options.persistence ?? memoryPersistence();
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-  const SQL = await loadSqlJs(options.wasmUrl);
+  const SQL = await loadSqlJs(options.wasmUrl, options.wasmFallback);
   const state = await persistence.load();
   const errors: SyncError[] = [];
   let db: Database;

@@ -14,7 +14,7 @@
  */
 import { Subject, Subscription, defer, timer, type Observable } from 'rxjs';
 import ReconnectingWebSocket from 'reconnecting-websocket';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, ProtocolError, SyncError } from '../errors.js';
 import type { TransportState } from '../engine/ports.js';
 import { PROTOCOL_VERSION, decodeServerFrame, type ClientFrame, type Hello, type ServerFrame } from '../protocol/index.js';

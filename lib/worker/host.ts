@@ -11,12 +11,12 @@
  *   (engine)        -> status, error, changes_processed (origin server)
  */
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
-import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore } from '../store/index.js';
+import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore, type WasmFallback } from '../store/index.js';
 import { createTransport, type Transport } from '../transport/index.js';
 import type { Channel } from '../client/channel.js';
 import type { PlatformParts } from '../platform/types.js';
@@ -35,6 +35,8 @@ export interface HostRuntime extends PlatformParts {
   persistence?: Persistence;
   /** Where log records go (in-process: the app's `logger`). Default: the console, at `logLevel`. */
   logSink?: LogSink;
+  /** sql.js wasm bytes for when the default wasm URL serves none (rx-sync-worker/worker-entry embeds a copy). */
+  wasmFallback?: WasmFallback;
 }
 
 /** How often synced history is pruned (ms), at most: a shorter retention prunes as often as it lasts (not under 1 s). */
@@ -127,6 +129,7 @@ class SyncHost {
       persistence,
       ...(options.clientId !== undefined && { clientId: options.clientId }),
       ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
+      ...(this.runtime.wasmFallback !== undefined && { wasmFallback: this.runtime.wasmFallback }),
       ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
       onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
     });
