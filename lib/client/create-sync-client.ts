@@ -141,7 +141,8 @@ class SyncClientImpl implements SyncClient {
     // A host that never answers must not leave `ready` pending forever.
     const startTimeout = options.startTimeout ?? 30_000;
     const inWorker = options.worker === undefined ? typeof Worker !== 'undefined' : options.worker !== false;
-    const deadline = timer(startTimeout).subscribe(() => rpc.fail(startTimeoutError(startTimeout, inWorker)));
+    const source = !inWorker ? 'in-process' : typeof options.worker === 'function' ? 'app' : 'bundled';
+    const deadline = timer(startTimeout).subscribe(() => rpc.fail(startTimeoutError(startTimeout, source)));
     readyMsg.then(
       () => {
         this.started = true;

@@ -48,11 +48,16 @@ export function workerStartError(source: WorkerSource, event: WorkerFailureEvent
 }
 
 /** The error when no `ready` arrived in time. */
-export function startTimeoutError(ms: number, inWorker: boolean): SyncError {
+export function startTimeoutError(ms: number, source: WorkerSource | 'in-process'): SyncError {
+  const advice =
+    source === 'bundled'
+      ? ADVICE
+      : source === 'app'
+        ? 'Check that the worker file your `worker` option starts imports rx-sync-worker/worker-entry (and that the import is not dropped), and look for errors in its console.'
+        : 'Check the console for errors of the in-process host.';
   return new SyncError(
     ErrorCodes.WORKER_START,
-    `the sync ${inWorker ? 'worker' : 'host'} sent no \`ready\` within ${ms} ms (startTimeout): its script or the sql.js wasm may be loading very slowly or hanging. ` +
-      (inWorker ? ADVICE : 'Check the console for errors of the in-process host.'),
+    `the sync ${source === 'in-process' ? 'host' : 'worker'} sent no \`ready\` within ${ms} ms (startTimeout): its script or the sql.js wasm may be loading very slowly, hanging, or not starting the host. ${advice}`,
   );
 }
 
