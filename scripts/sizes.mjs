@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Gzip sizes of what an app ships, built with this project's own webpack config (production) from
-// the SOURCE of a tree (default: this one; `--root DIR` measures another checkout, e.g. `git archive
-// main` for a before/after figure). Prints one line per part: main-thread client, worker JS, wasm.
-// The consumer fixtures (spec/consumers/) print the same figures for bundles made from the tarball.
+// the SOURCE of a tree: the main-thread client (initial chunk), the worker JS (worker chunk and the
+// chunks it loads) and the wasm. Default: this tree. `--root DIR` measures another checkout;
+// `--before REF` measures `git archive REF` first and then this tree, in the same run.
+// The consumer specs (spec/consumers/, spec/angular/) print the same parts for apps built from the
+// npm pack tarball by webpack 5, Vite 7 and the Angular CLI.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +13,20 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import webpack from 'webpack';
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { execSync } from 'node:child_process';
+const b = process.argv.indexOf('--before');
+if (b > 0) {
+  // Measure REF's tree first (its own webpack config and sources, this tree's node_modules).
+  const before = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-sizes-before-'));
+  execSync(`git archive ${process.argv[b + 1]} | tar -x -C ${JSON.stringify(before)}`, { cwd: here, shell: '/bin/bash' });
+  fs.symlinkSync(path.join(here, 'node_modules'), path.join(before, 'node_modules'));
+  execSync(`${JSON.stringify(process.execPath)} ${JSON.stringify(fileURLToPath(import.meta.url))} --root ${JSON.stringify(before)} --label ${JSON.stringify(`before (${process.argv[b + 1]})`)}`, { stdio: 'inherit' });
+  fs.rmSync(before, { recursive: true, force: true });
+}
 const i = process.argv.indexOf('--root');
 const root = path.resolve(i > 0 ? process.argv[i + 1] : here);
+const l = process.argv.indexOf('--label');
+const label = l > 0 ? process.argv[l + 1] : b > 0 ? 'after (this tree)' : 'this tree';
 const { makeConfig } = await import(pathToFileURL(path.join(root, 'webpack.config.js')).href);
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-sizes-'));
 const entry = path.join(out, 'entry.js');
@@ -39,7 +53,7 @@ if (process.env.RSW_DEBUG) console.log(JSON.stringify(json.chunks.map((c) => ({ 
 const workerChunk = json.chunks.find((c) => c.names.includes('rx-sync-worker'));
 const mainChunks = json.chunks.filter((c) => c.initial && c.names.includes('main')).map((c) => c.id);
 const dist = path.join(out, 'dist');
-console.log(JSON.stringify(gzipSizes(dist, 'webpack (project config, from source)', files(mainChunks), files(closure(workerChunk)), ['sql-wasm.wasm'])));
+console.log(JSON.stringify(gzipSizes(dist, `webpack, project config, ${label}`, files(mainChunks), files(closure(workerChunk)), ['sql-wasm.wasm'])));
 if (!process.env.RSW_KEEP) fs.rmSync(out, { recursive: true, force: true }); else console.log(out);
 
 /** Sizes (gzip -9 and raw, KB) of the main-thread client, the worker JS and the wasm files of a bundle folder. */

@@ -6,8 +6,9 @@ import type { SqlJsStatic } from 'sql.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { sqlWasmUrl } from './wasm-url.js';
 
-/** Where the wasm bytes come from when its URL does not serve it (the worker entry's embedded copy). */
-export type WasmFallback = () => Promise<ArrayBuffer | Uint8Array>;
+import type { WasmFallback } from './wasm-source.js';
+
+export type { WasmFallback };
 
 const loading = new Map<string, Promise<SqlJsStatic>>();
 

@@ -16,7 +16,10 @@ import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
-import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore, type WasmFallback } from '../store/index.js';
+import { indexedDbPersistence, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
+// Types of the public HostRuntime come from files that do not import sql.js's types.
+import type { Persistence } from '../store/persistence.js';
+import type { WasmFallback } from '../store/wasm-source.js';
 import { createTransport, type Transport } from '../transport/index.js';
 import type { Channel } from '../client/channel.js';
 import type { PlatformParts } from '../platform/types.js';

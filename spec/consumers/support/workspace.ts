@@ -1,18 +1,24 @@
 /**
- * Consumer workspaces for the packaging specs: ONE shared npm install per lockfile (cached in the
- * git-ignored `.consumers/` folder, keyed by the lockfile's hash, so only the first run pays for it)
- * and the package itself from `npm pack`, unpacked into that install's node_modules each run: a file
- * missing from package.json `files` is missing there too.
+ * Consumer workspaces for the packaging specs: ONE shared npm install per lockfile (cached, keyed by
+ * the lockfile's hash, so only the first run pays for it) and the package itself from `npm pack`,
+ * unpacked into that install's node_modules each run: a file missing from package.json `files` is
+ * missing there too.
+ *
+ * The cache lives OUTSIDE the repository (`~/.cache/rx-sync-worker/consumers`, or
+ * $RSW_CONSUMER_CACHE): Node, TypeScript and the bundlers look for packages in every parent folder's
+ * node_modules, so an install inside the repo would quietly see the repo's own devDependencies
+ * (@types/sql.js, @angular/core, ...) and hide a missing dependency or type.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
-const CACHE = path.join(ROOT, '.consumers');
+const CACHE = process.env['RSW_CONSUMER_CACHE'] ?? path.join(os.homedir(), '.cache', 'rx-sync-worker', 'consumers');
 
-/** `npm ci` of a folder's package.json + package-lock.json into .consumers/NAME-HASH (reused while the lockfile is unchanged). */
+/** `npm ci` of a folder's package.json + package-lock.json into CACHE/NAME-HASH (reused while the lockfile is unchanged). */
 export function cachedInstall(name: string, fromDir: string, npm: { node?: string } = {}): string {
   const lock = fs.readFileSync(path.join(fromDir, 'package-lock.json'));
   const hash = createHash('sha256').update(lock).update(fs.readFileSync(path.join(fromDir, 'package.json'))).digest('hex').slice(0, 16);
