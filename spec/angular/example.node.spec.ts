@@ -91,7 +91,7 @@ describe('examples/angular built with the Angular CLI', () => {
     // The async pipe sees the same status as the Signal.
     await waitForText(a, '[data-role="status-async"]', 'synced');
     const sizes = await loadedSizes(a, site.out);
-    console.log(`\n[sizes] ${label} (client = app + Angular; worker includes the embedded wasm): ${JSON.stringify({ client: sizes.client.gzipKB, worker: sizes.worker.gzipKB, wasm: sizes.wasm.gzipKB })} KB gzip ${JSON.stringify(sizes)}`);
+    console.log(`\n[sizes] ${label} (client = app + Angular; wasm = the embedded base64 copy): ${JSON.stringify({ client: sizes.client.gzipKB, worker: sizes.worker.gzipKB, wasm: sizes.wasm.gzipKB })} KB gzip ${JSON.stringify(sizes)}`);
 
     const title = `todo ${label} ${Date.now()}`;
     await a.locator('input[name="title"]').fill(title);

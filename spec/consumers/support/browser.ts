@@ -54,10 +54,15 @@ export async function loadedSizes(page: Page, dir: string) {
   const worker = page.workers()[0];
   const workerUrls: string[] = worker ? [worker.url(), ...(await worker.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)))] : [];
   const js = (u: string) => /\.m?js(\?|$)/.test(u);
+  // rx-sync-worker/worker-entry's embedded wasm (base64 of "\0asm..." starts "AGFzbQ") is wasm, not worker code.
+  const embedsWasm = (u: string) => {
+    const file = path.join(dir, decodeURIComponent(new URL(u).pathname).replace(/^\/+/, ''));
+    return fs.existsSync(file) && fs.readFileSync(file, 'latin1').includes('"AGFzbQ');
+  };
   return {
     // The page also fetched the worker's script: that is the worker's, not the client's.
     client: sizeOf(pageUrls.filter((u) => js(u) && !workerUrls.includes(u)), dir),
-    worker: sizeOf(workerUrls.filter(js), dir),
-    wasm: sizeOf(workerUrls.filter((u) => /\.wasm(\?|$)/.test(u)), dir),
+    worker: sizeOf(workerUrls.filter((u) => js(u) && !embedsWasm(u)), dir),
+    wasm: sizeOf(workerUrls.filter((u) => /\.wasm(\?|$)/.test(u) || (js(u) && embedsWasm(u))), dir),
   };
 }
