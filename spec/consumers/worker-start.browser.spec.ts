@@ -64,4 +64,17 @@ describe('a sync worker that cannot start (Chromium)', () => {
     expect(r.ready.message).toContain('within 300 ms');
     expect(r.lastError.code).toBe(ErrorCodes.WORKER_START);
   });
+
+  it('after ready, an uncaught error in the worker is an internal_error on errors$ (ready stays resolved)', async () => {
+    // A stand-in worker that answers init, then throws: what an uncaught exception in a running host does.
+    const script = `self.onmessage = (e) => { const m = e.data; if (m.type === 'init') { postMessage({ type: 'ready', id: m.id, client_id: 'c1', lsn: 0 }); setTimeout(() => { throw new Error('boom in the worker'); }, 0); } };`;
+    const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
+    const c = open({ worker: () => new Worker(url) });
+    const error = firstValueFrom(c.errors$);
+    await c.ready;
+    const e = await error;
+    URL.revokeObjectURL(url);
+    expect(e.code).toBe(ErrorCodes.INTERNAL);
+    expect(e.message).toContain('boom in the worker');
+  });
 });
