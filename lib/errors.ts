@@ -45,6 +45,8 @@ export const ErrorCodes = {
   LIMIT: 'limit_exceeded',
   /** The client was closed. */
   CLOSED: 'closed',
+  /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
+  SCHEMA_OUTDATED: 'schema_outdated',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;

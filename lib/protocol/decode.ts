@@ -10,7 +10,7 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { ProtocolError } from '../errors.js';
-import { checkChange, type SchemaDeclaration } from './schema.js';
+import { checkChange, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
 import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
 
@@ -22,6 +22,12 @@ export interface DecodeOptions {
   maxChars?: number;
   /** When given, every change in the frame must fit this schema. */
   schema?: SchemaDeclaration;
+  /**
+   * With `schema` (server frames): changes to tables the schema does not know are left out and
+   * unknown columns removed instead of failing the frame (a newer server, an older client); this
+   * hears what was left out (`table` / `table.column`).
+   */
+  project?: (dropped: string[]) => void;
 }
 
 const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
@@ -122,7 +128,16 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
   if (isLeft(result)) return left(toProtocolError(type, result.left));
   const msg = result.right as M;
   if (opts.schema) {
-    const changes = (msg as { changes?: unknown }).changes;
+    let changes = (msg as { changes?: unknown }).changes;
+    if (Array.isArray(changes) && opts.project) {
+      const dropped: string[] = [];
+      const kept = (changes as ChangeShape[]).map((c) => projectChange(opts.schema!, c, dropped)).filter((c) => c !== null);
+      if (dropped.length > 0) {
+        opts.project([...new Set(dropped)]);
+        changes = kept;
+        (msg as { changes?: unknown }).changes = kept;
+      }
+    }
     if (Array.isArray(changes)) {
       for (let i = 0; i < changes.length; i++) {
         const err = checkChange(opts.schema, changes[i]);
