@@ -57,7 +57,7 @@ export function addColumnSql(table: string, column: string, spec: ColumnSpec): s
 /**
  * Copy `table` into the shape `def` declares (a type, key, NOT NULL or default change, a dropped
  * column): create the scratch table, copy every column both have (converted to the new type),
- * fill new columns from `fill` or their default, swap the tables, create the declared indexes.
+ * fill new columns from `fill` or their default, swap the tables (the caller re-creates indexes).
  * A row that does not fit (a NOT NULL column left empty, a duplicate key) fails the whole copy.
  */
 export function copyTableSql(table: string, def: TableSchema, existing: ReadonlyMap<string, string>, fill: ReadonlyMap<string, Value>, style: DdlStyle): string[] {
@@ -76,7 +76,6 @@ export function copyTableSql(table: string, def: TableSchema, existing: Readonly
   const sql = [`DROP TABLE IF EXISTS ${quoteIdent(REBUILD_TABLE)}`, createTableSql(REBUILD_TABLE, def, style)];
   if (names.length > 0) sql.push(`INSERT INTO ${quoteIdent(REBUILD_TABLE)} (${names.join(', ')}) SELECT ${exprs.join(', ')} FROM ${quoteIdent(table)}`);
   sql.push(`DROP TABLE ${quoteIdent(table)}`, `ALTER TABLE ${quoteIdent(REBUILD_TABLE)} RENAME TO ${quoteIdent(table)}`);
-  for (const [name, ix] of Object.entries(def.indexes)) sql.push(createIndexSql(name, table, ix));
   return sql;
 }
 

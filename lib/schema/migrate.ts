@@ -137,7 +137,7 @@ function runStep(db: SqlRunner, schema: SchemaDeclaration, step: PlannedStep, st
       if (spec.notNull && spec.default === undefined) {
         // ALTER TABLE cannot add a NOT NULL column without a default: copy the table, filling it in.
         const fill = new Map<string, Value>([[step.column, step.backfill ?? null]]);
-        for (const sql of copyTableSql(step.table, interimDef(def, shape, step.column), typesOf(shape), fill, style)) run(sql);
+        copyTable(db, run, step.table, interimDef(def, shape, step.column), shape, fill, style);
         return;
       }
       run(addColumnSql(step.table, step.column, spec));
@@ -147,15 +147,14 @@ function runStep(db: SqlRunner, schema: SchemaDeclaration, step: PlannedStep, st
     case 'dropColumn': {
       const shape = shapeOf(db, step.table);
       if (!shape || !shape.columns.has(step.column.toLowerCase())) return;
-      const def = interimDef(schema[step.table]!, shape, null, step.column);
-      for (const sql of copyTableSql(step.table, def, typesOf(shape), new Map(), style)) run(sql);
+      copyTable(db, run, step.table, interimDef(schema[step.table]!, shape, null, step.column), shape, new Map(), style);
       return;
     }
     case 'changeType':
     case 'copyTable': {
       const shape = shapeOf(db, step.table);
       if (!shape) return;
-      for (const sql of copyTableSql(step.table, interimDef(schema[step.table]!, shape, null), typesOf(shape), new Map(), style)) run(sql);
+      copyTable(db, run, step.table, interimDef(schema[step.table]!, shape, null), shape, new Map(), style);
       return;
     }
     case 'addIndex': {
@@ -199,6 +198,19 @@ function interimDef(def: TableSchema, shape: TableShape, add: string | null, dro
   const indexes: Record<string, IndexSpec> = {};
   for (const [name, ix] of Object.entries(def.indexes)) if (ix.columns.every((c) => Object.prototype.hasOwnProperty.call(specs, c))) indexes[name] = ix;
   return { primaryKey, columns, specs, indexes };
+}
+
+/**
+ * Copy `table` into the shape `def` (see copyTableSql), then re-create the indexes it had whose
+ * columns all survive, from their own SQL text (new indexes come with their own step, or at the end).
+ */
+function copyTable(db: SqlRunner, run: Run, table: string, def: TableSchema, shape: TableShape, fill: ReadonlyMap<string, Value>, style: DdlStyle): void {
+  const kept = db
+    .rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table])
+    .filter(([name]) => db.rows('SELECT name FROM pragma_index_info(?)', [String(name)]).every(([c]) => Object.keys(def.specs).some((k) => k.toLowerCase() === String(c).toLowerCase())))
+    .map(([, sql]) => String(sql));
+  for (const sql of copyTableSql(table, def, typesOf(shape), fill, style)) run(sql);
+  for (const sql of kept) run(sql);
 }
 
 function typesOf(shape: TableShape): Map<string, string> {

@@ -23,20 +23,31 @@ import { Identifier, declarationPath, strict, strictPartial, type SchemaDeclarat
 import { toWireValue } from './values.js';
 
 const Table = Identifier;
-/** One step of a migration. */
-export const MigrationStep = t.union(
-  [
-    strict({ op: t.literal('addTable'), table: Table }, 'AddTable'),
-    strictPartial({ op: t.literal('addColumn'), table: Table, column: Identifier }, { backfill: t.unknown }, 'AddColumn'),
-    strict({ op: t.literal('dropColumn'), table: Table, column: Identifier }, 'DropColumn'),
-    strict({ op: t.literal('addIndex'), index: Identifier }, 'AddIndex'),
-    strict({ op: t.literal('dropIndex'), index: Identifier }, 'DropIndex'),
-    strict({ op: t.literal('changeType'), table: Table, column: Identifier }, 'ChangeType'),
-    strict({ op: t.literal('copyTable'), table: Table }, 'CopyTable'),
-  ],
+const STEP_CODECS = {
+  addTable: strict({ op: t.literal('addTable'), table: Table }, 'AddTable'),
+  addColumn: strictPartial({ op: t.literal('addColumn'), table: Table, column: Identifier }, { backfill: t.unknown }, 'AddColumn'),
+  dropColumn: strict({ op: t.literal('dropColumn'), table: Table, column: Identifier }, 'DropColumn'),
+  addIndex: strict({ op: t.literal('addIndex'), index: Identifier }, 'AddIndex'),
+  dropIndex: strict({ op: t.literal('dropIndex'), index: Identifier }, 'DropIndex'),
+  changeType: strict({ op: t.literal('changeType'), table: Table, column: Identifier }, 'ChangeType'),
+  copyTable: strict({ op: t.literal('copyTable'), table: Table }, 'CopyTable'),
+} as const;
+type StepCodec = (typeof STEP_CODECS)[keyof typeof STEP_CODECS];
+export type MigrationStep = t.TypeOf<StepCodec>;
+
+/** One step of a migration, chosen by its `op` (so an error names the step's own field). */
+export const MigrationStep = new t.Type<MigrationStep, MigrationStep, unknown>(
   'MigrationStep',
+  (u): u is MigrationStep => Object.values(STEP_CODECS).some((c) => c.is(u)),
+  (u, c) => {
+    const op = typeof u === 'object' && u !== null ? (u as { op?: unknown }).op : undefined;
+    if (typeof op !== 'string' || !Object.prototype.hasOwnProperty.call(STEP_CODECS, op)) {
+      return t.failure(op, t.appendContext(c, 'op', t.never), `unknown step op ${JSON.stringify(op ?? null)?.slice(0, 40)} (one of ${Object.keys(STEP_CODECS).join(', ')})`);
+    }
+    return (STEP_CODECS[op as keyof typeof STEP_CODECS] as t.Mixed).validate(u, c) as t.Validation<MigrationStep>;
+  },
+  t.identity,
 );
-export type MigrationStep = t.TypeOf<typeof MigrationStep>;
 
 /** One migration: the version it produces and its steps, in order. */
 export const MigrationInput = strictPartial({ version: t.number, steps: t.array(MigrationStep) }, { description: t.string }, 'Migration');

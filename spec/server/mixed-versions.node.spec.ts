@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSyncClient, ErrorCodes, type SyncClient, type SyncError } from '../../lib/index.js';
+import { createSyncClient, ErrorCodes, type MigrationInput, type SyncClient, type SyncError } from '../../lib/index.js';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { waitFor } from '../support/wait.js';
 
@@ -16,7 +16,7 @@ const V2 = {
   todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT', done: 'INTEGER', priority: { type: 'INTEGER', notNull: true, default: 0 } } },
   tags: { primaryKey: 'id', columns: { id: 'TEXT', label: 'TEXT' } },
 } as const;
-const MIGRATIONS = [{ version: 2, steps: [{ op: 'addColumn', table: 'todos', column: 'priority', backfill: 0 }, { op: 'addTable', table: 'tags' }] }];
+const MIGRATIONS: MigrationInput[] = [{ version: 2, steps: [{ op: 'addColumn', table: 'todos', column: 'priority', backfill: 0 }, { op: 'addTable', table: 'tags' }] }];
 
 describe('mixed schema versions (real server, real sockets)', () => {
   let dir: string;
