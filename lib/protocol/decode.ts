@@ -131,8 +131,15 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
     let changes = (msg as { changes?: unknown }).changes;
     if (Array.isArray(changes) && opts.project) {
       const dropped: string[] = [];
-      const kept = (changes as ChangeShape[]).map((c) => projectChange(opts.schema!, c, dropped)).filter((c) => c !== null);
-      if (dropped.length > 0) {
+      let kept: ChangeShape[] | null = null;
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i] as ChangeShape;
+        const p = projectChange(opts.schema, c, dropped);
+        // Copy the list only once something was left out (the common frame allocates nothing).
+        if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
+        if (kept !== null && p !== null) kept.push(p);
+      }
+      if (kept !== null) {
         opts.project([...new Set(dropped)]);
         changes = kept;
         (msg as { changes?: unknown }).changes = kept;
