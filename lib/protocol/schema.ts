@@ -240,7 +240,8 @@ export function validateChange<C extends ChangeShape>(schema: Schema, change: C)
 /**
  * A server change as an OLDER schema sees it (a newer server may send tables and columns this
  * client does not know yet): null when its table is unknown (skip it), else the change without
- * the unknown columns. `dropped` names what was left out (`table` or `table.column`), for a debug log.
+ * the unknown columns (see {@link projectRow}). `dropped` names what was left out (`table`,
+ * `table.column`, `table.column (value is not TYPE)`), for the log.
  */
 export function projectChange<C extends ChangeShape>(schema: Schema, change: C, dropped: string[]): C | null {
   if (!isIdentifier(change.entity) || !Object.prototype.hasOwnProperty.call(schema, change.entity)) {
@@ -252,14 +253,19 @@ export function projectChange<C extends ChangeShape>(schema: Schema, change: C, 
   return data === change.data ? change : { ...change, data };
 }
 
-/** `row` without the columns `def` does not declare (the same object when it has none). */
+/**
+ * `row` without the columns `def` does not declare, nor values that no longer fit a column's
+ * type (the newer schema changed it; the key is kept, so a bad key still fails the change).
+ * The same object when nothing was left out.
+ */
 export function projectRow(def: TableSchema, table: string, row: Row, dropped: string[] = []): Row {
   let out: Row | null = null;
-  for (const col of Object.keys(row)) {
-    if (Object.prototype.hasOwnProperty.call(def.columns, col)) continue;
+  for (const [col, v] of Object.entries(row)) {
+    const type = Object.prototype.hasOwnProperty.call(def.columns, col) ? def.columns[col]! : null;
+    if (type !== null && (col === def.primaryKey || valueFits(type, v))) continue;
     out ??= { ...row };
     delete out[col];
-    dropped.push(`${table}.${col.slice(0, 80)}`);
+    dropped.push(type === null ? `${table}.${col.slice(0, 80)}` : `${table}.${col} (value is not ${type})`);
   }
   return out ?? row;
 }

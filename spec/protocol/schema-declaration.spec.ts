@@ -1,4 +1,5 @@
-import { parseSchema, checkChange } from '../../lib/protocol/index.js';
+import { isRight } from 'fp-ts/lib/Either.js';
+import { parseSchema, checkChange, decodeServerFrame } from '../../lib/protocol/index.js';
 import { SchemaError } from '../../lib/errors.js';
 import { parseSchemaPlan } from '../../lib/schema/index.js';
 
@@ -90,4 +91,33 @@ describe('schema version plan', () => {
       expect(() => parseSchemaPlan(s, version, migrations)).toThrowMatching((e) => e instanceof SchemaError && e.path === path && re.test(e.message));
     });
   }
+});
+
+describe('server frames from a newer schema (decode with project)', () => {
+  const v1 = parseSchema({ todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT', done: 'INTEGER' } } });
+  const change = (lsn: number, entity: string, data: Record<string, unknown>) => ({ lsn, change_id: `c${lsn}`, client_id: 'x', entity, entity_id: 'a', op: 'insert', data });
+  const frame = {
+    type: 'server_changes', prev_lsn: 0, lsn: 3,
+    changes: [change(1, 'todos', { id: 'a', title: 't', priority: 2 }), change(2, 'tags', { id: 'a' }), change(3, 'todos', { id: 'a', title: 5, done: 1 })],
+  };
+  it('leaves out unknown tables, unknown columns and values that no longer fit, and says what', () => {
+    const heard: string[][] = [];
+    const d = decodeServerFrame(JSON.stringify(frame), { schema: v1, project: (x) => heard.push(x) });
+    expect(isRight(d)).toBeTrue();
+    const f = isRight(d) ? (d.right as { changes: { lsn: number; data: unknown }[]; lsn: number }) : null;
+    expect(f!.lsn).toBe(3);
+    expect(f!.changes.map((c) => [c.lsn, c.data])).toEqual([[1, { id: 'a', title: 't' }], [3, { id: 'a', done: 1 }]]);
+    expect(heard).toEqual([['todos.priority', 'tags', 'todos.title (value is not TEXT)']]);
+  });
+  it('without project (the strict default) the same frame is refused, naming the path', () => {
+    const d = decodeServerFrame(JSON.stringify(frame), { schema: v1 });
+    expect(isRight(d)).toBeFalse();
+  });
+  it('a frame with nothing unknown is passed as it is, unchanged', () => {
+    const ok = { ...frame, lsn: 1, changes: [change(1, 'todos', { id: 'a', title: 't' })] };
+    const heard: string[][] = [];
+    const d = decodeServerFrame(ok, { schema: v1, project: (x) => heard.push(x) });
+    expect(isRight(d) && d.right).toEqual(ok as never);
+    expect(heard).toEqual([]);
+  });
 });
