@@ -128,26 +128,20 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
   if (isLeft(result)) return left(toProtocolError(type, result.left));
   const msg = result.right as M;
   if (opts.schema) {
-    let changes = (msg as { changes?: unknown }).changes;
-    if (Array.isArray(changes) && opts.project) {
+    const changes = (msg as { changes?: unknown }).changes;
+    if (Array.isArray(changes)) {
       const dropped: string[] = [];
+      // Copy of the list, made only once a change was projected (the common frame allocates nothing).
       let kept: ChangeShape[] | null = null;
       for (let i = 0; i < changes.length; i++) {
         const c = changes[i] as ChangeShape;
-        const p = projectChange(opts.schema, c, dropped);
-        // Copy the list only once something was left out (the common frame allocates nothing).
-        if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
-        if (kept !== null && p !== null) kept.push(p);
-      }
-      if (kept !== null) {
-        opts.project([...new Set(dropped)]);
-        changes = kept;
-        (msg as { changes?: unknown }).changes = kept;
-      }
-    }
-    if (Array.isArray(changes)) {
-      for (let i = 0; i < changes.length; i++) {
-        const err = checkChange(opts.schema, changes[i]);
+        let err = checkChange(opts.schema, c);
+        let p: ChangeShape | null = c;
+        // Only a change that does not fit pays for the projection (then it must fit as projected).
+        if (err && opts.project) {
+          p = projectChange(opts.schema, c, dropped);
+          err = p === null ? null : checkChange(opts.schema, p);
+        }
         if (err) {
           return left(new ProtocolError(`invalid "${type}" frame at "changes.${i}.${err.path ?? ''}": ${err.message}`, {
             path: `changes.${i}.${err.path ?? ''}`,
@@ -156,6 +150,12 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
             cause: err,
           }));
         }
+        if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
+        if (kept !== null && p !== null) kept.push(p);
+      }
+      if (kept !== null) {
+        opts.project!([...new Set(dropped)]);
+        (msg as { changes?: unknown }).changes = kept;
       }
     }
   }

@@ -96,7 +96,13 @@ function normaliseColumn(table: string, col: string, c: ColumnType | { type: Col
 /** A declared default in wire form (BOOLEAN 0/1, JSON text, BLOB base64); undefined if it cannot be one. */
 function defaultToWire(type: ColumnType, u: unknown): Value | undefined {
   if (type === 'BOOLEAN') return u === true || u === 1 ? 1 : u === false || u === 0 ? 0 : undefined;
-  if (type === 'JSON') return JSON.stringify(u);
+  if (type === 'JSON') {
+    try {
+      return JSON.stringify(u); // undefined for a function: refused by the caller
+    } catch {
+      return undefined; // circular
+    }
+  }
   return typeof u === 'string' || (typeof u === 'number' && Number.isFinite(u)) ? u : undefined;
 }
 
