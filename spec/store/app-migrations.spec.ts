@@ -147,6 +147,26 @@ describe('app schema migrations (sql.js store)', () => {
     await s.close();
   });
 
+  it('copyTable: a key change and a new NOT NULL / default on an existing column', async () => {
+    const medium = createMemoryMedium();
+    const K1 = { items: { primaryKey: 'id', columns: { id: 'TEXT', code: 'TEXT', label: 'TEXT' } } };
+    const K2 = { items: { primaryKey: 'code', columns: { id: 'TEXT', code: 'TEXT', label: { type: 'TEXT', notNull: true, default: '-' } } } };
+    const s1 = await open(medium, K1);
+    s1.recordLocalChanges([{ op: 'insert', entity: 'items', entity_id: 'a', data: { id: 'a', code: 'X1', label: 'first' } }], 1);
+    await s1.close();
+    await expectAsync(open(medium, K2)).toBeRejectedWith(jasmine.objectContaining({ message: jasmine.stringMatching(/copyTable/) }));
+    const s2 = await open(medium, K2, 2, [{ version: 2, steps: [{ op: 'copyTable', table: 'items' }] }]);
+    expect(rows(s2, "SELECT name, pk, \"notnull\", dflt_value FROM pragma_table_info('items') ORDER BY cid")).toEqual([
+      { name: 'id', pk: 0, notnull: 0, dflt_value: null },
+      { name: 'code', pk: 1, notnull: 1, dflt_value: null },
+      { name: 'label', pk: 0, notnull: 1, dflt_value: "'-'" },
+    ]);
+    expect(rows(s2, 'SELECT * FROM items')).toEqual([{ id: 'a', code: 'X1', label: 'first' }]);
+    s2.recordLocalChanges([{ op: 'insert', entity: 'items', entity_id: 'X2', data: { id: 'b', code: 'X2' } }], 2);
+    expect(rows(s2, "SELECT label FROM items WHERE code = 'X2'")).toEqual([{ label: '-' }]);
+    await s2.close();
+  });
+
   it('refuses what only a migration can do, and a database newer than the app', async () => {
     const medium = await v1Medium();
     const typeChanged = { todos: { ...V1.todos, columns: { ...V1.todos.columns, done: 'BOOLEAN' } } };
