@@ -31,6 +31,9 @@ export type SyncStatus = SyncStatusWire;
  */
 export type RowLike<T> = { [K in keyof T]: AppValue };
 
+/** A bound query parameter (`true` / `false` bind as 1 / 0, as BOOLEAN columns store them). */
+export type QueryParam = string | number | boolean | null;
+
 /** A value as the app passes it: text, number, null, a boolean (BOOLEAN), bytes (BLOB), any JSON value (JSON). */
 export type AppValue = string | number | boolean | null | Uint8Array | object;
 
@@ -55,9 +58,9 @@ export interface SyncClient {
   /** Several writes recorded in ONE transaction: all or none. */
   write(ops: readonly WriteOp[]): Promise<void>;
   /** Read-only SQL; resolves to row objects. */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Promise<T[]>;
   /** A live query: emits now and again after each change to the tables it reads (when the result changed). */
-  query$<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Observable<T[]>;
+  query$<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Observable<T[]>;
   /** Local changes not yet acknowledged by the server, oldest first. */
   pendingChanges(): Promise<LocalChange[]>;
   /** Local changes that failed for good (rejected, or out of attempts), newest first. */
@@ -158,13 +161,13 @@ class SyncClientImpl implements SyncClient {
     await this.rpc.request({ type: 'change_recorded', changes });
   }
 
-  async query<T>(sql: string, params: readonly (string | number | null)[] = []): Promise<T[]> {
+  async query<T>(sql: string, params: readonly QueryParam[] = []): Promise<T[]> {
     const rows = JSON.parse(await this.queryJson(sql, params)) as Record<string, unknown>[];
     const decode = rowDecoder(this.schema, tablesOf(sql, this.tables));
     return (decode ? decode(rows) : rows) as T[];
   }
 
-  query$<T>(sql: string, params: readonly (string | number | null)[] = []): Observable<T[]> {
+  query$<T>(sql: string, params: readonly QueryParam[] = []): Observable<T[]> {
     const tables = tablesOf(sql, this.tables);
     return liveQuery<T>(() => this.queryJson(sql, params), this.changed$, tables, rowDecoder(this.schema, tables));
   }
@@ -204,9 +207,11 @@ class SyncClientImpl implements SyncClient {
     return rows.map((r) => ({ ...r, data: r.data === null ? null : (toAppRow(this.schema, r.entity, JSON.parse(r.data) as Row) as Row) }));
   }
 
-  private async queryJson(sql: string, params: readonly (string | number | null)[]): Promise<string> {
+  private async queryJson(sql: string, params: readonly QueryParam[]): Promise<string> {
     await this.ready;
-    const res = await this.rpc.request<{ type: 'query_result'; id: number; rows_json: string }>({ type: 'query', sql, params: [...params] });
+    // A boolean parameter is compared with a BOOLEAN column's stored 0 / 1.
+    const bound = params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+    const res = await this.rpc.request<{ type: 'query_result'; id: number; rows_json: string }>({ type: 'query', sql, params: bound });
     return res.rows_json;
   }
 

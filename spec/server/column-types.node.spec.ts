@@ -66,6 +66,8 @@ describe('column types end to end (real server, real sockets)', () => {
     await b.update('items', 'i1', { done: false, photo: new Uint8Array([9]), meta: 'just a string' });
     const after = await waitFor(a.query$<Item>("SELECT done, photo, meta FROM items WHERE id = 'i1'"), (r) => r[0]?.done === false, 'a sees the update');
     expect(after[0]).toEqual({ done: false, photo: new Uint8Array([9]), meta: 'just a string' } as never);
+    // A boolean parameter binds as the 0 / 1 a BOOLEAN column stores.
+    expect(await b.query<{ id: string }>('SELECT id FROM items WHERE done = ? ORDER BY id', [false])).toEqual([{ id: 'i1' }, { id: 'i2' }, { id: 'i3' }]);
     // The declared indexes exist on the client.
     const indexes = await b.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' AND name NOT LIKE 'sqlite_%' ORDER BY name");
     expect(indexes.map((r) => r.name)).toEqual(['items_by_done', 'items_title']);
