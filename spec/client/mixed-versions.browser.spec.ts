@@ -39,4 +39,23 @@ describe('mixed schema versions (Chromium workers, real v2 server)', () => {
     expect(after[0]).toEqual({ title: 'v1 rewrote it', priority: 4, flag: true, meta: { a: [1, 2] }, photo });
     expect(v1Errors.filter((e) => e.code !== 'connection_error')).toEqual([]);
   });
+
+  it('an app update migrates the IndexedDB database in the worker on open, and the upgraded client syncs at v2', async () => {
+    const url = await startV2SyncServer();
+    const dbName = uniqueName('upgrade');
+    const common = { url, storage: 'indexeddb' as const, dbName, backoff: { initialDelay: 20, maxDelay: 200 } };
+    const old = createSyncClient({ ...common, schema: TEST_SCHEMA });
+    clients.push(old);
+    await old.insert('todos', { id: 'kept', title: 'written by v1', done: 1 });
+    await waitFor(old.status$, (s) => s.pending === 0 && s.lsn === 1, 'v1 acked');
+    await old.close();
+    const upgraded = createSyncClient({ ...common, schema: TEST_SCHEMA_V2, schemaVersion: 2, migrations: TEST_MIGRATIONS_V2 });
+    clients.push(upgraded);
+    expect(await upgraded.query('SELECT id, title, done, priority, flag, meta, photo FROM todos')).toEqual([
+      { id: 'kept', title: 'written by v1', done: 1, priority: 0, flag: false, meta: null, photo: null },
+    ]);
+    expect(await upgraded.query("SELECT value FROM sync_state WHERE key = 'app_schema_version'")).toEqual([{ value: 2 }]);
+    await upgraded.update('todos', 'kept', { flag: true, meta: ['now', 'v2'] });
+    await waitFor(upgraded.status$, (s) => s.pending === 0 && s.lsn === 2, 'v2 acked');
+  });
 });
