@@ -51,6 +51,8 @@ export const ErrorCodes = {
    * the URL that failed (where known) and what to do.
    */
   WORKER_START: 'worker_start_failed',
+  /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
+  SCHEMA_OUTDATED: 'schema_outdated',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;

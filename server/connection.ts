@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, decodeClientFrame, type ClientChangeFrame, type Clien
 import { verifyToken } from './auth.js';
 import { TokenBucket } from './limits.js';
 import type { HubContext } from './hub.js';
+import type { KnownColumns } from './store.js';
 
 /** WebSocket close codes the server uses. */
 export const CloseCodes = {
@@ -27,9 +28,11 @@ export const CloseCodes = {
   TRY_AGAIN_LATER: 1013,
   /** The server is stopping. */
   GOING_AWAY: 1001,
+  /** The client's app schema version is not served (`schema_outdated`). */
+  SCHEMA_OUTDATED: 4426,
 } as const;
 
-type State = { kind: 'awaiting_hello' } | { kind: 'ready'; clientId: string; sub: string | null } | { kind: 'closed' };
+type State = { kind: 'awaiting_hello' } | { kind: 'ready'; clientId: string; sub: string | null; known: KnownColumns } | { kind: 'closed' };
 
 /** Serves one socket for the hub. */
 export class ClientConnection {
@@ -113,10 +116,10 @@ export class ClientConnection {
       this.sendError(ErrorCodes.PROTOCOL, `expected "hello" first, got "${frame.type}"`);
       return this.close(CloseCodes.BAD_REQUEST, 'expected hello');
     }
-    const { clientId, sub } = this.state;
+    const { clientId, sub, known } = this.state;
     switch (frame.type) {
       case 'client_change':
-        return this.onChanges(clientId, sub, frame);
+        return this.onChanges(clientId, sub, frame, known);
       case 'sync_request':
         return this.onSyncRequest(frame.from_lsn, frame.limit);
       case 'ack':
@@ -148,26 +151,34 @@ export class ClientConnection {
       }
       sub = verified.right.sub;
     }
+    const schemaVersion = hello.schema_version ?? 1;
+    const refusal = this.hub.settings.schemas?.refusal(schemaVersion) ?? null;
+    if (refusal !== null) {
+      // Typed, and the client waits instead of redialling at once: it needs a new app (or server).
+      logger.warn('schema version refused', { client_id: hello.client_id, schema_version: schemaVersion });
+      this.sendError(ErrorCodes.SCHEMA_OUTDATED, refusal);
+      return this.close(CloseCodes.SCHEMA_OUTDATED, 'schema version');
+    }
     if (hello.last_lsn > store.lsn()) {
       // The server lost history (restored from a backup): say so; the client must resync.
       logger.warn('client ahead of server', { client_id: hello.client_id, client_lsn: hello.last_lsn, server_lsn: store.lsn() });
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `client at lsn ${hello.last_lsn} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
-    this.state = { kind: 'ready', clientId: hello.client_id, sub };
+    this.state = { kind: 'ready', clientId: hello.client_id, sub, known: this.hub.settings.schemas?.known(schemaVersion) ?? null };
     store.clientSeen(hello.client_id);
     this.hub.join(this);
     logger.info('client joined', { client_id: hello.client_id, sub, last_lsn: hello.last_lsn, peer: this.peer });
-    this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize });
+    this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize, ...(this.hub.settings.schemas && { schema_version: this.hub.settings.schemas.version }) });
   }
 
-  private onChanges(clientId: string, sub: string | null, frame: ClientChangeFrame): void {
+  private onChanges(clientId: string, sub: string | null, frame: ClientChangeFrame, known: KnownColumns): void {
     const { limits, store, logger } = this.hub.settings;
     if (frame.changes.length > limits.maxChangesPerFrame) {
       return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
     }
     let outcome;
     try {
-      outcome = store.applyChanges(clientId, frame.changes, this.hub.settings.permit, sub);
+      outcome = store.applyChanges(clientId, frame.changes, this.hub.settings.permit, sub, known);
     } catch (e) {
       // The database itself failed: the frame was rolled back whole; the client retries it.
       logger.error('applying a frame failed', { client_id: clientId, error: (e as Error).message });

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { ClientConnection } from './connection.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
+import type { SchemaVersions } from './schema-versions.js';
 import type { LogStore, PermitFn } from './store.js';
 
 /** The settings of a hub, shared by all its connections. */
@@ -22,6 +23,8 @@ export interface HubSettings {
   readonly permit: PermitFn | null;
   /** Largest catch-up page. */
   readonly pageSize: number;
+  /** App schema versions served (see schema-versions.ts). Absent: every client is taken to have the newest schema. */
+  readonly schemas?: SchemaVersions;
 }
 
 /** What a connection needs from its server. */

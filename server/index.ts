@@ -20,6 +20,8 @@ import { SyncHub } from './hub.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { toLogger, type Logger, type LogLevel } from './logger.js';
 import { LogStore, type PermitFn } from './store.js';
+import { parseSchemaPlan, type MigrationInput } from '../lib/schema/index.js';
+import { schemaVersions } from './schema-versions.js';
 
 export { signToken, verifyToken, type TokenPayload } from './auth.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -57,6 +59,12 @@ export interface SyncServerOptions {
   permit?: PermitFn;
   /** URL path reported in `url` (any path is accepted). Default `/sync`. */
   path?: string;
+  /** Version of `schema` (default 1): the NEWEST app schema; start the server with it before any client has it. */
+  schemaVersion?: number;
+  /** The app's migrations (the list the clients declare): run on the server's tables, and tell what each older version knows. */
+  migrations?: readonly MigrationInput[] | unknown;
+  /** Oldest client schema version served (default: the oldest the migrations describe); older clients get `schema_outdated`. */
+  minSchemaVersion?: number;
 }
 
 /** A running server. */
@@ -80,13 +88,15 @@ export interface SyncServer {
 /** Open the database, listen, and serve. Resolves once the port is bound. */
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
   const schema = parseSchema(options.schema);
+  const plan = parseSchemaPlan(schema, options.schemaVersion ?? 1, options.migrations ?? []);
+  const schemas = schemaVersions(schema, plan, options.minSchemaVersion);
   const logger = toLogger(options.logger);
   const now = options.now ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const secret = options.auth?.secret ?? null;
   if (secret !== null && secret.length < 16) throw new RangeError('auth.secret must be at least 16 characters');
-  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now });
-  const hub = new SyncHub({ store, limits, logger, now, secret, permit: options.permit ?? null, pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE) });
+  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, plan });
+  const hub = new SyncHub({ store, limits, logger, now, secret, permit: options.permit ?? null, pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE), schemas });
 
   const http = createServer((req, res) => {
     // Plain HTTP: a health probe; everything else is for WebSocket upgrades only.

@@ -15,7 +15,8 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { checkChange, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
 import { ErrorCodes } from '../lib/errors.js';
-import { EntityTables } from './entities.js';
+import type { SchemaPlan } from '../lib/schema/index.js';
+import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
 
 /** Decides whether a client may make a change: `null` = allowed, a string = why not. */
 export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }) => string | null;
@@ -30,7 +31,12 @@ export interface LogStoreOptions {
   now: () => number;
   /** Id for a NEW log (an existing file keeps its own). Default: a random UUID. */
   serverId?: string;
+  /** The schema's version and migrations (parseSchemaPlan); default version 1, none. */
+  plan?: SchemaPlan;
 }
+
+/** Per table, the columns a client's (older) schema version knows; null: it knows the newest schema. */
+export type KnownColumns = ReadonlyMap<string, ReadonlySet<string>> | null;
 
 /** What one `client_change` frame did. */
 export interface ApplyOutcome {
@@ -89,8 +95,8 @@ export class LogStore {
       client: db.prepare('SELECT client_id, acked_lsn, last_seen FROM clients WHERE client_id = ?'),
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
-    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null) =>
-      this.applyInTx(clientId, changes, permit, sub),
+    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
+      this.applyInTx(clientId, changes, permit, sub, known),
     );
   }
 
@@ -108,6 +114,7 @@ export class LogStore {
       CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
+    migrateEntityTables(db, opts.schema, opts.plan);
     return new LogStore(db, opts.schema, opts.now, serverId);
   }
 
@@ -122,28 +129,30 @@ export class LogStore {
    * `rejected` with the current row; the others still apply. A failure of the database itself
    * rolls the whole frame back and throws (nothing written, LSN unchanged).
    */
-  applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null): ApplyOutcome {
+  applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null, known: KnownColumns = null): ApplyOutcome {
     const before = this.lastLsn;
     try {
-      return this.applyTx(clientId, changes, permit, sub);
+      return this.applyTx(clientId, changes, permit, sub, known);
     } catch (e) {
       this.lastLsn = before; // the transaction rolled back: so do the LSNs it handed out
       throw e;
     }
   }
 
-  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null): ApplyOutcome {
+  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns): ApplyOutcome {
     const prevLsn = this.lastLsn;
     const acks: AckEntry[] = [];
     const committed: ServerChange[] = [];
     const now = this.now();
-    for (const change of changes) {
-      const known = this.stmt.byChangeId.get(change.change_id) as number | undefined;
-      if (known !== undefined) {
+    for (const sent of changes) {
+      const logged = this.stmt.byChangeId.get(sent.change_id) as number | undefined;
+      if (logged !== undefined) {
         // Already in the log (a re-send, or twice in one frame): same answer as the first time.
-        acks.push({ change_id: change.change_id, status: 'duplicate', lsn: known });
+        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: logged });
         continue;
       }
+      // An older client's insert keeps the columns it does not know (see fillForOlderClient).
+      const change = known === null ? sent : this.forOlderClient(sent, known);
       const refusal = this.tryApply(change, permit, clientId, sub);
       if (refusal !== null) {
         acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: refusal.reason, row: this.entities.current(change.entity, change.entity_id) });
@@ -156,6 +165,12 @@ export class LogStore {
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
     }
     return { acks, committed, prevLsn };
+  }
+
+  private forOlderClient(change: ClientChange, known: NonNullable<KnownColumns>): ClientChange {
+    const def = Object.prototype.hasOwnProperty.call(this.schema, change.entity) ? this.schema[change.entity] : undefined;
+    const current = change.op === 'insert' && def ? this.entities.current(change.entity, change.entity_id) : null;
+    return fillForOlderClient(change, def, known.get(change.entity), current);
   }
 
   /** Write a change to its entity table if it may apply; else say why not (schema, permission, constraint). */

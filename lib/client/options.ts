@@ -1,7 +1,8 @@
 /**
  * Options of {@link createSyncClient} (DESIGN section 6) and their defaults.
  */
-import type { ColumnType } from '../protocol/index.js';
+import type { SchemaInput } from '../protocol/index.js';
+import type { MigrationInput } from '../schema/migrations.js';
 
 /** Exponential backoff: delay n = min(maxDelay, initialDelay * multiplier^n), then full jitter. */
 export interface BackoffOptions {
@@ -33,8 +34,22 @@ export interface SyncWorkerHandle {
 export interface SyncClientOptions {
   /** WebSocket URL of the sync server. Without it the client works offline only. */
   url?: string;
-  /** The app's tables: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`. */
-  schema: Record<string, { primaryKey: string; columns: Record<string, ColumnType> }>;
+  /**
+   * The app's tables, as of `schemaVersion`: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`
+   * (long column form `{ type, notNull?, default? }`, `indexes?`: see README "Schema").
+   */
+  schema: SchemaInput;
+  /**
+   * Version of `schema` (a positive integer, default 1). Sent in `hello`; the server refuses a
+   * version it no longer serves (`schema_outdated`). Raise it with every schema change.
+   */
+  schemaVersion?: number;
+  /**
+   * How a local database of an older version becomes `schemaVersion`: `{ version, steps }` for
+   * each version after the oldest one still on devices, in order (README "Schema changes").
+   * They run in ONE transaction when the store opens; a failure leaves the database as it was.
+   */
+  migrations?: readonly MigrationInput[];
   /** A stable id for this client (default: generated once and stored with the data). */
   clientId?: string;
   /** Called on every (re)connect; its result goes in `hello.token`. */

@@ -41,6 +41,9 @@ export const WorkerOptions = strictPartial(
   { schema: SchemaDeclaration, storage: t.keyof({ memory: null, indexeddb: null }) },
   {
     url: t.string,
+    schemaVersion: Count,
+    /** Checked by the host (`parseSchemaPlan`), which knows the schema they belong to. */
+    migrations: t.unknown,
     clientId: ClientId,
     dbName: t.string,
     hasToken: t.boolean,

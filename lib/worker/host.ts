@@ -21,6 +21,7 @@ import { indexedDbPersistence, memoryPersistence, openStore, type SqlJsStore } f
 import type { Persistence } from '../store/persistence.js';
 import type { WasmFallback } from '../store/wasm-source.js';
 import { createTransport, type Transport } from '../transport/index.js';
+import { bytesAsBase64 } from '../schema/rows.js';
 import type { Channel } from '../client/channel.js';
 import type { PlatformParts } from '../platform/types.js';
 
@@ -96,7 +97,9 @@ class SyncHost {
       }
       case 'query': {
         const rows = this.requireStore().query(msg.sql, msg.params);
-        this.post({ type: 'query_result', id: msg.id, rows_json: JSON.stringify(rows) });
+        // Bytes (BLOB columns) cross as base64 text; the client turns them back into Uint8Array.
+        const bytes = rows.some((r) => Object.values(r).some((v) => v instanceof Uint8Array));
+        this.post({ type: 'query_result', id: msg.id, rows_json: bytes ? JSON.stringify(rows, bytesAsBase64) : JSON.stringify(rows) });
         return;
       }
       case 'connect':
@@ -129,6 +132,8 @@ class SyncHost {
       (options.storage === 'indexeddb' ? indexedDbPersistence({ name: options.dbName ?? 'rx-sync-worker' }) : memoryPersistence());
     const store = await openStore({
       schema: options.schema,
+      ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
+      ...(options.migrations !== undefined && { appMigrations: options.migrations }),
       persistence,
       ...(options.clientId !== undefined && { clientId: options.clientId }),
       ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
@@ -142,7 +147,7 @@ class SyncHost {
       this.transport = createTransport({
         url: options.url,
         WebSocket: this.runtime.WebSocket,
-        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn() }),
+        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1 }),
         ...(options.hasToken && { token: () => this.requestToken() }),
         schema: store.schema,
         ...(options.backoff !== undefined && { backoff: options.backoff }),
