@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'coverage/', '.karma-out-*/', 'bench/results/', 'bench/dist/'] },
+  { ignores: ['node_modules/', 'dist/', 'demo/dist/', 'coverage/', '.karma-out-*/', 'bench/results/', 'bench/dist/', 'examples/*/dist/', 'examples/*/.angular/', 'examples/*/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -36,6 +36,9 @@ export function makeConfig(opts = {}) {
       extensions: ['.ts', '.js'],
       extensionAlias: { '.js': ['.ts', '.js'] },
       fallback: { fs: false, path: false, crypto: false },
+      // The package ships sql.js's wasm as lib/store/sql-wasm.wasm (copied at build); the source
+      // tree has no copy, so point that path at sql.js's own file.
+      alias: { [path.join(root, 'lib', 'store', 'sql-wasm.wasm')]: path.join(root, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm') },
     },
     module: {
       rules: [
@@ -51,6 +54,7 @@ export function makeConfig(opts = {}) {
             },
           },
         },
+        // `new URL('./sql-wasm.wasm', import.meta.url)` is an asset already; keep its name in the output.
         { test: /\.wasm$/, type: 'asset/resource', generator: { filename: '[name][ext]' } },
       ],
     },

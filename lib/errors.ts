@@ -45,6 +45,14 @@ export const ErrorCodes = {
   LIMIT: 'limit_exceeded',
   /** The client was closed. */
   CLOSED: 'closed',
+  /**
+   * The sync host could not start: the worker script or the sql.js wasm failed to load, the worker
+   * reported an error before `ready`, or no `ready` came within `startTimeout`. The message names
+   * the URL that failed (where known) and what to do.
+   */
+  WORKER_START: 'worker_start_failed',
+  /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
+  SCHEMA_OUTDATED: 'schema_outdated',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;

@@ -6,3 +6,4 @@ export * from './client/index.js';
 export * from './errors.js';
 export type { LocalChange } from './engine/ports.js';
 export { parseSchema, type SchemaDeclaration, type SchemaInput, type Row, type Value, type ColumnType } from './protocol/index.js';
+export type { MigrationInput, MigrationStep } from './schema/migrations.js';

@@ -8,7 +8,7 @@
  * padding, no junk appended, no stray bits): one token has one spelling.
  */
 import { createHmac } from 'node:crypto';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, type Either } from '../lib/protocol/either.js';
 import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import { ErrorCodes, SyncError } from '../lib/errors.js';
 

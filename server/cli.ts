@@ -2,7 +2,7 @@
 /**
  * `rx-sync-server` — run the reference sync server.
  *
- *   rx-sync-server --schema ./schema.json [--port 8787] [--host 127.0.0.1] [--db ./sync.sqlite]
+ *   rx-sync-server --schema ./schema.json [--versions ./versions.json] [--port 8787] [--host 127.0.0.1] [--db ./sync.sqlite]
  *   rx-sync-server token --sub alice [--ttl 3600] [--aud x] [--iss y]   (prints an HS256 test token)
  *
  * Prints ONE start-up line on stdout (URL, db path, auth on/off), logs to stderr, and stops
@@ -28,6 +28,8 @@ Runs the rx-sync-worker reference sync server (WebSocket, SQLite change log).
 
 Options:
   --schema <file>      JSON schema declaration, e.g. {"todos":{"primaryKey":"id","columns":{"id":"TEXT"}}} (required)
+  --versions <file>    app schema versions: {"schemaVersion":2,"migrations":[...],"minSchemaVersion":1}
+                       (the same list the app declares; minSchemaVersion optional)   [default: version 1]
   --port <n>           TCP port (0 = any free port)               [default: 8787]
   --host <addr>        interface to listen on                      [default: 127.0.0.1]
   --db <path>          SQLite file, or :memory:                    [default: ./sync.sqlite]
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       args: argv,
       options: {
         schema: { type: 'string' },
+        versions: { type: 'string' },
         port: { type: 'string', default: '8787' },
         host: { type: 'string', default: '127.0.0.1' },
         db: { type: 'string', default: './sync.sqlite' },
@@ -110,6 +113,16 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return usageError(`cannot read schema ${values.schema}: ${(e as Error).message}`);
   }
+  let versions: { schemaVersion?: number; migrations?: unknown; minSchemaVersion?: number } = {};
+  if (values.versions) {
+    try {
+      versions = JSON.parse(readFileSync(values.versions, 'utf8')) as typeof versions;
+    } catch (e) {
+      return usageError(`cannot read versions ${values.versions}: ${(e as Error).message}`);
+    }
+    const unknown = Object.keys(versions).filter((k) => !['schemaVersion', 'migrations', 'minSchemaVersion'].includes(k));
+    if (unknown.length > 0) return usageError(`${values.versions}: unexpected field "${unknown[0]}"`);
+  }
   let auth: AuthOptions | undefined;
   try {
     auth = authOptions(values, secret);
@@ -126,6 +139,9 @@ async function main(argv: string[]): Promise<number> {
     port,
     db: values.db,
     schema,
+    ...(versions.schemaVersion !== undefined && { schemaVersion: versions.schemaVersion }),
+    ...(versions.migrations !== undefined && { migrations: versions.migrations }),
+    ...(versions.minSchemaVersion !== undefined && { minSchemaVersion: versions.minSchemaVersion }),
     pageSize,
     limits,
     ...(values['allowed-origin'] ? { allowedOrigins: values['allowed-origin'] } : {}),

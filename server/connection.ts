@@ -13,7 +13,7 @@
  * Frames are handled one at a time in arrival order (see Inbox), every store call is awaited, and
  * work is paced by a token bucket (see limits.ts): over the rate, frames wait, none is dropped.
  */
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
 import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
@@ -240,7 +240,7 @@ export class ClientConnection {
     this.hub.join(this);
     if (result.identity.expMs !== null) this.armExpiry(result.identity.expMs);
     logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
-    this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize });
+    this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize, ...(this.hub.settings.schemas && { schema_version: this.hub.settings.schemas.version }) });
   }
 
   /** Close the connection when its token expires (re-armed: long timers are capped). */
@@ -266,7 +266,7 @@ export class ClientConnection {
     await this.hub.serial(async () => {
       let outcome;
       try {
-        outcome = await store.applyChanges(who.clientId, frame.changes, permit, who.sub);
+        outcome = await store.applyChanges(who.clientId, frame.changes, permit, who.sub, who.known);
       } catch (e) {
         // The database itself failed: the frame was rolled back whole; the client retries it.
         logger.error('applying a frame failed', { client_id: who.clientId, error: (e as Error).message });

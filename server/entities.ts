@@ -6,7 +6,8 @@
  * bound parameter. A change's own names are only used to LOOK UP the schema (after checkChange).
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type TableSchema } from '../lib/protocol/index.js';
+import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type TableSchema, type Value } from '../lib/protocol/index.js';
+import { fromSqlValue, migrateTables, parseSchemaPlan, toSqlValue, type SchemaPlan, type SqlRunner } from '../lib/schema/index.js';
 
 /** Most distinct (table, column set) update statements kept prepared before the cache is reset. */
 const MAX_CACHED_UPDATES = 512;
@@ -23,12 +24,11 @@ export class EntityTables {
     private readonly schema: SchemaDeclaration,
   ) {
     for (const [table, def] of Object.entries(schema)) {
-      ensureTable(db, table, def);
       const t = quoteIdent(table);
       const pk = quoteIdent(def.primaryKey);
       const cols = Object.keys(def.columns);
       const others = cols.filter((c) => c !== def.primaryKey);
-      // insert = the row becomes exactly `data` (missing columns NULL); last writer wins.
+      // insert = the row becomes exactly `data` (missing columns: their default, or NULL); last writer wins.
       const setAll = others.length > 0 ? `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}` : 'DO NOTHING';
       this.inserts.set(
         table,
@@ -55,14 +55,16 @@ export class EntityTables {
     if (change.op === 'insert') {
       // Positional, in the schema's column order (cheaper than named parameters per row).
       const params: unknown[] = [];
-      for (const col of Object.keys(def.columns)) params.push(col === def.primaryKey ? key : Object.prototype.hasOwnProperty.call(data, col) ? data[col] : null);
+      for (const [col, spec] of Object.entries(def.specs)) {
+        params.push(col === def.primaryKey ? key : bindable(spec.type, Object.prototype.hasOwnProperty.call(data, col) ? (data[col] ?? null) : (spec.default ?? null)));
+      }
       this.inserts.get(change.entity)!.run(params);
       return;
     }
     // update: only the given columns; a missing row is created (upsert).
     const cols = Object.keys(data).filter((c) => c !== def.primaryKey).sort();
     const params: unknown[] = [key];
-    for (const c of cols) params.push(data[c]);
+    for (const c of cols) params.push(bindable(def.columns[c]!, data[c] ?? null));
     this.updateStatement(change.entity, def, cols).run(params);
   }
 
@@ -70,7 +72,11 @@ export class EntityTables {
   current(entity: string, entityId: string): Row | null {
     const stmt = Object.prototype.hasOwnProperty.call(this.schema, entity) ? this.selects.get(entity) : undefined;
     if (!stmt) return null;
-    return (stmt.get(entityId) as Row | undefined) ?? null;
+    const row = stmt.get(entityId) as Record<string, unknown> | undefined;
+    if (!row) return null;
+    // Bytes (BLOB columns) go back to their wire form, base64 text.
+    for (const k of Object.keys(row)) if (row[k] instanceof Uint8Array) row[k] = fromSqlValue(row[k]);
+    return row as Row;
   }
 
   private updateStatement(table: string, def: TableSchema, cols: string[]): Statement {
@@ -89,14 +95,54 @@ export class EntityTables {
   }
 }
 
-/** Create the table if missing; add columns the schema gained since (never drops any). */
-function ensureTable(db: Database, table: string, def: TableSchema): void {
-  const colDefs = Object.entries(def.columns).map(([c, type]) =>
-    c === def.primaryKey ? `${quoteIdent(c)} ${type} PRIMARY KEY NOT NULL` : `${quoteIdent(c)} ${type}`,
-  );
-  db.exec(`CREATE TABLE IF NOT EXISTS ${quoteIdent(table)} (${colDefs.join(', ')})`);
-  const existing = new Set((db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map((r) => r.name));
-  for (const [c, type] of Object.entries(def.columns)) {
-    if (!existing.has(c)) db.exec(`ALTER TABLE ${quoteIdent(table)} ADD COLUMN ${quoteIdent(c)} ${type}`);
+/** `server_meta` key of the app schema version the entity tables have. */
+const APP_SCHEMA_VERSION_KEY = 'app_schema_version';
+
+/**
+ * Bring the entity tables to `plan.version` in ONE transaction (the same migrations the clients
+ * run, see lib/schema/migrate.ts): run the newer migrations, create missing tables, columns and
+ * indexes, record the version. A failure rolls everything back and throws.
+ */
+export function migrateEntityTables(db: Database, schema: SchemaDeclaration, plan: SchemaPlan = parseSchemaPlan(schema)): number {
+  const runner: SqlRunner = {
+    run: (sql, params = []) => void db.prepare(sql).run(...params.map((p) => (p instanceof Uint8Array ? Buffer.from(p) : p))),
+    rows: (sql, params = []) => db.prepare(sql).raw().all(...params) as unknown[][],
+  };
+  return db.transaction(() => {
+    const stored = db.prepare('SELECT value FROM server_meta WHERE key = ?').pluck().get(APP_SCHEMA_VERSION_KEY) as string | undefined;
+    const n = migrateTables(runner, schema, plan, stored === undefined ? null : Number(stored), { withoutRowid: false });
+    db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(APP_SCHEMA_VERSION_KEY, String(plan.version));
+    return n;
+  })();
+}
+
+/** A wire value as better-sqlite3 binds it (BLOB: bytes). */
+function bindable(type: string, v: Value): unknown {
+  const sql = type === 'BLOB' ? toSqlValue({ type: 'BLOB', notNull: false }, v) : v;
+  return sql instanceof Uint8Array ? Buffer.from(sql.buffer, sql.byteOffset, sql.byteLength) : sql;
+}
+
+/**
+ * An insert from a client on an OLDER schema version, made safe for the newest one: the columns
+ * that version does not know are not the client's to erase, so they keep the row's current
+ * values (a new row: their defaults), and the change is logged with them, so every newer replica
+ * applies the same row. Columns the client knows but the schema dropped since are left out.
+ * `known` = the table's columns at the client's version (null: the client knows the newest schema).
+ */
+export function fillForOlderClient(change: ClientChange, def: TableSchema | undefined, known: ReadonlySet<string> | null | undefined, current: Row | null): ClientChange {
+  if (!def || !known || change.data === null) return change;
+  let data: Row | null = null;
+  for (const col of Object.keys(change.data)) {
+    if (Object.prototype.hasOwnProperty.call(def.columns, col) || !known.has(col)) continue;
+    data ??= { ...change.data };
+    delete data[col];
   }
+  if (change.op === 'insert' && current !== null) {
+    for (const col of Object.keys(def.columns)) {
+      if (known.has(col) || Object.prototype.hasOwnProperty.call(change.data, col) || !Object.prototype.hasOwnProperty.call(current, col)) continue;
+      data ??= { ...change.data };
+      data[col] = current[col] ?? null;
+    }
+  }
+  return data === null ? change : { ...change, data };
 }

@@ -6,6 +6,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { ErrorCodes } from '../lib/errors.js';
 import { PROTOCOL_VERSION, type Hello } from '../lib/protocol/index.js';
 import type { HubSettings } from './hub.js';
+import type { KnownColumns } from './store.js';
 
 /** Who a handshaken connection is. */
 export interface Identity {
@@ -14,6 +15,8 @@ export interface Identity {
   sub: string | null;
   /** When the token expires (ms since the epoch); null on an open server. */
   expMs: number | null;
+  /** The columns the client's (older) app schema version knows; null: the newest. */
+  known: KnownColumns;
 }
 
 /** What to do with a hello. */
@@ -39,6 +42,13 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     sub = verified.right.sub;
     expMs = verified.right.exp * 1000;
   }
+  const schemaVersion = hello.schema_version ?? 1;
+  const schemaRefusal = settings.schemas?.refusal(schemaVersion) ?? null;
+  if (schemaRefusal !== null) {
+    // Typed, and the client waits instead of redialling at once: it needs a new app (or server).
+    logger.warn('schema version refused', { client_id: hello.client_id, schema_version: schemaVersion });
+    return { kind: 'refused', code: ErrorCodes.SCHEMA_OUTDATED, message: schemaRefusal, close: 4426, reason: 'schema version' };
+  }
   const lsn = store.lsn();
   if (hello.last_lsn > lsn) {
     // The server lost history (restored from a backup): say so; the client must resync.
@@ -49,5 +59,5 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     logger.warn('client id of another user', { peer, client_id: hello.client_id, sub });
     return { kind: 'refused', code: ErrorCodes.AUTH, message: `client_id "${hello.client_id}" belongs to another user: use another client id`, close: 4403, reason: 'client id of another user' };
   }
-  return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs } };
+  return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs, known: settings.schemas?.known(schemaVersion) ?? null } };
 }

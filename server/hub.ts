@@ -12,6 +12,7 @@ import { serverChangesFrames } from './frames.js';
 import type { Identity } from './handshake.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
+import type { SchemaVersions } from './schema-versions.js';
 import type { LogStore, PermitFn } from './store.js';
 
 /**
@@ -35,6 +36,8 @@ export interface HubSettings {
   readonly pageSize: number;
   /** What a rejected ack shows of the current row. Default: the row as stored. */
   readonly rejectedRow: RejectedRowFn;
+  /** App schema versions served (see schema-versions.ts). Absent: every client is taken to have the newest schema. */
+  readonly schemas?: SchemaVersions;
 }
 
 /** What a connection needs from its server. */

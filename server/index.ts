@@ -22,6 +22,8 @@ import { DEFAULT_LIMITS, checkLimits, type Limits } from './limits.js';
 import { toLogger, type Logger, type LogLevel } from './logger.js';
 import { LogStore, type PermitFn } from './store.js';
 import { UpgradeGate } from './upgrade.js';
+import { parseSchemaPlan, type MigrationInput } from '../lib/schema/index.js';
+import { schemaVersions } from './schema-versions.js';
 
 export { createVerifier, signToken, verifyToken, type AuthOptions, type TokenPayload, type TokenVerifier } from './auth.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -76,6 +78,12 @@ export interface SyncServerOptions {
    * loopback, loopback pages. A refused origin gets HTTP 403 at the upgrade.
    */
   allowedOrigins?: readonly string[];
+  /** Version of `schema` (default 1): the NEWEST app schema; start the server with it before any client has it. */
+  schemaVersion?: number;
+  /** The app's migrations (the list the clients declare): run on the server's tables, and tell what each older version knows. */
+  migrations?: readonly MigrationInput[] | unknown;
+  /** Oldest client schema version served (default: the oldest the migrations describe); older clients get `schema_outdated`. */
+  minSchemaVersion?: number;
 }
 
 /** A running server. */
@@ -103,12 +111,14 @@ export interface SyncServer {
 /** Open the database, listen, and serve. Resolves once the port is bound. */
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
   const schema = parseSchema(options.schema);
+  const plan = parseSchemaPlan(schema, options.schemaVersion ?? 1, options.migrations ?? []);
+  const schemas = schemaVersions(schema, plan, options.minSchemaVersion);
   const logger = toLogger(options.logger);
   const now = options.now ?? Date.now;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const verifier = options.auth ? await createVerifier(options.auth) : null;
-  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, maxChangeBytes: limits.maxChangeBytes });
+  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
   const hub = new SyncHub({
     store,
     limits,
@@ -118,6 +128,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     permit: options.permit ?? null,
     pageSize: Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE),
     rejectedRow: options.rejectedRow ?? ((_change, _who, row) => row),
+    schemas,
   });
 
   const http = createServer((req, res) => {

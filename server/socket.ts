@@ -20,6 +20,8 @@ export const CloseCodes = {
   TRY_AGAIN_LATER: 1013,
   /** The server is stopping. */
   GOING_AWAY: 1001,
+  /** The client's app schema version is not served (`schema_outdated`). */
+  SCHEMA_OUTDATED: 4426,
 } as const;
 
 export function toText(data: Buffer | ArrayBuffer | Buffer[]): string {

@@ -17,7 +17,8 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
 import { ErrorCodes } from '../lib/errors.js';
-import { EntityTables } from './entities.js';
+import type { SchemaPlan } from '../lib/schema/index.js';
+import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
 
 /** Decides whether a client may make a change: `null` = allowed, a string = why not. */
 export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }) => string | null;
@@ -32,6 +33,8 @@ export interface LogStoreOptions {
   now: () => number;
   /** Id for a NEW log (an existing file keeps its own). Default: a random UUID. */
   serverId?: string;
+  /** The schema's version and migrations (parseSchemaPlan); default version 1, none. */
+  plan?: SchemaPlan;
   /**
    * Largest change accepted, in UTF-8 bytes of its `entity_id` plus its `data` as JSON. A bigger
    * one is acked `rejected` (code `limit_exceeded`). Keeps every page and broadcast far below the
@@ -49,6 +52,9 @@ const PRUNE_EVERY = 1000;
 
 /** Default largest change: 1 MiB (the client refuses frames over 16 Mi characters). */
 export const DEFAULT_MAX_CHANGE_BYTES = 1024 * 1024;
+
+/** Per table, the columns a client's (older) schema version knows; null: it knows the newest schema. */
+export type KnownColumns = ReadonlyMap<string, ReadonlySet<string>> | null;
 
 /** What one `client_change` frame did. */
 export interface ApplyOutcome {
@@ -114,8 +120,8 @@ export class LogStore {
       client: db.prepare('SELECT client_id, acked_lsn, last_seen FROM clients WHERE client_id = ?'),
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
-    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null) =>
-      this.applyInTx(clientId, changes, permit, sub),
+    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
+      this.applyInTx(clientId, changes, permit, sub, known),
     );
   }
 
@@ -133,6 +139,7 @@ export class LogStore {
     db.exec('CREATE INDEX IF NOT EXISTS clients_last_seen ON clients (last_seen)');
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
+    migrateEntityTables(db, opts.schema, opts.plan);
     const store = new LogStore(db, opts.schema, opts.now, serverId, opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS);
     store.pruneClients();
     return store;
@@ -150,28 +157,30 @@ export class LogStore {
    * `rejected` with the current row; the others still apply. A failure of the database itself
    * rolls the whole frame back and throws (nothing written, LSN unchanged).
    */
-  applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null): ApplyOutcome {
+  applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null, known: KnownColumns = null): ApplyOutcome {
     const before = this.lastLsn;
     try {
-      return this.applyTx(clientId, changes, permit, sub);
+      return this.applyTx(clientId, changes, permit, sub, known);
     } catch (e) {
       this.lastLsn = before; // the transaction rolled back: so do the LSNs it handed out
       throw e;
     }
   }
 
-  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null): ApplyOutcome {
+  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns): ApplyOutcome {
     const prevLsn = this.lastLsn;
     const acks: AckEntry[] = [];
     const committed: ServerChange[] = [];
     const now = this.now();
-    for (const change of changes) {
-      const known = this.stmt.byChangeId.get(clientId, change.change_id) as number | undefined;
-      if (known !== undefined) {
+    for (const sent of changes) {
+      const logged = this.stmt.byChangeId.get(clientId, sent.change_id) as number | undefined;
+      if (logged !== undefined) {
         // Already in the log (a re-send, or twice in one frame): same answer as the first time.
-        acks.push({ change_id: change.change_id, status: 'duplicate', lsn: known });
+        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: logged });
         continue;
       }
+      // An older client's insert keeps the columns it does not know (see fillForOlderClient).
+      const change = known === null ? sent : this.forOlderClient(sent, known);
       const dataJson = change.data === null ? null : JSON.stringify(change.data);
       const chars = change.entity_id.length + (dataJson === null ? 0 : dataJson.length);
       // At most 3 UTF-8 bytes per code unit: count bytes only when that bound could pass the cap.
@@ -191,6 +200,12 @@ export class LogStore {
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
     }
     return { acks, committed, prevLsn };
+  }
+
+  private forOlderClient(change: ClientChange, known: NonNullable<KnownColumns>): ClientChange {
+    const def = Object.prototype.hasOwnProperty.call(this.schema, change.entity) ? this.schema[change.entity] : undefined;
+    const current = change.op === 'insert' && def ? this.entities.current(change.entity, change.entity_id) : null;
+    return fillForOlderClient(change, def, known.get(change.entity), current);
   }
 
   /** Write a change to its entity table if it may apply; else say why not (schema, permission, constraint). */

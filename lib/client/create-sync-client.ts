@@ -11,15 +11,17 @@
  * and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
  * in-process with `worker: false`.
  */
-import { BehaviorSubject, Observable, Subject, filter, map, share } from 'rxjs';
-import { ErrorCodes, SchemaError, SyncError, fromSerialized, type SerializedSyncError } from '../errors.js';
-import { checkChange, parseSchema, type ChangeRequest, type Row, type Value, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
+import { BehaviorSubject, Observable, Subject, filter, map, share, timer } from 'rxjs';
+import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
+import { checkChange, parseSchema, type ChangeRequest, type Row, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
+import { rowDecoder, toAppRow, toWireRow } from '../schema/index.js';
 import type { LocalChange } from '../engine/ports.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
-import { openChannel } from './open-channel.js';
+import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
 export type SyncStatus = SyncStatusWire;
@@ -28,7 +30,13 @@ export type SyncStatus = SyncStatusWire;
  * A row as the app passes it: any object whose values are SQLite values. (Interfaces without an
  * index signature fit too; every column and value is checked against the schema at run time.)
  */
-export type RowLike<T> = { [K in keyof T]: Value };
+export type RowLike<T> = { [K in keyof T]: AppValue };
+
+/** A bound query parameter (`true` / `false` bind as 1 / 0, as BOOLEAN columns store them). */
+export type QueryParam = string | number | boolean | null;
+
+/** A value as the app passes it: text, number, null, a boolean (BOOLEAN), bytes (BLOB), any JSON value (JSON). */
+export type AppValue = string | number | boolean | null | Uint8Array | object;
 
 /** One write of a {@link SyncClient.write} batch. */
 export type WriteOp =
@@ -51,9 +59,9 @@ export interface SyncClient {
   /** Several writes recorded in ONE transaction: all or none. */
   write(ops: readonly WriteOp[]): Promise<void>;
   /** Read-only SQL; resolves to row objects. */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Promise<T[]>;
   /** A live query: emits now and again after each change to the tables it reads (when the result changed). */
-  query$<T = Record<string, unknown>>(sql: string, params?: readonly (string | number | null)[]): Observable<T[]>;
+  query$<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Observable<T[]>;
   /** Local changes not yet acknowledged by the server, oldest first. */
   pendingChanges(): Promise<LocalChange[]>;
   /** Local changes that failed for good (rejected, or out of attempts), newest first. */
@@ -82,8 +90,7 @@ export const INITIAL_STATUS: SyncStatus = {
 /** Create a client. Throws SchemaError at once for a bad schema. */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const schema = parseSchema(options.schema);
-  const channel = openChannel(options);
-  return new SyncClientImpl(schema, options, channel);
+  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
 }
 
 class SyncClientImpl implements SyncClient {
@@ -97,9 +104,15 @@ class SyncClientImpl implements SyncClient {
   private readonly errors = new Subject<SyncError>();
   private readonly changed$: Observable<readonly string[]>;
   private readonly tables: string[];
+  /** True once the host said `ready`: a worker error after that is a runtime error, not a start failure. */
+  private started = false;
 
-  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, channel: Promise<Channel>) {
+  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
     this.tables = Object.keys(schema);
+    const channel = open((event, source) => {
+      if (this.started) this.errors.next(workerRuntimeError(event));
+      else this.rpc.fail(workerStartError(source, event));
+    });
     this.channel = lazyChannel(channel, (e) => this.rpc.fail(e));
     const rpc = new RpcClient(this.channel);
     this.rpc = rpc;
@@ -116,7 +129,10 @@ class SyncClientImpl implements SyncClient {
       else if (m.type === 'token_request') void this.answerToken(m.id);
     });
     const init: WorkerOptions = {
-      schema,
+      // The declaration as the app wrote it: the host checks it again on its side of the boundary.
+      schema: options.schema as WorkerOptions['schema'],
+      ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
+      ...(options.migrations !== undefined && { migrations: options.migrations as WorkerOptions['migrations'] }),
       storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
       ...(options.url !== undefined && { url: options.url }),
       ...(options.clientId !== undefined && { clientId: options.clientId }),
@@ -128,11 +144,29 @@ class SyncClientImpl implements SyncClient {
       ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
       ...(options.historyRetention !== undefined && { historyRetention: options.historyRetention }),
       ...(options.logLevel !== undefined && { logLevel: options.logLevel }),
+      ...(options.wasmUrl !== undefined && { wasmUrl: absoluteUrl(options.wasmUrl) }),
       hasToken: options.token !== undefined,
     };
     const readyMsg = rpc.request<{ type: 'ready'; id: number; client_id: string; lsn: number }>({ type: 'init', options: init });
+    // A host that never answers must not leave `ready` pending forever.
+    const startTimeout = options.startTimeout ?? 30_000;
+    const inWorker = options.worker === undefined ? typeof Worker !== 'undefined' : options.worker !== false;
+    const source = !inWorker ? 'in-process' : typeof options.worker === 'function' ? 'app' : 'bundled';
+    const deadline = timer(startTimeout).subscribe(() => rpc.fail(startTimeoutError(startTimeout, source)));
+    readyMsg.then(
+      () => {
+        this.started = true;
+        deadline.unsubscribe();
+      },
+      (e: unknown) => {
+        deadline.unsubscribe();
+        this.startFailed(e);
+      },
+    );
     this.ready = readyMsg.then(() => undefined);
     this.clientId = readyMsg.then((m) => m.client_id);
+    // A failed start is reported on `ready`, errors$ and status; an unread clientId must not add an unhandled rejection.
+    this.clientId.catch(() => undefined);
   }
 
   insert<T extends RowLike<T>>(table: string, row: T): Promise<void> {
@@ -151,12 +185,15 @@ class SyncClientImpl implements SyncClient {
     await this.rpc.request({ type: 'change_recorded', changes });
   }
 
-  async query<T>(sql: string, params: readonly (string | number | null)[] = []): Promise<T[]> {
-    return JSON.parse(await this.queryJson(sql, params)) as T[];
+  async query<T>(sql: string, params: readonly QueryParam[] = []): Promise<T[]> {
+    const rows = JSON.parse(await this.queryJson(sql, params)) as Record<string, unknown>[];
+    const decode = rowDecoder(this.schema, tablesOf(sql, this.tables));
+    return (decode ? decode(rows) : rows) as T[];
   }
 
-  query$<T>(sql: string, params: readonly (string | number | null)[] = []): Observable<T[]> {
-    return liveQuery<T>(() => this.queryJson(sql, params), this.changed$, tablesOf(sql, this.tables));
+  query$<T>(sql: string, params: readonly QueryParam[] = []): Observable<T[]> {
+    const tables = tablesOf(sql, this.tables);
+    return liveQuery<T>(() => this.queryJson(sql, params), this.changed$, tables, rowDecoder(this.schema, tables));
   }
 
   pendingChanges(): Promise<LocalChange[]> {
@@ -189,14 +226,25 @@ class SyncClientImpl implements SyncClient {
     this.errors.complete();
   }
 
-  private async changesWhere(where: string): Promise<LocalChange[]> {
-    const rows = await this.query<LocalChange & { data: string | null }>(`SELECT * FROM local_changes WHERE ${where}`);
-    return rows.map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as Row) }));
+  /** `ready` rejected: the same error goes to `errors$` and `status.lastError`, and the host is stopped. */
+  private startFailed(e: unknown): void {
+    const error = toSyncError(e, ErrorCodes.WORKER_START);
+    if (error.code === ErrorCodes.CLOSED) return;
+    this.errors.next(error);
+    this.status.next({ ...this.status.value, lastError: error.toJSON() });
+    this.channel.terminate();
   }
 
-  private async queryJson(sql: string, params: readonly (string | number | null)[]): Promise<string> {
+  private async changesWhere(where: string): Promise<LocalChange[]> {
+    const rows = await this.query<LocalChange & { data: string | null }>(`SELECT * FROM local_changes WHERE ${where}`);
+    return rows.map((r) => ({ ...r, data: r.data === null ? null : (toAppRow(this.schema, r.entity, JSON.parse(r.data) as Row) as Row) }));
+  }
+
+  private async queryJson(sql: string, params: readonly QueryParam[]): Promise<string> {
     await this.ready;
-    const res = await this.rpc.request<{ type: 'query_result'; id: number; rows_json: string }>({ type: 'query', sql, params: [...params] });
+    // A boolean parameter is compared with a BOOLEAN column's stored 0 / 1.
+    const bound = params.map((p) => (p === true ? 1 : p === false ? 0 : p));
+    const res = await this.rpc.request<{ type: 'query_result'; id: number; rows_json: string }>({ type: 'query', sql, params: bound });
     return res.rows_json;
   }
 
@@ -204,11 +252,12 @@ class SyncClientImpl implements SyncClient {
   private toChange(o: WriteOp): ChangeRequest {
     const def = this.schema[o.table];
     if (!def || !Object.prototype.hasOwnProperty.call(this.schema, o.table)) throw new SchemaError(`unknown table "${o.table}"`, { entity: o.table });
+    // App values (booleans, bytes, JSON values) become wire values here, once.
     const change: ChangeRequest =
       o.op === 'insert'
-        ? { op: 'insert', entity: o.table, entity_id: String((o.row as Row)[def.primaryKey] ?? ''), data: { ...(o.row as Row) } }
+        ? { op: 'insert', entity: o.table, entity_id: String((o.row as Row)[def.primaryKey] ?? ''), data: toWireRow(def, o.table, o.row as Record<string, unknown>) }
         : o.op === 'update'
-          ? { op: 'update', entity: o.table, entity_id: String(o.id), data: { ...(o.patch as Row) } }
+          ? { op: 'update', entity: o.table, entity_id: String(o.id), data: toWireRow(def, o.table, o.patch as Record<string, unknown>) }
           : { op: 'delete', entity: o.table, entity_id: String(o.id), data: null };
     const err = checkChange(this.schema, change);
     if (err) throw err;
@@ -236,7 +285,7 @@ function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void)
       real = c;
       for (const m of queue.splice(0)) c.post(m);
     },
-    (e) => onError(new SyncError(ErrorCodes.INTERNAL, 'could not start the sync host', { cause: e })),
+    (e) => onError(e instanceof SyncError ? e : new SyncError(ErrorCodes.WORKER_START, `could not start the sync host: ${e instanceof Error ? e.message : String(e)}`, { cause: e })),
   );
   return {
     post: (m) => (real ? real.post(m) : queue.push(m)),
@@ -253,4 +302,10 @@ function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void)
     }),
     terminate: () => void channel.then((c) => c.terminate()),
   };
+}
+
+/** A URL made absolute against the page: the worker resolves relative URLs against its own script. */
+function absoluteUrl(url: string | URL): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  return base === undefined ? String(url) : new URL(String(url), base).href;
 }

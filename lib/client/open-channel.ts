@@ -6,17 +6,31 @@
 import { SchemaError } from '../errors.js';
 import { workerChannel, type Channel } from './channel.js';
 import type { SyncClientOptions } from './options.js';
+import { watchWorker, type WorkerFailureEvent, type WorkerSource } from './worker-start.js';
+
+/** Where worker failures go (the worker's `error` / `messageerror` events). */
+export type WorkerFailureReport = (event: WorkerFailureEvent, source: WorkerSource) => void;
 
 /** Open the channel to a new sync host for these options. */
-export function openChannel(options: SyncClientOptions): Promise<Channel> {
-  const useWorker = options.worker ?? typeof Worker !== 'undefined';
+export function openChannel(options: SyncClientOptions, onWorkerFailure: WorkerFailureReport = () => undefined): Promise<Channel> {
+  const useWorker = options.worker === undefined ? typeof Worker !== 'undefined' : options.worker !== false;
   if (useWorker) {
     if (typeof options.storage === 'object') {
       return Promise.reject(new SchemaError('file storage is for Node: use it with `worker: false`'));
     }
-    // webpack 5 (and other bundlers) turn this into a worker chunk of its own.
-    const worker = new Worker(new URL('../worker/sync.worker.js', import.meta.url), { type: 'module', name: 'rx-sync-worker' });
-    return Promise.resolve(workerChannel(worker as unknown as Parameters<typeof workerChannel>[0]));
+    try {
+      const source: WorkerSource = typeof options.worker === 'function' ? 'app' : 'bundled';
+      // webpack 5 and Vite turn this into a worker chunk of their own; the Angular CLI does not
+      // (it bundles only the app's own workers): there the app passes `worker: () => new Worker(...)`.
+      const worker =
+        typeof options.worker === 'function'
+          ? options.worker()
+          : new Worker(new URL('../worker/sync.worker.js', import.meta.url), { type: 'module', name: 'rx-sync-worker' });
+      watchWorker(worker, (e) => onWorkerFailure(e, source));
+      return Promise.resolve(workerChannel(worker as unknown as Parameters<typeof workerChannel>[0]));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   return import('../worker/in-process.js').then((m) => m.startInProcessHost(options));
 }

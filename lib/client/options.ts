@@ -1,7 +1,8 @@
 /**
  * Options of {@link createSyncClient} (DESIGN section 6) and their defaults.
  */
-import type { ColumnType } from '../protocol/index.js';
+import type { SchemaInput } from '../protocol/index.js';
+import type { MigrationInput } from '../schema/migrations.js';
 
 /** Exponential backoff: delay n = min(maxDelay, initialDelay * multiplier^n), then full jitter. */
 export interface BackoffOptions {
@@ -21,12 +22,34 @@ export interface Logger {
   error?(...args: unknown[]): void;
 }
 
+/** What a `worker` function returns: a `Worker` fits (typed structurally, so no DOM lib is needed). */
+export interface SyncWorkerHandle {
+  postMessage(message: unknown): void;
+  addEventListener(type: string, listener: (event: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  removeEventListener(type: string, listener: (event: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  terminate(): void;
+}
+
 /** Everything createSyncClient accepts. Only `schema` is required. */
 export interface SyncClientOptions {
   /** WebSocket URL of the sync server. Without it the client works offline only. */
   url?: string;
-  /** The app's tables: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`. */
-  schema: Record<string, { primaryKey: string; columns: Record<string, ColumnType> }>;
+  /**
+   * The app's tables, as of `schemaVersion`: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`
+   * (long column form `{ type, notNull?, default? }`, `indexes?`: see README "Schema").
+   */
+  schema: SchemaInput;
+  /**
+   * Version of `schema` (a positive integer, default 1). Sent in `hello`; the server refuses a
+   * version it no longer serves (`schema_outdated`). Raise it with every schema change.
+   */
+  schemaVersion?: number;
+  /**
+   * How a local database of an older version becomes `schemaVersion`: `{ version, steps }` for
+   * each version after the oldest one still on devices, in order (README "Schema changes").
+   * They run in ONE transaction when the store opens; a failure leaves the database as it was.
+   */
+  migrations?: readonly MigrationInput[];
   /** A stable id for this client (default: generated once and stored with the data). */
   clientId?: string;
   /** Called on every (re)connect; its result goes in `hello.token`. */
@@ -38,8 +61,21 @@ export interface SyncClientOptions {
   storage?: 'indexeddb' | 'memory' | { file: string };
   /** Database name for IndexedDB storage (default `rx-sync-worker`). Two clients in one page need two names. */
   dbName?: string;
-  /** Run the engine in a Web Worker (default: when `Worker` exists) or in-process (`false`). */
-  worker?: boolean;
+  /**
+   * Where the engine runs: `true` = the library's bundled Web Worker (default when `Worker` exists;
+   * webpack 5 and Vite bundle it), `false` = in-process (Node, or no workers), or a function that
+   * starts the app's own worker file whose only line is `import 'rx-sync-worker/worker-entry';`
+   * (for bundlers that do not bundle a dependency's worker, such as the Angular CLI):
+   * `() => new Worker(new URL('./sync.worker', import.meta.url), { type: 'module' })`.
+   */
+  worker?: boolean | (() => SyncWorkerHandle);
+  /**
+   * URL of sql.js's `sql-wasm.wasm`. Default: the copy shipped next to the library's module,
+   * found with `new URL('./sql-wasm.wasm', import.meta.url)`; set it for hosts that cannot rewrite that.
+   */
+  wasmUrl?: string | URL;
+  /** Ms to wait for the sync host's `ready` before `ready` rejects with `worker_start_failed` (default 30 000). */
+  startTimeout?: number;
   /** Reconnect and retry backoff. */
   backoff?: BackoffOptions;
   /** Counted attempts per change before it is failed (default 3). */

@@ -6,7 +6,7 @@
  * as an `error` message and changes nothing else.
  */
 import { Observable, Subject, share } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, SyncError, fromSerialized } from '../errors.js';
 import { decodeWorkerMessage, type MainToWorker, type WorkerToMain } from '../protocol/index.js';
 import type { Channel } from './channel.js';

@@ -1,5 +1,5 @@
 /** The platform-specific parts the sync host is wired with. */
-import type { Persistence } from '../store/index.js';
+import type { Persistence } from '../store/persistence.js';
 import type { WebSocketConstructor } from '../transport/index.js';
 
 /** What differs between a browser and Node. */

@@ -8,9 +8,9 @@
  * then, where a schema is given, every change against the schema.
  */
 import * as t from 'io-ts';
-import { left, right, isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, isLeft, type Either } from './either.js';
 import { ProtocolError } from '../errors.js';
-import { checkChange, type SchemaDeclaration } from './schema.js';
+import { checkChange, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
 import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
 
@@ -22,6 +22,12 @@ export interface DecodeOptions {
   maxChars?: number;
   /** When given, every change in the frame must fit this schema. */
   schema?: SchemaDeclaration;
+  /**
+   * With `schema` (server frames): changes to tables the schema does not know are left out and
+   * unknown columns removed instead of failing the frame (a newer server, an older client); this
+   * hears what was left out (`table` / `table.column`).
+   */
+  project?: (dropped: string[]) => void;
 }
 
 // A key can only spell one of the forbidden names literally or with \u escapes (no other JSON
@@ -126,8 +132,18 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
   if (opts.schema) {
     const changes = (msg as { changes?: unknown }).changes;
     if (Array.isArray(changes)) {
+      const dropped: string[] = [];
+      // Copy of the list, made only once a change was projected (the common frame allocates nothing).
+      let kept: ChangeShape[] | null = null;
       for (let i = 0; i < changes.length; i++) {
-        const err = checkChange(opts.schema, changes[i]);
+        const c = changes[i] as ChangeShape;
+        let err = checkChange(opts.schema, c);
+        let p: ChangeShape | null = c;
+        // Only a change that does not fit pays for the projection (then it must fit as projected).
+        if (err && opts.project) {
+          p = projectChange(opts.schema, c, dropped);
+          err = p === null ? null : checkChange(opts.schema, p);
+        }
         if (err) {
           return left(new ProtocolError(`invalid "${type}" frame at "changes.${i}.${err.path ?? ''}": ${err.message}`, {
             path: `changes.${i}.${err.path ?? ''}`,
@@ -136,6 +152,12 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
             cause: err,
           }));
         }
+        if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
+        if (kept !== null && p !== null) kept.push(p);
+      }
+      if (kept !== null) {
+        opts.project!([...new Set(dropped)]);
+        (msg as { changes?: unknown }).changes = kept;
       }
     }
   }

@@ -28,13 +28,15 @@ export type ServerChange = t.TypeOf<typeof ServerChange>;
 /** First frame of a connection, client -> server. */
 export const Hello = strictPartial(
   { type: t.literal('hello'), protocol: t.number, client_id: ClientId, last_lsn: Lsn },
-  { token: t.union([t.string, t.null]) },
+  /** `schema_version`: the app's schema version (absent: 1). */
+  { token: t.union([t.string, t.null]), schema_version: Count },
   'Hello',
 );
 /** The server's answer to a good hello. `server_id` identifies the log (a restored server gets a new one). */
 export const Welcome = strictPartial(
   { type: t.literal('welcome'), server_lsn: Lsn },
-  { server_id: boundedText(128, 'ServerId'), page_size: Count },
+  /** `schema_version`: the newest app schema version the server has. */
+  { server_id: boundedText(128, 'ServerId'), page_size: Count, schema_version: Count },
   'Welcome',
 );
 /** A batch of local changes, client -> server. */

@@ -41,6 +41,9 @@ export const WorkerOptions = strictPartial(
   { schema: SchemaDeclaration, storage: t.keyof({ memory: null, indexeddb: null }) },
   {
     url: t.string,
+    schemaVersion: Count,
+    /** Checked by the host (`parseSchemaPlan`), which knows the schema they belong to. */
+    migrations: t.unknown,
     clientId: ClientId,
     dbName: t.string,
     hasToken: t.boolean,
@@ -51,6 +54,8 @@ export const WorkerOptions = strictPartial(
     batchSize: Count,
     historyRetention: Count,
     logLevel: t.keyof({ debug: null, info: null, warn: null, error: null, silent: null }),
+    /** Absolute URL of sql-wasm.wasm (the client's `wasmUrl` option). */
+    wasmUrl: t.string,
   },
   'WorkerOptions',
 );

@@ -4,7 +4,8 @@
  */
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { SchemaError } from '../errors.js';
-import { quoteIdent, type Row, type SchemaDeclaration, type TableSchema } from '../protocol/index.js';
+import { quoteIdent, type Row, type SchemaDeclaration, type TableSchema, type Value } from '../protocol/index.js';
+import { fromSqlValue, toSqlValue } from '../schema/values.js';
 
 /** Most patch statements kept per table (one per distinct set of updated columns). */
 const MAX_PATCH_STATEMENTS = 64;
@@ -12,6 +13,10 @@ const MAX_PATCH_STATEMENTS = 64;
 interface TableStatements {
   def: TableSchema;
   columns: string[];
+  /** Per column (same order): what an insert without it writes (its declared default, or NULL). */
+  defaults: Value[];
+  /** Any BLOB column (base64 on the wire, bytes in SQLite)? */
+  hasBlob: boolean;
   upsert: Statement;
   remove: Statement;
   select: Statement;
@@ -27,11 +32,15 @@ export class EntityStatements {
     private readonly schema: SchemaDeclaration,
   ) {}
 
-  /** Insert or replace the whole row (columns absent from `data` become NULL). */
+  /** Insert or replace the whole row (columns absent from `data` take their default, or NULL). */
   upsert(table: string, data: Row): void {
     const t = this.table(table);
     const params: SqlValue[] = new Array<SqlValue>(t.columns.length);
-    for (let i = 0; i < t.columns.length; i++) params[i] = data[t.columns[i]!] ?? null;
+    for (let i = 0; i < t.columns.length; i++) {
+      const col = t.columns[i]!;
+      const v = Object.prototype.hasOwnProperty.call(data, col) ? (data[col] ?? null) : t.defaults[i]!;
+      params[i] = t.hasBlob ? toSqlValue(t.def.specs[col], v) : v;
+    }
     t.upsert.run(params);
   }
 
@@ -59,7 +68,7 @@ export class EntityStatements {
     }
     // The key comes from data when given (checkChange made sure it agrees), else from the id.
     const params: SqlValue[] = [Object.prototype.hasOwnProperty.call(data, pk) ? (data[pk] ?? null) : id];
-    for (const c of cols) params.push(data[c] ?? null);
+    for (const c of cols) params.push(t.hasBlob ? toSqlValue(t.def.specs[c], data[c] ?? null) : (data[c] ?? null));
     stmt.run(params);
     return this.db.getRowsModified();
   }
@@ -69,12 +78,16 @@ export class EntityStatements {
     this.table(table).remove.run([id]);
   }
 
-  /** The current row `id`, or null. */
+  /** The current row `id` (wire values: BLOB as base64), or null. */
   get(table: string, id: string): Row | null {
-    const stmt = this.table(table).select;
+    const t = this.table(table);
+    const stmt = t.select;
     try {
       stmt.bind([id]);
-      return stmt.step() ? (stmt.getAsObject() as Row) : null;
+      if (!stmt.step()) return null;
+      const row = stmt.getAsObject() as Record<string, unknown>;
+      if (t.hasBlob) for (const k of Object.keys(row)) row[k] = fromSqlValue(row[k]);
+      return row as Row;
     } finally {
       stmt.reset();
     }
@@ -104,6 +117,8 @@ export class EntityStatements {
     const t: TableStatements = {
       def,
       columns,
+      defaults: columns.map((c) => def.specs[c]?.default ?? null),
+      hasBlob: columns.some((c) => def.columns[c] === 'BLOB'),
       upsert: this.db.prepare(
         `INSERT INTO ${q} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${pk}) ${onConflict}`,
       ),

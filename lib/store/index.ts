@@ -4,5 +4,5 @@ export { SqlJsStore } from './store.js';
 export { memoryPersistence, createMemoryMedium, type MemoryMedium, type Persistence, type PersistedState } from './persistence.js';
 export { indexedDbPersistence, deleteIndexedDbStore, type IndexedDbPersistenceOptions } from './indexeddb.js';
 export { MIGRATIONS, runMigrations, schemaVersion, type Migration } from './migrations.js';
-export { loadSqlJs } from './sqljs.js';
+export { loadSqlJs, type WasmFallback } from './sqljs.js';
 export type { DurabilityStats } from './group-commit.js';

@@ -5,12 +5,13 @@
 import type { Database } from 'sql.js';
 import { ErrorCodes, PersistenceError, SyncError, toSyncError } from '../errors.js';
 import { parseSchema } from '../protocol/index.js';
-import { ensureEntityTables } from './ddl.js';
+import { parseSchemaPlan, schemaFromDb, type MigrationInput } from '../schema/index.js';
+import { ensureEntityTables, sqlJsRunner } from './ddl.js';
 import { GroupCommitter } from './group-commit.js';
 import { decodeJournal } from './journal.js';
 import { MIGRATIONS, runMigrations, type Migration } from './migrations.js';
 import { memoryPersistence, type Persistence } from './persistence.js';
-import { loadSqlJs } from './sqljs.js';
+import { loadSqlJs, type WasmFallback } from './sqljs.js';
 import { SqlJsStore } from './store.js';
 import { StoreWriter } from './writer.js';
 
@@ -32,14 +33,23 @@ export interface OpenStoreOptions {
   onError?: (error: SyncError) => void;
   /** The store's migrations (tests pass their own). Default {@link MIGRATIONS}. */
   migrations?: readonly Migration[];
+  /** URL of sql-wasm.wasm (default: the copy next to the module in a browser, sql.js's own in Node). */
+  wasmUrl?: string;
+  /** The wasm bytes to use when the default URL does not serve the wasm (the worker entry's embedded copy). */
+  wasmFallback?: WasmFallback;
+  /** Version of the app's `schema` (default 1). */
+  schemaVersion?: number;
+  /** The app's migrations up to `schemaVersion` (see lib/schema/migrations.ts). */
+  appMigrations?: readonly MigrationInput[] | unknown;
 }
 
 /** Open (or create) a store. Rejects with SchemaError, StoreError or PersistenceError. */
 export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> {
   const schema = parseSchema(options.schema);
+  const plan = parseSchemaPlan(schema, options.schemaVersion ?? 1, options.appMigrations ?? []);
   const persistence = options.persistence ?? memoryPersistence();
   const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-  const SQL = await loadSqlJs();
+  const SQL = await loadSqlJs(options.wasmUrl, options.wasmFallback);
   const state = await persistence.load();
   const errors: SyncError[] = [];
   let db: Database;
@@ -53,12 +63,16 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
   }
   try {
     const migrated = runMigrations(db, options.migrations ?? MIGRATIONS);
-    const ddl = inTransaction(db, () => ensureEntityTables(db, schema));
+    // The journal was written against the tables as they are now (before any app migration of
+    // this open): replay it with THEIR shape, then migrate, all before anything new is written.
+    const replayWriter = new StoreWriter(db, schemaFromDb(sqlJsRunner(db)), () => undefined);
+    const replay = replayJournal(replayWriter, state.journal, persistence.name);
+    replayWriter.free();
+    if (replay.error) errors.push(replay.error);
+    const ddl = inTransaction(db, () => ensureEntityTables(db, schema, plan));
     // Late binding: the writer hands commits to the committer, which needs the writer to export.
     let committer: GroupCommitter | null = null;
     const writer = new StoreWriter(db, schema, (ops) => committer!.commit(ops));
-    const replay = replayJournal(writer, state.journal, persistence.name);
-    if (replay.error) errors.push(replay.error);
     let store: SqlJsStore | null = null;
     committer = new GroupCommitter({
       persistence,
@@ -78,7 +92,8 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
     }
     const wanted = options.clientId;
     if (wanted !== undefined ? store.clientId() !== wanted : store.clientId() === '') store.setClientId(wanted ?? newId());
-    // A new schema, or a journal with a bad tail (new frames must not follow garbage): start from a fresh snapshot.
+    // A new schema (the migration is durable once this snapshot is), or a journal with a bad tail
+    // (new frames must not follow garbage): start from a fresh snapshot.
     if (migrated > 0 || ddl > 0 || replay.error) await committer.snapshot();
     return store;
   } catch (error) {

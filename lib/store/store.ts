@@ -7,7 +7,7 @@
 import type { Database } from 'sql.js';
 import type { ApplyResult, EngineStore, LocalChange, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
-import { checkChange, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
 import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
 import type { Persistence } from './persistence.js';
@@ -197,9 +197,11 @@ export class SqlJsStore implements EngineStore {
       if (serverRow === null) {
         writer.deleteRow(row.entity, row.entity_id);
       } else {
-        const err = checkChange(this.schema, { entity: row.entity, entity_id: row.entity_id, op: 'insert', data: serverRow });
+        // A newer server's row may carry columns this schema does not know yet: they are left out.
+        const known = projectRow(this.schema[row.entity]!, row.entity, serverRow);
+        const err = checkChange(this.schema, { entity: row.entity, entity_id: row.entity_id, op: 'insert', data: known });
         if (err) throw err;
-        writer.upsertRow(row.entity, serverRow);
+        writer.upsertRow(row.entity, known);
       }
       rebaseRow(writer, row.entity, row.entity_id);
     });

@@ -1,10 +1,10 @@
 /**
- * Browser version of `wasm-url.ts` (webpack aliases one to the other). The wasm is loaded as an
- * `asset/resource`, so the import is the URL webpack emitted it under.
+ * Browser version of `wasm-url.ts` (package.json `browser` maps one to the other). The package ships
+ * sql.js's wasm next to this module (`npm run build` copies it into dist/lib/store/), and this
+ * `new URL(..., import.meta.url)` is the form webpack 5 and Vite recognise: they emit the file and
+ * rewrite the URL with no configuration. Unbundled (or when a bundler leaves it alone) it resolves
+ * next to this module at run time.
  */
-import wasmUrl from 'sql.js/dist/sql-wasm.wasm';
-
-/** The URL of sql.js's wasm binary in this bundle. */
 export function sqlWasmUrl(): string | undefined {
-  return wasmUrl;
+  return new URL('./sql-wasm.wasm', import.meta.url).href;
 }

@@ -14,7 +14,7 @@
  */
 import { Subject, Subscription, defer, timer, type Observable } from 'rxjs';
 import ReconnectingWebSocket from 'reconnecting-websocket';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, ProtocolError, SyncError } from '../errors.js';
 import type { TransportState } from '../engine/ports.js';
 import { PROTOCOL_VERSION, decodeServerFrame, type ClientFrame, type Hello, type ServerFrame } from '../protocol/index.js';
@@ -183,8 +183,9 @@ class ConnectionManager implements Transport {
       this.end('handshake', ClientCloseCodes.HANDSHAKE_FAILED, 'no hello');
       return;
     }
-    const { client_id, last_lsn } = info;
+    const { client_id, last_lsn, schema_version } = info;
     const hello: Hello = { type: 'hello', protocol: PROTOCOL_VERSION, client_id, last_lsn };
+    if (schema_version !== undefined) hello.schema_version = schema_version;
     if (token !== undefined) hello.token = token;
     this.sendNow(JSON.stringify(hello));
   }
@@ -195,7 +196,9 @@ class ConnectionManager implements Transport {
       this.errors.next(new ProtocolError('binary frame: the protocol is JSON text'));
       return;
     }
-    const decoded = decodeServerFrame(data, { schema: this.o.schema });
+    // A newer server may send tables and columns this (older) schema does not know: they are left
+    // out with a debug log, never a dropped frame (which would stall catch-up for good).
+    const decoded = decodeServerFrame(data, { schema: this.o.schema, project: (dropped) => this.log(dropped.some((d) => d.endsWith(')')) ? 'warn' : 'debug', 'left out what this schema does not know', { dropped }) });
     if (isLeft(decoded)) {
       // Bad frame: reported, dropped, the connection goes on.
       this.log('warn', 'bad frame', { error: decoded.left.message });
@@ -213,6 +216,7 @@ class ConnectionManager implements Transport {
         return this.onWelcome(frame);
       case 'error':
         if (frame.code === ErrorCodes.AUTH) return this.onAuthRejected(frame.message);
+        if (frame.code === ErrorCodes.SCHEMA_OUTDATED) return this.onSchemaRefused(frame.message);
         // Other errors (client_ahead, limits, retryable ones) are the engine's to handle, even before welcome.
         this.messages.next(frame);
         return;
@@ -242,6 +246,13 @@ class ConnectionManager implements Transport {
     if (this.session === null || this.session.ending === 'auth') return;
     this.errors.next(new SyncError(ErrorCodes.AUTH, `server refused the token: ${message}`));
     this.end('auth', ClientCloseCodes.AUTH_REJECTED, 'auth rejected');
+  }
+
+  /** The server does not serve this app's schema version: report it, and wait like after an auth rejection. */
+  private onSchemaRefused(message: string): void {
+    if (this.session === null || this.session.ending === 'auth') return;
+    this.errors.next(new SyncError(ErrorCodes.SCHEMA_OUTDATED, message));
+    this.end('auth', ClientCloseCodes.AUTH_REJECTED, 'schema version refused');
   }
 
   /** Close the current connection for `ending`; RWS reports the close and starts a new (gated) attempt. */

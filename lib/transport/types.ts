@@ -35,6 +35,8 @@ export interface TransportLogger {
 export interface HelloInfo {
   client_id: string;
   last_lsn: number;
+  /** The app's schema version (omitted: the server takes 1). */
+  schema_version?: number;
 }
 
 /** Heartbeat timing, in ms. */

@@ -11,13 +11,17 @@
  *   (engine)        -> status, error, changes_processed (origin server)
  */
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
-import { indexedDbPersistence, memoryPersistence, openStore, type Persistence, type SqlJsStore } from '../store/index.js';
+import { indexedDbPersistence, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
+// Types of the public HostRuntime come from files that do not import sql.js's types.
+import type { Persistence } from '../store/persistence.js';
+import type { WasmFallback } from '../store/wasm-source.js';
 import { createTransport, type Transport } from '../transport/index.js';
+import { bytesAsBase64 } from '../schema/rows.js';
 import type { Channel } from '../client/channel.js';
 import type { PlatformParts } from '../platform/types.js';
 
@@ -35,6 +39,8 @@ export interface HostRuntime extends PlatformParts {
   persistence?: Persistence;
   /** Where log records go (in-process: the app's `logger`). Default: the console, at `logLevel`. */
   logSink?: LogSink;
+  /** sql.js wasm bytes for when the default wasm URL serves none (rx-sync-worker/worker-entry embeds a copy). */
+  wasmFallback?: WasmFallback;
 }
 
 /** How often synced history is pruned (ms), at most: a shorter retention prunes as often as it lasts (not under 1 s). */
@@ -91,7 +97,9 @@ class SyncHost {
       }
       case 'query': {
         const rows = this.requireStore().query(msg.sql, msg.params);
-        this.post({ type: 'query_result', id: msg.id, rows_json: JSON.stringify(rows) });
+        // Bytes (BLOB columns) cross as base64 text; the client turns them back into Uint8Array.
+        const bytes = rows.some((r) => Object.values(r).some((v) => v instanceof Uint8Array));
+        this.post({ type: 'query_result', id: msg.id, rows_json: bytes ? JSON.stringify(rows, bytesAsBase64) : JSON.stringify(rows) });
         return;
       }
       case 'connect':
@@ -124,8 +132,12 @@ class SyncHost {
       (options.storage === 'indexeddb' ? indexedDbPersistence({ name: options.dbName ?? 'rx-sync-worker' }) : memoryPersistence());
     const store = await openStore({
       schema: options.schema,
+      ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
+      ...(options.migrations !== undefined && { appMigrations: options.migrations }),
       persistence,
       ...(options.clientId !== undefined && { clientId: options.clientId }),
+      ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
+      ...(this.runtime.wasmFallback !== undefined && { wasmFallback: this.runtime.wasmFallback }),
       ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
       onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
     });
@@ -135,7 +147,7 @@ class SyncHost {
       this.transport = createTransport({
         url: options.url,
         WebSocket: this.runtime.WebSocket,
-        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn() }),
+        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1 }),
         ...(options.hasToken && { token: () => this.requestToken() }),
         schema: store.schema,
         ...(options.backoff !== undefined && { backoff: options.backoff }),

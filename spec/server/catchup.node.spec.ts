@@ -22,7 +22,7 @@ describe('server: catch-up', () => {
 
   it('pages from 0 to the end, page size from the server, in LSN order', async () => {
     const { c, welcome } = await TestClient.handshake(server.url, 'reader', { last_lsn: 0 });
-    expect(welcome).toEqual({ type: 'welcome', server_lsn: 10, server_id: server.serverId, page_size: 4 });
+    expect(welcome).toEqual({ type: 'welcome', server_lsn: 10, server_id: server.serverId, page_size: 4, schema_version: 1 });
     const pages = [];
     let from = 0;
     for (;;) {

@@ -96,6 +96,23 @@ describe('server CLI', () => {
     expect(await r.exited).toBe(0);
   }, 20_000);
 
+  it('serves the app schema versions of --versions and refuses older ones with schema_outdated', async () => {
+    const v2 = { ...SCHEMA, todos: { ...SCHEMA.todos, columns: { ...SCHEMA.todos.columns, priority: { type: 'INTEGER', notNull: true, default: 0 } } } };
+    writeFileSync(schemaFile, JSON.stringify(v2));
+    const versions = join(tmp.dir, 'versions.json');
+    writeFileSync(versions, JSON.stringify({ schemaVersion: 2, minSchemaVersion: 2, migrations: [{ version: 2, steps: [{ op: 'addColumn', table: 'todos', column: 'priority' }] }] }));
+    const r = run(['--port', '0', '--db', ':memory:', '--schema', schemaFile, '--versions', versions, '--log-level', 'silent']);
+    const url = /(ws:\/\/\S+)/.exec(await firstLine(r))![1]!;
+    const c = await TestClient.open(url);
+    c.send({ type: 'hello', protocol: 1, client_id: 'old', last_lsn: 0, schema_version: 1 });
+    expect(await c.next('error')).toEqual(jasmine.objectContaining({ code: 'schema_outdated' }));
+    expect((await c.closed).code).toBe(4426);
+    const { welcome } = await TestClient.handshake(url, 'new', { schema_version: 2 });
+    expect(welcome.schema_version).toBe(2);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+  }, 20_000);
+
   it('says auth is on when RSW_AUTH_SECRET is set, and stops on SIGINT', async () => {
     const r = run(['--port', '0', '--db', ':memory:', '--schema', schemaFile, '--log-level', 'silent'], { RSW_AUTH_SECRET: 'cli-secret-long-enough-1234' });
     expect(await firstLine(r)).toContain('auth: on');

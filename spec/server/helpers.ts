@@ -60,9 +60,12 @@ export class TestClient {
   }
 
   /** Connect and handshake; resolves with the client and the welcome. */
-  static async handshake(url: string, clientId: string, extra: { last_lsn?: number; token?: string } = {}): Promise<{ c: TestClient; welcome: FrameOf<'welcome'> }> {
+  static async handshake(url: string, clientId: string, extra: { last_lsn?: number; token?: string; schema_version?: number } = {}): Promise<{ c: TestClient; welcome: FrameOf<'welcome'> }> {
     const c = await TestClient.open(url);
-    c.send({ type: 'hello', protocol: PROTOCOL_VERSION, client_id: clientId, last_lsn: extra.last_lsn ?? 0, ...(extra.token ? { token: extra.token } : {}) });
+    c.send({
+      type: 'hello', protocol: PROTOCOL_VERSION, client_id: clientId, last_lsn: extra.last_lsn ?? 0,
+      ...(extra.token ? { token: extra.token } : {}), ...(extra.schema_version !== undefined && { schema_version: extra.schema_version }),
+    });
     return { c, welcome: await c.next('welcome') };
   }
 

@@ -25,3 +25,10 @@ export async function syncServerLsn(): Promise<number> {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }
+
+/** A fresh real server at app schema version 2 (spec/support/schema-v2.ts); resolves to its URL. */
+export async function startV2SyncServer(): Promise<string> {
+  const res = await fetch(`${__karma__.config.args[1]}/v2`, { method: 'POST' });
+  if (!res.ok) throw new Error(`v2 server failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { url: string }).url;
+}

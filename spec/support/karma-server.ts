@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startSyncServer } from '../../server/index.js';
 import { TEST_SCHEMA } from './schema.js';
+import { TEST_MIGRATIONS_V2, TEST_SCHEMA_V2 } from './schema-v2.js';
 
 type SyncServer = Awaited<ReturnType<typeof startSyncServer>>;
 
@@ -18,6 +19,7 @@ export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl:
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-karma-'));
   const db = path.join(dir, 'sync.sqlite');
   let port = 0;
+  const extra: SyncServer[] = [];
   let server: SyncServer = await startSyncServer({ host: '127.0.0.1', port, db, schema: TEST_SCHEMA, logger: 'error' });
   port = server.port;
   // POST /restart: close the server and start it again on the same port and the same file.
@@ -34,6 +36,19 @@ export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl:
       });
       return;
     }
+    // POST /v2: a fresh server at schema version 2 (mixed-version specs); answers its URL.
+    if (req.url === '/v2' && req.method === 'POST') {
+      void startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: TEST_SCHEMA_V2, schemaVersion: 2, migrations: TEST_MIGRATIONS_V2, logger: 'error' })
+        .then((v2) => {
+          extra.push(v2);
+          res.end(JSON.stringify({ url: v2.url }));
+        })
+        .catch((e: Error) => {
+          res.statusCode = 500;
+          res.end(e.message);
+        });
+      return;
+    }
     if (req.url === '/lsn') {
       res.end(JSON.stringify({ lsn: server.lsn() }));
       return;
@@ -48,6 +63,7 @@ export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl:
     controlUrl,
     async close() {
       await server.close();
+      await Promise.all(extra.map((s) => s.close()));
       await new Promise<void>((resolve) => control.close(() => resolve()));
       fs.rmSync(dir, { recursive: true, force: true });
     },

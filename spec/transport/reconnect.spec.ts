@@ -77,6 +77,18 @@ describe('transport: reconnect', () => {
     await expectDialAfter(60_000, 1);
   });
 
+  it('schema_outdated: reports it once, closes, and waits authRetryDelay like an auth rejection (no redial loop)', async () => {
+    h = harness({ authRetryDelay: 60_000 });
+    h.transport.connect();
+    const s0 = await h.socket(0);
+    s0.open();
+    await h.until(() => s0.sent.length > 0, 'hello');
+    s0.receive({ type: 'error', code: ErrorCodes.SCHEMA_OUTDATED, message: 'schema version 1 is no longer served' });
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([[ErrorCodes.SCHEMA_OUTDATED, 'schema version 1 is no longer served']]);
+    expect(h.messages).toEqual([]);
+    await expectDialAfter(60_000, 1);
+  });
+
   it('close 4401 from the server: AUTH error; with authRetryDelay Infinity it waits for connect()', async () => {
     h = harness({ authRetryDelay: Infinity });
     h.transport.connect();

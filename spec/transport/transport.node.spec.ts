@@ -8,6 +8,7 @@ import { ErrorCodes, type SyncError } from '../../lib/errors.js';
 import type { TransportState } from '../../lib/engine/ports.js';
 import { createTransport, type Transport, type TransportOptions } from '../../lib/transport/index.js';
 import { signToken, startSyncServer, type SyncServer } from '../../server/index.js';
+import { parseSchema } from '../../lib/protocol/index.js';
 import { TEST_SCHEMA } from '../support/schema.js';
 
 /** A tiny server: answers hello with welcome and ping with pong, records every frame per connection. */
@@ -142,7 +143,7 @@ describe('transport against the reference server', () => {
 
   it('handshakes with a signed token and gets the server identity in welcome', async () => {
     const token = signToken(SECRET, { sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 });
-    ({ transport } = realTransport(server.url, { token: () => token, schema: TEST_SCHEMA }));
+    ({ transport } = realTransport(server.url, { token: () => token, schema: parseSchema(TEST_SCHEMA) }));
     const welcome = firstValueFrom(transport.message$.pipe(take(1), timeout(3000)));
     transport.connect();
     await reach(transport, 'open');

@@ -1,0 +1,1 @@
+import 'rx-sync-worker/worker-entry';

