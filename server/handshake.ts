@@ -2,7 +2,7 @@
  * The `hello` check: protocol version, token, client id ownership, client ahead. Pure of the
  * socket: it says what to answer, the connection does it.
  */
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../lib/protocol/either.js';
 import { ErrorCodes } from '../lib/errors.js';
 import { PROTOCOL_VERSION, type Hello } from '../lib/protocol/index.js';
 import type { HubSettings } from './hub.js';
