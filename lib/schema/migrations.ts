@@ -17,7 +17,7 @@
  * nothing; the later step covers it.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from '../protocol/either.js';
 import { SchemaError } from '../errors.js';
 import { Identifier, declarationPath, strict, strictPartial, type SchemaDeclaration, type Value } from '../protocol/index.js';
 import { toWireValue } from './values.js';
