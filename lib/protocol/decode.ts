@@ -10,7 +10,7 @@
 import * as t from 'io-ts';
 import { left, right, isLeft, type Either } from './either.js';
 import { ProtocolError } from '../errors.js';
-import { checkChange, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
+import { checkChange, declarationPath, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
 import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
 
@@ -84,16 +84,9 @@ export function toProtocolError(type: string, errors: t.Errors): ProtocolError {
 /**
  * The data path of an io-ts context: object keys and array indexes, without the member indexes
  * that unions and intersections add (`changes.0.data.title`, not `changes.0.data.0.title.0`).
+ * One definition, in schema.ts (the declaration's errors use it too).
  */
-export function contextPath(context: t.Context): string {
-  const keys: string[] = [];
-  for (let i = 1; i < context.length; i++) {
-    const parentTag = (context[i - 1]!.type as { _tag?: string })._tag;
-    if (parentTag === 'UnionType' || parentTag === 'IntersectionType') continue;
-    if (context[i]!.key !== '') keys.push(context[i]!.key);
-  }
-  return keys.join('.');
-}
+export const contextPath = declarationPath;
 
 function describe(u: unknown): string {
   if (u === undefined) return 'nothing (missing)';
