@@ -53,6 +53,17 @@ export const ErrorCodes = {
   WORKER_START: 'worker_start_failed',
   /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
   SCHEMA_OUTDATED: 'schema_outdated',
+  /**
+   * A server change could not be applied after `maxApplyAttempts` tries (or can never apply): it
+   * was put in the `quarantined_changes` table with its error, the LSN moved on, and its row is
+   * fetched again from the server (`fetch_rows`) so that the replica converges.
+   */
+  QUARANTINED: 'change_quarantined',
+  /**
+   * The server's `welcome.server_id` differs from the one this store followed (its database was
+   * recreated): the replica is rebuilt from scratch, this client's pending changes are kept and sent.
+   */
+  SERVER_CHANGED: 'server_changed',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;
@@ -187,18 +198,34 @@ export function toSyncError(error: unknown, code: ErrorCode = ErrorCodes.INTERNA
   return new SyncError(code, describeCause(error), { ...context, cause: error });
 }
 
-/** Rebuild a SyncError from its JSON form (main thread side of the worker boundary). */
+/**
+ * Rebuild a SyncError from its JSON form (main thread side of the worker boundary). The subclass
+ * is rebuilt from the code, so `instanceof ChangeRejectedError` (and the others) hold on the main
+ * thread as they do in the worker.
+ */
 export function fromSerialized(e: SerializedSyncError): SyncError {
-  const err = new SyncError(e.code, e.message, {
-    change_id: e.change_id,
-    lsn: e.lsn,
-    entity: e.entity,
-    path: e.path,
-    attempt: e.attempt,
-    cause: e.cause,
-  });
+  const context: SyncErrorContext = { change_id: e.change_id, lsn: e.lsn, entity: e.entity, path: e.path, attempt: e.attempt, cause: e.cause };
+  const err = rebuild(e.code, e.message, context);
   err.name = e.name;
   return err;
+}
+
+function rebuild(code: ErrorCode, message: string, context: SyncErrorContext): SyncError {
+  switch (code) {
+    case ErrorCodes.PROTOCOL:
+      return new ProtocolError(message, context);
+    case ErrorCodes.SCHEMA:
+      return new SchemaError(message, context);
+    case ErrorCodes.STORE:
+      return new StoreError(message, context);
+    case ErrorCodes.PERSISTENCE:
+    case ErrorCodes.JOURNAL_CORRUPT:
+      return new PersistenceError(code, message, context);
+    case ErrorCodes.REJECTED:
+      return new ChangeRejectedError(message, context);
+    default:
+      return new SyncError(code, message, context);
+  }
 }
 
 function describeCause(cause: unknown): string {
