@@ -217,7 +217,7 @@ export class ClientConnection {
       case 'ack':
         return this.onAck(frame.lsn);
       case 'fetch_rows':
-        return this.sendRaw(fetchRowsFrame(this.hub.settings, ready, frame));
+        return this.sendRaw(await fetchRowsFrame(this.hub.settings, ready, frame));
       case 'ping':
         return this.send(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
       case 'pong':
