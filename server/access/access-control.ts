@@ -4,7 +4,7 @@
  * (one chain of `prev_lsn` per connection, so a change it may not see leaves no gap for it),
  * filtered catch-up pages, the permission check with the current row and filtered rejections.
  */
-import type { Row, ServerChange } from '../../lib/protocol/index.js';
+import type { Row, SchemaDeclaration, ServerChange } from '../../lib/protocol/index.js';
 import type { Identity } from '../handshake.js';
 import type { Logger } from '../logger.js';
 import type { LogStore } from '../store.js';
@@ -54,6 +54,7 @@ export class AccessControl {
   constructor(
     readonly rules: AccessRules,
     private readonly store: AccessStore,
+    readonly schema: SchemaDeclaration,
     dbFile: string,
     private readonly logger: Logger,
   ) {
