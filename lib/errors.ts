@@ -205,27 +205,31 @@ export function toSyncError(error: unknown, code: ErrorCode = ErrorCodes.INTERNA
  */
 export function fromSerialized(e: SerializedSyncError): SyncError {
   const context: SyncErrorContext = { change_id: e.change_id, lsn: e.lsn, entity: e.entity, path: e.path, attempt: e.attempt, cause: e.cause };
-  const err = rebuild(e.code, e.message, context);
+  // The subclass is rebuilt from its name (a worker's error must pass `instanceof` on the main thread).
+  let err: SyncError;
+  switch (e.name) {
+    case 'ProtocolError':
+      err = new ProtocolError(e.message, context);
+      break;
+    case 'SchemaError':
+      err = new SchemaError(e.message, context);
+      break;
+    case 'StoreError':
+      err = new StoreError(e.message, context);
+      break;
+    case 'ChangeRejectedError':
+      err = new ChangeRejectedError(e.message, context);
+      break;
+    case 'PersistenceError':
+      err = e.code === ErrorCodes.JOURNAL_CORRUPT || e.code === ErrorCodes.PERSISTENCE ? new PersistenceError(e.code, e.message, context) : new SyncError(e.code, e.message, context);
+      break;
+    default:
+      err = new SyncError(e.code, e.message, context);
+  }
+  // A subclass whose code differs from its usual one keeps the code it was sent with.
+  if (err.code !== e.code) err = Object.assign(err, { code: e.code });
   err.name = e.name;
   return err;
-}
-
-function rebuild(code: ErrorCode, message: string, context: SyncErrorContext): SyncError {
-  switch (code) {
-    case ErrorCodes.PROTOCOL:
-      return new ProtocolError(message, context);
-    case ErrorCodes.SCHEMA:
-      return new SchemaError(message, context);
-    case ErrorCodes.STORE:
-      return new StoreError(message, context);
-    case ErrorCodes.PERSISTENCE:
-    case ErrorCodes.JOURNAL_CORRUPT:
-      return new PersistenceError(code, message, context);
-    case ErrorCodes.REJECTED:
-      return new ChangeRejectedError(message, context);
-    default:
-      return new SyncError(code, message, context);
-  }
 }
 
 function describeCause(cause: unknown): string {
