@@ -53,6 +53,11 @@ export const ErrorCodes = {
   WORKER_START: 'worker_start_failed',
   /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
   SCHEMA_OUTDATED: 'schema_outdated',
+  /**
+   * Another engine opened this database for writing after this one (a second tab without Web Locks,
+   * or a new leader tab that took the lock from a frozen one): this engine stops writing.
+   */
+  STORE_TAKEN_OVER: 'store_taken_over',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;
@@ -152,7 +157,7 @@ export class StoreError extends SyncError {
 /** Persistence failed, or found a corrupt journal tail. */
 export class PersistenceError extends SyncError {
   override name = 'PersistenceError';
-  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT, message: string, context: SyncErrorContext = {}) {
+  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT | typeof ErrorCodes.STORE_TAKEN_OVER, message: string, context: SyncErrorContext = {}) {
     super(code, message, context);
   }
 }

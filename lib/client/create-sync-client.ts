@@ -21,6 +21,7 @@ import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
 import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { openTabsChannel } from '../tabs/open-tabs.js';
 import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
@@ -90,7 +91,11 @@ export const INITIAL_STATUS: SyncStatus = {
 /** Create a client. Throws SchemaError at once for a bad schema. */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const schema = parseSchema(options.schema);
-  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
+  // Tabs that share the database share one engine (lib/tabs); otherwise this client starts its own.
+  return new SyncClientImpl(schema, options, (report) => {
+    const shared = openTabsChannel(options, () => openChannel(options, report));
+    return shared ? Promise.resolve(shared) : openChannel(options, report);
+  });
 }
 
 class SyncClientImpl implements SyncClient {
