@@ -56,12 +56,15 @@ class TabChannel implements Channel {
   private relay: LeaderRelay | null = null;
   private engineGen = 0;
   private status: SyncStatusWire | null = null;
+  /** When this tab's heartbeat timer last ran: a page whose timers stopped (frozen) stops answering. */
+  private lastBeat: number;
 
   constructor(dbName: string, options: TabsOptions, private readonly openEngine: () => Promise<Channel>, private readonly runtime: TabsRuntime) {
     this.tab = runtime.newId();
     this.stealAfter = options.stealAfter ?? 5000;
     const heartbeat = Math.min(options.heartbeat ?? 1000, Math.max(1, Math.floor(this.stealAfter / 2)));
     this.state = initialRole(this.now());
+    this.lastBeat = this.now();
     this.bus = tabBus(runtime.openBus(`rx-sync-worker:tabs:${dbName}`));
     this.election = new Election(runtime.locks, `rx-sync-worker:${dbName}`, {
       granted: () => this.step({ type: 'lock_granted', now: this.now() }),
@@ -222,7 +225,9 @@ class TabChannel implements Channel {
     const fromLeader = this.state.role === 'follower' && this.state.leader?.tab === env.from;
     switch (env.kind) {
       case 'ping':
-        if (leads) this.announce();
+        // A frozen page still runs message handlers in Chromium, but not its timers: a leader whose
+        // heartbeat has not run for stealAfter / 2 keeps quiet, so the others steal the lock.
+        if (leads && this.now() - this.lastBeat <= this.stealAfter / 2) this.announce();
         return;
       case 'leader':
         return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now() });
@@ -248,6 +253,7 @@ class TabChannel implements Channel {
   }
 
   private beat(): void {
+    this.lastBeat = this.now();
     if (this.state.role !== 'leader') this.ping();
     this.step({ type: 'tick', now: this.now() });
   }
