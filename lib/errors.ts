@@ -194,14 +194,30 @@ export function toSyncError(error: unknown, code: ErrorCode = ErrorCodes.INTERNA
 
 /** Rebuild a SyncError from its JSON form (main thread side of the worker boundary). */
 export function fromSerialized(e: SerializedSyncError): SyncError {
-  const err = new SyncError(e.code, e.message, {
-    change_id: e.change_id,
-    lsn: e.lsn,
-    entity: e.entity,
-    path: e.path,
-    attempt: e.attempt,
-    cause: e.cause,
-  });
+  const context: SyncErrorContext = { change_id: e.change_id, lsn: e.lsn, entity: e.entity, path: e.path, attempt: e.attempt, cause: e.cause };
+  // The subclass is rebuilt from its name (a worker's error must pass `instanceof` on the main thread).
+  let err: SyncError;
+  switch (e.name) {
+    case 'ProtocolError':
+      err = new ProtocolError(e.message, context);
+      break;
+    case 'SchemaError':
+      err = new SchemaError(e.message, context);
+      break;
+    case 'StoreError':
+      err = new StoreError(e.message, context);
+      break;
+    case 'ChangeRejectedError':
+      err = new ChangeRejectedError(e.message, context);
+      break;
+    case 'PersistenceError':
+      err = e.code === ErrorCodes.JOURNAL_CORRUPT || e.code === ErrorCodes.PERSISTENCE ? new PersistenceError(e.code, e.message, context) : new SyncError(e.code, e.message, context);
+      break;
+    default:
+      err = new SyncError(e.code, e.message, context);
+  }
+  // A subclass whose code differs from its usual one keeps the code it was sent with.
+  if (err.code !== e.code) err = Object.assign(err, { code: e.code });
   err.name = e.name;
   return err;
 }

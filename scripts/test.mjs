@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDb, dropTestDb } from './pg-test-db.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -61,13 +62,34 @@ if (!process.env.RSW_SKIP_TYPECHECK) {
   if (!typesOk) totals.failed++;
 }
 
+// The PostgreSQL specs need a real PostgreSQL (a missing one is a failure, never a skip): a
+// throwaway database per run unless RSW_PG_URL names one.
+let pgDb = null;
+if (!browserOnly && !typecheckOnly && !process.env.RSW_PG_URL) {
+  try {
+    pgDb = await createTestDb();
+    process.env.RSW_PG_URL = pgDb.url;
+    console.log(`PostgreSQL test database: ${pgDb.name}`);
+  } catch (e) {
+    problems.push(`no PostgreSQL for the PostgreSQL specs (${e.message}): start it (.ci/run does) or set RSW_PG_URL`);
+    totals.failed++;
+  }
+}
+
 if (!browserOnly && !typecheckOnly) {
   step('node specs (jasmine)', process.execPath, ['--import', 'tsx', bin('jasmine/bin/jasmine.js'), '--config=spec/support/jasmine.json'], path.join(tmp, 'node.json'));
+}
+if (!browserOnly && !typecheckOnly && process.env.RSW_PG_URL) {
+  // The server suites again, every server on PostgreSQL (spec/server/helpers.ts reads RSW_SERVER_BACKEND).
+  process.env.RSW_SERVER_BACKEND = 'postgres';
+  step('server specs on PostgreSQL (jasmine)', process.execPath, ['--import', 'tsx', bin('jasmine/bin/jasmine.js'), '--config=spec/support/jasmine.postgres.json'], path.join(tmp, 'postgres.json'));
+  delete process.env.RSW_SERVER_BACKEND;
 }
 if (!nodeOnly && !typecheckOnly) {
   step('browser specs (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser.json'));
 }
 fs.rmSync(tmp, { recursive: true, force: true });
+if (pgDb) await dropTestDb(pgDb.name).catch((e) => console.log(`could not drop ${pgDb.name}: ${e.message}`));
 
 console.log('');
 for (const p of problems) console.log(`problem: ${p}`);

@@ -32,7 +32,7 @@ Options:
                        (the same list the app declares; minSchemaVersion optional)   [default: version 1]
   --port <n>           TCP port (0 = any free port)               [default: 8787]
   --host <addr>        interface to listen on                      [default: 127.0.0.1]
-  --db <path>          SQLite file, or :memory:                    [default: ./sync.sqlite]
+  --db <path|url>      SQLite file, :memory:, or postgres://...     [default: ./sync.sqlite]
   --page-size <n>      largest catch-up page                       [default: 1000]
   --log-level <level>  debug | info | warn | error | silent        [default: info]
   --jwks-url <url>     verify RS256/ES256 tokens with the issuer's JWKS (instead of a secret)

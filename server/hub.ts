@@ -13,7 +13,8 @@ import type { Identity } from './handshake.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { SchemaVersions } from './schema-versions.js';
-import type { LogStore, PermitFn } from './store.js';
+import type { PermitFn } from './store.js';
+import type { SyncStorage } from './storage/types.js';
 
 /**
  * What a `rejected` ack may show of the current row: the hook point where access control filters
@@ -23,7 +24,7 @@ export type RejectedRowFn = (change: ClientChange, who: Identity, row: Row | nul
 
 /** The settings of a hub, shared by all its connections. */
 export interface HubSettings {
-  readonly store: LogStore;
+  readonly store: SyncStorage;
   readonly limits: Readonly<Limits>;
   readonly logger: Logger;
   /** Clock, ms since the epoch (token expiry, rate limit). */

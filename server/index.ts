@@ -20,7 +20,8 @@ import { CloseCodes } from './connection.js';
 import { SyncHub, type RejectedRowFn } from './hub.js';
 import { DEFAULT_LIMITS, checkLimits, type Limits } from './limits.js';
 import { toLogger, type Logger, type LogLevel } from './logger.js';
-import { LogStore, type PermitFn } from './store.js';
+import type { PermitFn } from './store.js';
+import { openStorage } from './storage/open.js';
 import { UpgradeGate } from './upgrade.js';
 import { parseSchemaPlan, type MigrationInput } from '../lib/schema/index.js';
 import { schemaVersions } from './schema-versions.js';
@@ -45,7 +46,10 @@ export interface SyncServerOptions {
   host?: string;
   /** TCP port; 0 picks a free one (read it from `url`). Default 8787. */
   port?: number;
-  /** SQLite file path, or `':memory:'`. Default `':memory:'`. */
+  /**
+   * SQLite file path, or `':memory:'`, or a PostgreSQL URL (`postgres://user@host:5432/db`,
+   * optionally `?schema=name`: the tables go in that schema). Default `':memory:'`.
+   */
   db?: string;
   /** The app's schema (the same declaration the client uses); checked with parseSchema. */
   schema: SchemaInput | unknown;
@@ -118,7 +122,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const verifier = options.auth ? await createVerifier(options.auth) : null;
-  const store = LogStore.open({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
+  const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
   const hub = new SyncHub({
     store,
     limits,
@@ -167,7 +171,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       });
     });
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   const port = (http.address() as AddressInfo).port;
@@ -186,7 +190,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       await stopped;
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      store.close();
+      await store.close();
       logger.info('stopped', { lsn: store.lsn() });
     })();
     return closing;

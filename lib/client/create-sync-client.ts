@@ -7,14 +7,15 @@
  * await client.insert('todos', { id: 'a', title: 'x', done: 0 });   // resolves once durable
  * client.status$.subscribe(...); client.errors$.subscribe(...);
  * ```
- * The client only validates input (so a bad table/column/value fails at once, with a SchemaError)
- * and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
+ * The client converts app values to wire values and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
  * in-process with `worker: false`.
  */
 import { BehaviorSubject, Observable, Subject, filter, map, share, timer } from 'rxjs';
 import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
-import { checkChange, parseSchema, type ChangeRequest, type Row, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
-import { rowDecoder, toAppRow, toWireRow } from '../schema/index.js';
+import type { ChangeRequest, Row, SyncStatusWire, WorkerOptions } from '../protocol/index.js';
+import { readColumnTypes, type ColumnTypes } from '../schema/column-types.js';
+import { rowDecoder, toAppRow } from '../schema/rows.js';
+import { toWireRow } from '../schema/values.js';
 import type { LocalChange } from '../engine/ports.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
@@ -88,9 +89,12 @@ export const INITIAL_STATUS: SyncStatus = {
   catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
 };
 
-/** Create a client. Throws SchemaError at once for a bad schema. */
+/**
+ * Create a client. The schema is checked by the sync host (io-ts stays off the main thread):
+ * a bad one rejects `ready` with a SchemaError naming its path (also on `errors$`).
+ */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
-  const schema = parseSchema(options.schema);
+  const schema = readColumnTypes(options.schema);
   // Tabs that share the database share one engine (lib/tabs); otherwise this client starts its own.
   return new SyncClientImpl(schema, options, (report) => {
     const shared = openTabsChannel(options, () => openChannel(options, report));
@@ -112,7 +116,7 @@ class SyncClientImpl implements SyncClient {
   /** True once the host said `ready`: a worker error after that is a runtime error, not a start failure. */
   private started = false;
 
-  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
+  constructor(private readonly schema: ColumnTypes, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
     this.tables = Object.keys(schema);
     const channel = open((event, source) => {
       if (this.started) this.errors.next(workerRuntimeError(event));
@@ -135,7 +139,7 @@ class SyncClientImpl implements SyncClient {
     });
     const init: WorkerOptions = {
       // The declaration as the app wrote it: the host checks it again on its side of the boundary.
-      schema: options.schema as WorkerOptions['schema'],
+      schema: options.schema,
       ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
       ...(options.migrations !== undefined && { migrations: options.migrations as WorkerOptions['migrations'] }),
       storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
@@ -185,8 +189,15 @@ class SyncClientImpl implements SyncClient {
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
-    const changes = ops.map((o) => this.toChange(o));
+    let changes: ChangeRequest[];
+    try {
+      changes = ops.map((o) => this.toChange(o)); // values are taken at call time
+    } catch (e) {
+      await this.ready; // a schema the host refused explains more than "unknown table"
+      throw e;
+    }
     await this.ready;
+    // The host checks every change against the checked schema (checkChange) before recording any.
     await this.rpc.request({ type: 'change_recorded', changes });
   }
 
@@ -253,7 +264,10 @@ class SyncClientImpl implements SyncClient {
     return res.rows_json;
   }
 
-  /** Validate a write on the main thread so a bad one fails at once, naming what was wrong. */
+  /**
+   * A write in wire form. An unknown table or a missing key fails here at once; columns and values
+   * are checked by the host, which records nothing of a write with a bad change (SchemaError).
+   */
   private toChange(o: WriteOp): ChangeRequest {
     const def = this.schema[o.table];
     if (!def || !Object.prototype.hasOwnProperty.call(this.schema, o.table)) throw new SchemaError(`unknown table "${o.table}"`, { entity: o.table });
@@ -264,8 +278,6 @@ class SyncClientImpl implements SyncClient {
         : o.op === 'update'
           ? { op: 'update', entity: o.table, entity_id: String(o.id), data: toWireRow(def, o.table, o.patch as Record<string, unknown>) }
           : { op: 'delete', entity: o.table, entity_id: String(o.id), data: null };
-    const err = checkChange(this.schema, change);
-    if (err) throw err;
     if (change.entity_id === '') throw new SchemaError(`insert into "${o.table}" needs its primary key "${def.primaryKey}"`, { entity: o.table });
     return change;
   }

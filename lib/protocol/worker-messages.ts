@@ -5,7 +5,6 @@
  */
 import * as t from 'io-ts';
 import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
-import { SchemaDeclaration } from './schema.js';
 
 /**
  * A change as the app asks for it (the worker assigns seq and timestamps, and the change_id unless
@@ -45,7 +44,11 @@ export const SyncStatusCodec = strictPartial(
 
 /** Options the worker needs (the serialisable part of createSyncClient's options). */
 export const WorkerOptions = strictPartial(
-  { schema: SchemaDeclaration, storage: t.keyof({ memory: null, indexeddb: null }) },
+  {
+    /** The declaration as the app wrote it: checked by the host (`parseSchema` in openStore), whose SchemaError names its path. */
+    schema: t.unknown,
+    storage: t.keyof({ memory: null, indexeddb: null }),
+  },
   {
     url: t.string,
     schemaVersion: Count,

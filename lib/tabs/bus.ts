@@ -1,10 +1,9 @@
 /**
- * The tabs' message bus: a BroadcastChannel per database name. Every incoming message is decoded
+ * The tabs' message bus: a BroadcastChannel per database name. Every incoming message is checked
  * (bus-messages.ts); one that does not decode (another library version, garbage) is dropped.
  */
 import { Observable, share } from 'rxjs';
-import { isRight } from '../protocol/either.js';
-import { BusEnvelope } from './bus-messages.js';
+import { checkBusEnvelope, type BusEnvelope } from './bus-messages.js';
 
 /** What the bus needs of a BroadcastChannel (typed structurally: no DOM lib needed). */
 export interface BroadcastLike {
@@ -27,8 +26,8 @@ export function tabBus(channel: BroadcastLike): TabBus {
   let closed = false;
   const messages$ = new Observable<BusEnvelope>((sub) => {
     const listener = (e: { data: unknown }) => {
-      const decoded = BusEnvelope.decode(e.data);
-      if (isRight(decoded)) sub.next(decoded.right);
+      const envelope = checkBusEnvelope(e.data);
+      if (envelope) sub.next(envelope);
     };
     channel.addEventListener('message', listener);
     return () => channel.removeEventListener('message', listener);

@@ -16,6 +16,7 @@ import { SyncHub } from '../../server/hub.js';
 import { DEFAULT_LIMITS } from '../../server/limits.js';
 import type { Logger } from '../../server/logger.js';
 import { LogStore } from '../../server/store.js';
+import { SqliteStorage } from '../../server/storage/sqlite.js';
 import { TEST_SCHEMA } from '../support/schema.js';
 import { clientFrameObject, hostileText } from './support/arbitraries.js';
 import { foreignIdentifiers, prototypeFingerprint, quotedIdentifiers, spyOnSql } from './support/guards.js';
@@ -82,7 +83,7 @@ describe('faults: fuzzing the server frame decoder and frame path', () => {
     const internal: string[] = [];
     const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, ctx) => internal.push(`${m} ${JSON.stringify(ctx)}`) };
     const store = LogStore.open({ file: ':memory:', schema, now: () => 0 });
-    const hub = new SyncHub({ store, logger, now: () => 0, verifier: null, permit: null, pageSize: 100,
+    const hub = new SyncHub({ store: new SqliteStorage(store), logger, now: () => 0, verifier: null, permit: null, pageSize: 100,
       limits: { ...DEFAULT_LIMITS, framesPerSecond: 1e9, frameBurst: 1e9, heartbeatMs: 0 },
       rejectedRow: (_c, _w, row) => row,
     });

@@ -10,6 +10,7 @@ import { SyncHub } from '../../server/hub.js';
 import { DEFAULT_LIMITS, checkLimits } from '../../server/limits.js';
 import { createLogger, type SyncServer } from '../../server/index.js';
 import { LogStore } from '../../server/store.js';
+import { SqliteStorage } from '../../server/storage/sqlite.js';
 import { SCHEMA, TestClient, startServer, todo } from './helpers.js';
 
 const KiB = 1024;
@@ -232,7 +233,7 @@ describe('server hardening: a closing connection', () => {
 
   const hubOf = (store: LogStore, limits: Partial<typeof DEFAULT_LIMITS> = {}) =>
     new SyncHub({
-      store,
+      store: new SqliteStorage(store),
       logger: createLogger('silent'),
       now: () => 0,
       verifier: null,

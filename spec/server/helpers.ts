@@ -10,15 +10,20 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { WebSocket } from 'ws';
 import { PROTOCOL_VERSION, decodeServerFrame, type ClientChange, type ServerFrame } from '../../lib/protocol/index.js';
 import { startSyncServer, type SyncServer, type SyncServerOptions } from '../../server/index.js';
+import { freshPgUrl, serversOnPostgres } from '../support/pg.js';
 
 export const SCHEMA = {
   todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT', done: 'INTEGER' } },
   counters: { primaryKey: 'n', columns: { n: 'INTEGER', label: 'TEXT' } },
 } as const;
 
-/** Start a quiet server on 127.0.0.1, port 0, in memory unless told otherwise. */
+/**
+ * Start a quiet server on 127.0.0.1, port 0, in memory unless told otherwise; in the PostgreSQL
+ * pass of `npm test` (RSW_SERVER_BACKEND=postgres) an in-memory db becomes a fresh PostgreSQL schema.
+ */
 export function startServer(opts: Partial<SyncServerOptions> = {}): Promise<SyncServer> {
-  return startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: SCHEMA, logger: 'silent', ...opts });
+  const db = (opts.db ?? ':memory:') === ':memory:' && serversOnPostgres() ? freshPgUrl() : (opts.db ?? ':memory:');
+  return startSyncServer({ host: '127.0.0.1', port: 0, schema: SCHEMA, logger: 'silent', ...opts, db });
 }
 
 /** A fresh temporary folder; `cleanup()` removes it. */

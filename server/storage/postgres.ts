@@ -1,0 +1,243 @@
+/**
+ * The PostgreSQL implementation of the storage port (`pg`). Tables, in the connection's current
+ * schema (`?schema=name` in the URL picks one; created when missing):
+ *
+ * - `rsw_change_log` (lsn bigint primary key, change_id, client_id, entity, entity_id, op, data text
+ *   = the row as JSON, created_at bigint ms, sub; unique (client_id, change_id)),
+ * - `rsw_clients` (client_id primary key, acked_lsn, last_seen, sub),
+ * - `rsw_server_meta` (key, value: server_id),
+ * - one table per app schema table, same name and columns (types: see pg-entities.ts); the
+ *   server's own tables are prefixed `rsw_` so other programs can tell them apart.
+ *
+ * LSN order: see pg-apply.ts (a transaction-scoped advisory lock around LSN assignment).
+ * Several nodes may share one database: LSN order holds across them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClientChange, Row, SchemaDeclaration } from '../../lib/protocol/index.js';
+import type { SchemaPlan } from '../../lib/schema/index.js';
+import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn } from '../store.js';
+import { applyFrame, type ApplyContext } from './pg-apply.js';
+import { PgEntities, entityDdl } from './pg-entities.js';
+import { SETUP_LOCK_CLASS } from './pg-types.js';
+import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
+import type { Pool } from 'pg';
+
+/** How to open a {@link PgStorage}. */
+export interface PgStorageOptions {
+  /** `postgres://user@host:port/db`, optionally `?schema=name` (default: the search path's first schema). */
+  url: string;
+  /** The parsed schema (parseSchema). */
+  schema: SchemaDeclaration;
+  /** Clock, ms since the epoch (created_at, last_seen). */
+  now: () => number;
+  /** Id for a NEW log (an existing database keeps its own). Default: a random UUID. */
+  serverId?: string;
+  /** The schema's version and migrations: PostgreSQL creates tables and adds columns; it runs no migration steps. */
+  plan?: SchemaPlan;
+  /** Largest change accepted (UTF-8 bytes of entity_id + data JSON). Default 1 MiB. */
+  maxChangeBytes?: number;
+  /** A client id not seen for this long is forgotten. Default 90 days. */
+  clientRetentionMs?: number;
+  /** Most connections in the pool. Default 4. */
+  poolSize?: number;
+}
+
+/** Prune the clients table once per this many hellos (and at open). */
+const PRUNE_EVERY = 1000;
+
+const LOG_DDL = [
+  `CREATE TABLE IF NOT EXISTS rsw_change_log (lsn bigint PRIMARY KEY, change_id text NOT NULL, client_id text NOT NULL, entity text NOT NULL,
+    entity_id text NOT NULL, op text NOT NULL, data text, created_at bigint NOT NULL, sub text, UNIQUE (client_id, change_id))`,
+  'CREATE TABLE IF NOT EXISTS rsw_clients (client_id text PRIMARY KEY, acked_lsn bigint NOT NULL DEFAULT 0, last_seen bigint NOT NULL, sub text)',
+  'CREATE INDEX IF NOT EXISTS rsw_clients_last_seen ON rsw_clients (last_seen)',
+  'CREATE TABLE IF NOT EXISTS rsw_server_meta (key text PRIMARY KEY, value text NOT NULL)',
+];
+
+/** Steps the PostgreSQL backend can do by creating what is missing; any other step is refused at open (not silently skipped). */
+function refuseMigrationSteps(plan: SchemaPlan | undefined): void {
+  for (const m of plan?.migrations ?? []) {
+    for (const step of m.steps) {
+      const fine = step.op === 'addTable' || step.op === 'addIndex' || (step.op === 'addColumn' && step.backfill === undefined);
+      if (!fine) throw new RangeError(`the PostgreSQL backend does not run the migration step "${step.op}" (version ${m.version}) yet: migrate its tables with SQL, or use SQLite`);
+    }
+  }
+}
+
+/** Split `?schema=` off a URL: the rest goes to `pg`. */
+export function parsePgUrl(url: string): { connectionString: string; schema: string | null } {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new RangeError(`schema "${schema.slice(0, 70)}" in the PostgreSQL URL is not a plain identifier`);
+  return { connectionString: u.toString(), schema };
+}
+
+/** {@link SyncStorage} on PostgreSQL. Open with {@link PgStorage.open}. */
+export class PgStorage implements SyncStorage {
+  readonly backend = 'postgres' as const;
+  private lastLsn = 0;
+  private hellos = 0;
+  private closed: Promise<void> | null = null;
+  private readonly listeners = new Set<CommitListener>();
+  private readonly ctx: ApplyContext;
+
+  private constructor(
+    /** The connection pool (exposed for the listener and for specs). */
+    readonly pool: Pool,
+    readonly schemaName: string,
+    readonly serverId: string,
+    opts: PgStorageOptions,
+    private readonly entities: PgEntities,
+    private readonly clientRetentionMs: number,
+    private readonly now: () => number,
+  ) {
+    this.ctx = { schema: opts.schema, entities, maxChangeBytes: opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, now };
+  }
+
+  /** Connect, create the tables (under an advisory lock: several nodes may start together), read the LSN. */
+  static async open(opts: PgStorageOptions): Promise<PgStorage> {
+    refuseMigrationSteps(opts.plan);
+    const pg = (await import('pg')).default;
+    const { connectionString, schema } = parsePgUrl(opts.url);
+    const types = {
+      // bigint (int8) -> number: LSNs and ms timestamps stay far below 2^53.
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 4, types, ...(schema !== null && { options: `-c search_path=${schema}` }) });
+    pool.on('error', () => undefined); // an idle connection dropped: the next query reconnects
+    try {
+      const db = await pool.connect();
+      try {
+        if (schema !== null) await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((e: { code?: string }) => {
+          if (e.code !== '23505' && e.code !== '42P06') throw e; // created by a node starting at the same time
+        });
+        await db.query('BEGIN');
+        await db.query(`SELECT pg_advisory_xact_lock(${SETUP_LOCK_CLASS}, hashtext(current_schema()))`);
+        for (const sql of [...LOG_DDL, ...entityDdl(opts.schema)]) await db.query(sql);
+        await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", values: [opts.serverId ?? randomUUID()] });
+        await db.query('COMMIT');
+        const id = (await db.query("SELECT value FROM rsw_server_meta WHERE key = 'server_id'")).rows[0] as { value: string };
+        const current = ((await db.query('SELECT current_schema() AS s')).rows[0] as { s: string }).s;
+        const store = new PgStorage(pool, current, id.value, opts, new PgEntities(opts.schema), opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS, opts.now);
+        await store.refreshLsn();
+        await store.pruneClients();
+        return store;
+      } catch (e) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        db.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  lsn(): number {
+    return this.lastLsn;
+  }
+
+  async refreshLsn(): Promise<number> {
+    const r = await this.pool.query('SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log');
+    return this.saw(Number((r.rows[0] as { m: number }).m));
+  }
+
+  /** Note that `lsn` is committed (never moves backwards); returns the new `lsn()`. */
+  saw(lsn: number): number {
+    if (lsn > this.lastLsn) this.lastLsn = lsn;
+    return this.lastLsn;
+  }
+
+  async applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null, known: KnownColumns = null): Promise<ApplyOutcome> {
+    const db = await this.pool.connect();
+    let broken = false;
+    try {
+      const out = await applyFrame(db, this.ctx, clientId, changes, permit, sub, known);
+      if (out.committed.length > 0) this.saw(out.committed[out.committed.length - 1]!.lsn);
+      return out;
+    } catch (e) {
+      broken = true;
+      throw e;
+    } finally {
+      db.release(broken);
+    }
+  }
+
+  async readPage(from: number, limit: number, maxBytes = Infinity): Promise<Page> {
+    const res = await this.pool.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
+    const changesJson: string[] = [];
+    let bytes = 0;
+    let lsn = from;
+    let cut = false;
+    for (const r of res.rows as LogRow[]) {
+      const json =
+        `{"lsn":${r.lsn},"change_id":${JSON.stringify(r.change_id)},"client_id":${JSON.stringify(r.client_id)},"entity":${JSON.stringify(r.entity)},` +
+        `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`;
+      const size = Buffer.byteLength(json) + 1;
+      if (changesJson.length > 0 && bytes + size > maxBytes) {
+        cut = true;
+        break;
+      }
+      changesJson.push(json);
+      bytes += size;
+      lsn = r.lsn;
+    }
+    this.saw(lsn);
+    // Fewer rows than asked and none left out: nothing more was committed when the page was read.
+    const complete = (!cut && res.rows.length < limit) || lsn >= this.lastLsn;
+    return { changesJson, lsn, complete };
+  }
+
+  currentRow(entity: string, entityId: string): Promise<Row | null> {
+    return this.entities.current(this.pool, entity, entityId);
+  }
+
+  async clientSeen(clientId: string, sub: string | null = null): Promise<boolean> {
+    // One statement: record the hello unless the id belongs to another subject.
+    const res = await this.pool.query({
+      text: `INSERT INTO rsw_clients AS c (client_id, acked_lsn, last_seen, sub) VALUES ($1, 0, $2, $3)
+        ON CONFLICT (client_id) DO UPDATE SET last_seen = EXCLUDED.last_seen, sub = coalesce(c.sub, EXCLUDED.sub)
+        WHERE c.sub IS NULL OR EXCLUDED.sub IS NULL OR c.sub = EXCLUDED.sub`,
+      values: [clientId, this.now(), sub],
+    });
+    if (res.rowCount === 0) return false;
+    if (++this.hellos % PRUNE_EVERY === 0) await this.pruneClients();
+    return true;
+  }
+
+  async pruneClients(): Promise<number> {
+    const res = await this.pool.query({ text: 'DELETE FROM rsw_clients WHERE last_seen < $1', values: [this.now() - this.clientRetentionMs] });
+    return res.rowCount ?? 0;
+  }
+
+  async clientAcked(clientId: string, lsn: number): Promise<void> {
+    await this.pool.query({
+      text: `INSERT INTO rsw_clients AS c (client_id, acked_lsn, last_seen) VALUES ($1, $2, $3)
+        ON CONFLICT (client_id) DO UPDATE SET acked_lsn = greatest(c.acked_lsn, EXCLUDED.acked_lsn), last_seen = EXCLUDED.last_seen`,
+      values: [clientId, lsn, this.now()],
+    });
+  }
+
+  async client(clientId: string): Promise<ClientRecord | null> {
+    const res = await this.pool.query({ text: 'SELECT client_id, acked_lsn, last_seen FROM rsw_clients WHERE client_id = $1', values: [clientId] });
+    return (res.rows[0] as ClientRecord | undefined) ?? null;
+  }
+
+  onForeignCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tell the listeners that `lsn` was committed elsewhere. */
+  protected foreign(lsn: number): void {
+    if (lsn <= this.lastLsn) return;
+    this.saw(lsn);
+    for (const l of this.listeners) l(lsn);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.pool.end();
+    return this.closed;
+  }
+}

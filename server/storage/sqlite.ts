@@ -1,0 +1,65 @@
+/**
+ * The SQLite implementation of the storage port: the existing better-sqlite3 {@link LogStore}
+ * (one file, one process, synchronous, so commit order is LSN order by construction).
+ */
+import { LogStore, type LogStoreOptions } from '../store.js';
+import type { SyncStorage } from './types.js';
+
+/** {@link SyncStorage} over a {@link LogStore}. */
+export class SqliteStorage implements SyncStorage {
+  readonly backend = 'sqlite' as const;
+  readonly serverId: string;
+
+  constructor(readonly log: LogStore) {
+    this.serverId = log.serverId;
+  }
+
+  /** Open (or create) the SQLite file (or `':memory:'`). */
+  static open(opts: LogStoreOptions): SqliteStorage {
+    return new SqliteStorage(LogStore.open(opts));
+  }
+
+  lsn(): number {
+    return this.log.lsn();
+  }
+
+  refreshLsn(): number {
+    return this.log.lsn();
+  }
+
+  applyChanges(...args: Parameters<LogStore['applyChanges']>) {
+    return this.log.applyChanges(...args);
+  }
+
+  readPage(from: number, limit: number, maxBytes?: number) {
+    return this.log.readPage(from, limit, maxBytes);
+  }
+
+  currentRow(entity: string, entityId: string) {
+    return this.log.currentRow(entity, entityId);
+  }
+
+  clientSeen(clientId: string, sub?: string | null) {
+    return this.log.clientSeen(clientId, sub);
+  }
+
+  pruneClients() {
+    return this.log.pruneClients();
+  }
+
+  clientAcked(clientId: string, lsn: number) {
+    this.log.clientAcked(clientId, lsn);
+  }
+
+  client(clientId: string) {
+    return this.log.client(clientId);
+  }
+
+  onForeignCommit(): () => void {
+    return () => undefined; // every write goes through this process's hub
+  }
+
+  close(): void {
+    this.log.close();
+  }
+}

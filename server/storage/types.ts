@@ -1,0 +1,65 @@
+/**
+ * The storage port of the sync server: everything the hub and its connections ask of the
+ * durable state, behind one interface with two implementations, SQLite (better-sqlite3, the
+ * embedded default, see sqlite.ts) and PostgreSQL (`pg`, the scale path, see postgres.ts).
+ *
+ * Every method may answer synchronously or with a Promise ({@link Awaitable}); callers always
+ * `await`. `lsn()` is the one synchronous read: the last LSN this node knows to be committed
+ * (its own commits, and those of other nodes once their notification arrived); see
+ * {@link SyncStorage.refreshLsn} for the authoritative value.
+ */
+import type { ClientChange, Row } from '../../lib/protocol/index.js';
+import type { ApplyOutcome, KnownColumns, Page, PermitFn } from '../store.js';
+
+export type { ApplyOutcome, KnownColumns, Page, PermitFn } from '../store.js';
+
+/** A value or a Promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** A client's record in the `clients` table. */
+export interface ClientRecord {
+  client_id: string;
+  acked_lsn: number;
+  last_seen: number;
+}
+
+/** Changes committed by someone else than this node's hub (another node, a direct write). */
+export type CommitListener = (lsn: number) => void;
+
+/** The durable log + current state + clients, as the hub uses them. */
+export interface SyncStorage {
+  /** Identifies this log (stays with the database). */
+  readonly serverId: string;
+  /** Which implementation: `'sqlite'` or `'postgres'`. */
+  readonly backend: 'sqlite' | 'postgres';
+  /** The last LSN this node knows to be committed (0 when the log is empty). */
+  lsn(): number;
+  /** Ask the database for the last committed LSN (another node may be ahead); updates `lsn()`. */
+  refreshLsn(): Awaitable<number>;
+  /**
+   * Apply one frame's changes in ONE transaction: dedupe each change by (client_id, change_id),
+   * check size, schema and permission, write the entity table, append to the log with new LSNs
+   * (strictly increasing in commit order). A change that fails is acked `rejected` with the
+   * current row; a failure of the database itself rolls the whole frame back and throws.
+   */
+  applyChanges(clientId: string, changes: readonly ClientChange[], permit?: PermitFn | null, sub?: string | null, known?: KnownColumns): Awaitable<ApplyOutcome>;
+  /** Up to `limit` changes with lsn > `from`, at most `maxBytes` of change JSON (but at least one). */
+  readPage(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
+  /** The current row of an entity, or null. */
+  currentRow(entity: string, entityId: string): Awaitable<Row | null>;
+  /** Record a hello (last_seen); false when the id belongs to another subject. */
+  clientSeen(clientId: string, sub?: string | null): Awaitable<boolean>;
+  /** Forget client ids not seen for the retention; returns how many. */
+  pruneClients(): Awaitable<number>;
+  /** Record a client's acked LSN (never moves backwards). */
+  clientAcked(clientId: string, lsn: number): Awaitable<void>;
+  /** A client's record, or null. */
+  client(clientId: string): Awaitable<ClientRecord | null>;
+  /**
+   * Be told of commits this node did not make (other nodes, writes straight into the tables).
+   * SQLite (one process, every write through the hub) never calls it. Returns the unsubscribe.
+   */
+  onForeignCommit(listener: CommitListener): () => void;
+  /** Close the database. Idempotent. */
+  close(): Awaitable<void>;
+}
