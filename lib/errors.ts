@@ -64,6 +64,11 @@ export const ErrorCodes = {
    * recreated): the replica is rebuilt from scratch, this client's pending changes are kept and sent.
    */
   SERVER_CHANGED: 'server_changed',
+  /**
+   * Another engine opened this database for writing after this one (a second tab without Web Locks,
+   * or a new leader tab that took the lock from a frozen one): this engine stops writing.
+   */
+  STORE_TAKEN_OVER: 'store_taken_over',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;
@@ -163,7 +168,7 @@ export class StoreError extends SyncError {
 /** Persistence failed, or found a corrupt journal tail. */
 export class PersistenceError extends SyncError {
   override name = 'PersistenceError';
-  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT, message: string, context: SyncErrorContext = {}) {
+  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT | typeof ErrorCodes.STORE_TAKEN_OVER, message: string, context: SyncErrorContext = {}) {
     super(code, message, context);
   }
 }

@@ -23,6 +23,7 @@ import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
 import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { openTabsChannel } from '../tabs/open-tabs.js';
 import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
@@ -114,7 +115,11 @@ export const INITIAL_STATUS: SyncStatus = {
  */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const schema = readColumnTypes(options.schema);
-  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
+  // Tabs that share the database share one engine (lib/tabs); otherwise this client starts its own.
+  return new SyncClientImpl(schema, options, (report) => {
+    const shared = openTabsChannel(options, () => openChannel(options, report));
+    return shared ? Promise.resolve(shared) : openChannel(options, report);
+  });
 }
 
 class SyncClientImpl implements SyncClient {

@@ -6,8 +6,11 @@
 import * as t from 'io-ts';
 import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
 
-/** A change as the app asks for it (the worker assigns change_id, seq and timestamps). */
-export const ChangeRequest = strict({ op: Op, entity: Identifier, entity_id: EntityId, data: t.union([Row, t.null]) }, 'ChangeRequest');
+/**
+ * A change as the app asks for it (the worker assigns seq and timestamps, and the change_id unless
+ * the calling tab fixed it: a write re-sent to a new leader tab is then recorded once).
+ */
+export const ChangeRequest = strictPartial({ op: Op, entity: Identifier, entity_id: EntityId, data: t.union([Row, t.null]) }, { change_id: ChangeId }, 'ChangeRequest');
 export type ChangeRequest = t.TypeOf<typeof ChangeRequest>;
 
 const Connection = t.keyof({ disconnected: null, connecting: null, handshaking: null, catching_up: null, synced: null });
@@ -20,7 +23,7 @@ const SerializedError = strictPartial(
 );
 
 /** The status snapshot the worker publishes (see lib/engine for the reducer that makes it). */
-export const SyncStatusCodec = strict(
+export const SyncStatusCodec = strictPartial(
   {
     connection: Connection,
     lsn: Lsn,
@@ -31,6 +34,10 @@ export const SyncStatusCodec = strict(
     lastSyncedAt: t.union([t.null, Count]),
     lastError: t.union([t.null, SerializedError]),
     stuck: t.boolean,
+  },
+  {
+    /** This tab's part when tabs share the database (lib/tabs): `leader` runs the engine, a `follower` relays to it. */
+    role: t.keyof({ leader: null, follower: null, electing: null }),
   },
   'SyncStatus',
 );
@@ -77,7 +84,8 @@ export const DiscardFailedMsg = strictPartial({ type: t.literal('discard_failed'
 export const TokenResponseMsg = strict({ type: t.literal('token_response'), id: Count, token: t.union([t.string, t.null]) }, 'TokenResponseMsg');
 
 // worker -> main
-export const ReadyMsg = strict({ type: t.literal('ready'), id: Count, client_id: ClientId, lsn: Lsn }, 'ReadyMsg');
+/** `epoch`: the store's owner epoch (higher = opened later), which orders leader tabs. */
+export const ReadyMsg = strictPartial({ type: t.literal('ready'), id: Count, client_id: ClientId, lsn: Lsn }, { epoch: Count }, 'ReadyMsg');
 export const ChangesProcessedMsg = strictPartial(
   { type: t.literal('changes_processed'), origin: t.keyof({ local: null, server: null }), change_ids: t.array(ChangeId), entities: t.array(Identifier) },
   { id: Count, lsn: Lsn },

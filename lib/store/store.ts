@@ -27,6 +27,8 @@ export interface StoreParts {
   newId: () => string;
   /** Errors found while opening (e.g. a corrupt journal tail), reported before the store existed. */
   errors: SyncError[];
+  /** The owner epoch this open claimed in the medium (0 if the medium keeps none). */
+  epoch?: number;
 }
 
 /** Most recent errors kept in {@link SqlJsStore.errors}. */
@@ -56,6 +58,11 @@ export class SqlJsStore implements EngineStore {
   /** This client's id (stable across reopen). */
   clientId(): string {
     return this.id;
+  }
+
+  /** The owner epoch this open claimed (a later open of the same database claims a higher one). */
+  ownerEpoch(): number {
+    return this.parts.epoch ?? 0;
   }
 
   /** LSN of the last applied server batch (0 = nothing yet). */
@@ -140,7 +147,7 @@ export class SqlJsStore implements EngineStore {
         const dataJson = c.data === null ? null : JSON.stringify(c.data);
         writeEntity(this.parts.writer, c.entity, c.entity_id, c.op, c.data, dataJson ?? undefined);
         const row = this.parts.writer.addChange({
-          change_id: this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
+          change_id: c.change_id ?? this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
           processed_local: 1, processed_sync: 0, status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now,
         });
         const { dataJson: _omit, ...rest } = row;
@@ -150,6 +157,17 @@ export class SqlJsStore implements EngineStore {
     // Until this transaction is persisted, pendingChanges() stops before its first change.
     if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
     return rows;
+  }
+
+  /**
+   * The rows of a write whose change_ids the calling tab fixed and that is already recorded (the
+   * same write re-sent to a new leader tab), or null. A write is one transaction: all or nothing.
+   */
+  recordedAlready(changes: readonly ChangeRequest[]): LocalChange[] | null {
+    this.open();
+    if (changes.length === 0 || changes.some((c) => c.change_id === undefined)) return null;
+    const known = changes.map((c) => this.parts.writer.changes.findLocal(c.change_id!));
+    return known.every((k) => k !== null) ? (known as LocalChange[]) : null;
   }
 
   /** Resolves once every transaction committed so far is persisted. */

@@ -90,10 +90,12 @@ class SyncHost {
         return this.init(msg.id, msg.options);
       case 'change_recorded': {
         const store = this.requireStore();
-        const rows = store.recordLocalChanges(msg.changes, this.scheduler.now());
+        // A re-sent write (same change_ids, fixed by the calling tab) is answered, not recorded again.
+        const again = store.recordedAlready(msg.changes);
+        const rows = again ?? store.recordLocalChanges(msg.changes, this.scheduler.now());
         // The app hears "recorded" only once the change is durable; only then is it sent.
         await store.whenDurable();
-        this.recorded.next(rows);
+        if (!again) this.recorded.next(rows);
         const entities = [...new Set(rows.map((r) => r.entity))];
         this.post({ type: 'changes_processed', id: msg.id, origin: 'local', change_ids: rows.map((r) => r.change_id), entities });
         return;
@@ -161,7 +163,11 @@ class SyncHost {
       ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
       ...(this.runtime.wasmFallback !== undefined && { wasmFallback: this.runtime.wasmFallback }),
       ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
-      onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
+      onError: (e) => {
+        this.post({ type: 'error', error: e.toJSON() });
+        // Another engine (tab) owns the database now: stop syncing at once, write nothing more.
+        if (e.code === ErrorCodes.STORE_TAKEN_OVER) this.stopTakenOver();
+      },
     });
     this.store = store;
     const random = this.runtime.random ?? Math.random;
@@ -209,7 +215,7 @@ class SyncHost {
     this.subs.push(interval(Math.min(PRUNE_EVERY, Math.max(1000, retention)), this.scheduler).subscribe(prune));
     engine.start();
     this.transport?.connect();
-    this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn() });
+    this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn(), epoch: store.ownerEpoch() });
   }
 
   private requestToken(): Promise<string | null> {
@@ -223,6 +229,12 @@ class SyncHost {
   private requireStore(): SqlJsStore {
     if (!this.store) throw new SyncError(ErrorCodes.INTERNAL, 'the sync host is not initialised (send init first)');
     return this.store;
+  }
+
+  /** Requests are still answered (a write then fails with store_taken_over); nothing syncs any more. */
+  private stopTakenOver(): void {
+    this.engine?.stop();
+    this.transport?.close();
   }
 
   private async close(): Promise<void> {
