@@ -18,7 +18,7 @@ import {
   afterPage, answersRequest, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
   trimBatch, type OrderedBatch, type OrderingState,
 } from './lsn-ordering.js';
-import type { ApplyResult, EngineStore } from './ports.js';
+import type { ApplyResult, EngineStore, ScopePatchBatch } from './ports.js';
 import type { RandomSource } from './random.js';
 
 /** What the downstream pipeline needs. */
@@ -34,7 +34,11 @@ export interface DownstreamDeps {
   clock?: () => number;
 }
 
-type Input = { kind: 'welcome'; serverLsn: number } | { kind: 'batch'; batch: OrderedBatch } | { kind: 'overdue'; serial: number };
+type Input =
+  | { kind: 'welcome'; serverLsn: number }
+  | { kind: 'batch'; batch: OrderedBatch }
+  | { kind: 'patch'; patch: ScopePatchBatch }
+  | { kind: 'overdue'; serial: number };
 
 /** Downstream deps plus the timer that watches each `sync_request`. */
 interface StepDeps extends DownstreamDeps {
@@ -76,6 +80,8 @@ function toInput(frame: ServerFrame): Input[] {
     case 'sync_response':
       // A catch-up page is a batch whose prev_lsn is the from_lsn it answers.
       return [{ kind: 'batch', batch: { prev_lsn: frame.from_lsn, lsn: frame.lsn, changes: frame.changes, page: { complete: frame.complete, from: frame.from_lsn } } }];
+    case 'scope_patch':
+      return [{ kind: 'patch', patch: frame.scopes === undefined ? { changes: frame.changes } : { changes: frame.changes, scopes: frame.scopes } }];
     default:
       return [];
   }
@@ -85,6 +91,7 @@ function step(deps: StepDeps, state: OrderingState, input: Input): Observable<St
   if (input.kind === 'welcome') return of(welcome(deps, state, input.serverLsn));
   const fresh: OrderingState = { ...state, lsn: deps.store.getLsn() };
   if (input.kind === 'overdue') return of(overdue(deps, fresh, input.serial));
+  if (input.kind === 'patch') return patchStep(deps, fresh, input.patch);
   const batch = input.batch;
   switch (classifyBatch(fresh.lsn, batch)) {
     case 'stale': {
@@ -182,17 +189,41 @@ function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch
   return { state: follow.state, events: [...events, ...follow.events] };
 }
 
+/**
+ * A scope patch (access rules) applies on arrival: the server sent it right after the frames it
+ * follows. Batches held behind a gap were sent before it and may carry rows it removed: they are
+ * dropped, and the outstanding (or a new) catch-up request fetches that range again, filtered by
+ * the new scopes. The LSN does not move.
+ */
+function patchStep(deps: StepDeps, state: OrderingState, patch: ScopePatchBatch): Observable<Step> {
+  const cleared: OrderingState = { ...state, held: [] };
+  const next = state.held.length > 0 && state.requestedFrom === null ? request(deps, cleared) : cleared;
+  const label = `scope patch of ${patch.changes.length} rows`;
+  return applyWithRetry(deps, { prev_lsn: state.lsn, lsn: state.lsn }, () => deps.store.applyScopePatch(patch, deps.scheduler.now()), label).pipe(
+    map((o): Step => {
+      if (!o.ok) return { state: next, events: [{ type: 'error', error: o.error }] };
+      if (o.result.entities.length === 0) return { state: next, events: [] };
+      return { state: next, events: [{ type: 'processed', message: { type: 'changes_processed', origin: 'server', change_ids: [], entities: o.result.entities, lsn: state.lsn } }] };
+    }),
+  );
+}
+
 /** Try to apply; on failure emit the error and try again after a backoff delay, until it commits. */
-function applyWithRetry(deps: DownstreamDeps, batch: OrderedBatch): Observable<ApplyOutcome> {
+function applyWithRetry(
+  deps: DownstreamDeps,
+  batch: Pick<OrderedBatch, 'prev_lsn' | 'lsn'>,
+  apply: () => ApplyResult = () => deps.store.applyServerBatch(batch as OrderedBatch, deps.scheduler.now()),
+  label = `server batch (${batch.prev_lsn}, ${batch.lsn}]`,
+): Observable<ApplyOutcome> {
   const clock = deps.clock ?? (() => deps.scheduler.now());
   const tryApply = (attempt: number): ApplyOutcome => {
     const started = clock();
     try {
-      const result = deps.store.applyServerBatch(batch, deps.scheduler.now());
+      const result = apply();
       return { ok: true, result, ms: clock() - started };
     } catch (cause) {
       const why = cause instanceof Error ? cause.message : String(cause);
-      const msg = `applying server batch (${batch.prev_lsn}, ${batch.lsn}] failed (attempt ${attempt}), rolled back: ${why}`;
+      const msg = `applying ${label} failed (attempt ${attempt}), rolled back: ${why}`;
       return { ok: false, error: new SyncError(ErrorCodes.APPLY_FAILED, msg, { lsn: batch.lsn, attempt, cause }), attempt };
     }
   };

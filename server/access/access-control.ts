@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { LogStore } from '../store.js';
 import { chunkByBytes } from '../frames.js';
 import { filteredPage } from './pages.js';
+import { patchChanges, patchFrames } from './patch.js';
 import { readAccess } from './read-access.js';
 import { ScopeIndex } from './scope-index.js';
 import { ScopeLog } from './scope-log.js';
@@ -79,13 +80,27 @@ export class AccessControl {
     return { scopes: new Set(list.map(String)), reads };
   }
 
-  /** Start filtering for a connection that was just welcomed at `lsn`. */
-  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number): PeerAccess {
+  /**
+   * Start filtering for a connection that was just welcomed at `lsn`, and bring its replica to its
+   * scopes: `hello.scopes` is what the replica holds (absent: none recorded; a fresh replica at
+   * LSN 0 then gets everything from catch-up, an older one a backfill of all its scopes).
+   */
+  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number, hello: { scopes?: readonly string[]; last_lsn: number }, maxBytes: number): PeerAccess {
     const state: PeerAccess = { user: AccessControl.userOf(identity), clientId: identity.clientId, ...evaluated, lastSent: lsn };
     this.detach(peer);
     this.peers.set(peer, state);
     this.index.add(peer, state.scopes);
+    const had = hello.scopes !== undefined ? new Set(hello.scopes) : hello.last_lsn === 0 ? state.scopes : new Set<string>();
+    if (hello.scopes === undefined || !sameSet(had, state.scopes)) this.sendPatch(peer, had, state.scopes, maxBytes);
     return state;
+  }
+
+  /** Send `peer` the rows of the scopes it gained and the deletes of those it lost (patch.ts). */
+  private sendPatch(peer: AccessPeer, had: ReadonlySet<string>, now: ReadonlySet<string>, maxBytes: number): void {
+    const tables = Object.keys(this.rules.rowScopes).filter((t) => Object.prototype.hasOwnProperty.call(this.schema, t));
+    const changes = patchChanges(this.store, this.schema, tables, this.scopesOf, had, now);
+    for (const frame of patchFrames(changes, now, maxBytes)) peer.sendRaw(frame);
+    this.logger.debug('scope patch', { rows: changes.length, scopes: now.size });
   }
 
   /** Stop filtering for a connection (closing). */
@@ -128,7 +143,7 @@ export class AccessControl {
   async broadcast(prevLsn: number, committed: readonly ServerChange[], capture: WriteCapture | null, maxBytes: number): Promise<void> {
     const scoped = this.scope(committed, capture);
     this.log.record(scoped.map((s) => [s.change.lsn, [...new Set([...s.before, ...s.after])]] as const));
-    await this.rescope(committed);
+    const rescoped = await this.rescope(committed);
     const views = scoped.map((s) => new ChangeViews(s));
     const reached = new Set<AccessPeer>();
     for (const s of scoped) {
@@ -157,6 +172,11 @@ export class AccessControl {
         state.lastSent = lsn;
       });
     }
+    // After the frames of this commit: the rows of scopes gained or lost with it.
+    for (const [peer, had] of rescoped) {
+      const state = this.peers.get(peer);
+      if (state) this.sendPatch(peer, had, state.scopes, maxBytes);
+    }
   }
 
   /** Scopes before and after each change; the row after a change is the row before the next one on it, or the current row. */
@@ -179,8 +199,12 @@ export class AccessControl {
     return out;
   }
 
-  /** Evaluate again the scopes of connections whose `scopes()` read a table these changes touched. */
-  private async rescope(committed: readonly ServerChange[]): Promise<void> {
+  /**
+   * Evaluate again the scopes of connections whose `scopes()` read a table these changes touched.
+   * Returns the connections whose scopes changed, with the scopes they had.
+   */
+  private async rescope(committed: readonly ServerChange[]): Promise<Map<AccessPeer, Set<string>>> {
+    const changed = new Map<AccessPeer, Set<string>>();
     const tables = new Set(committed.map((c) => c.entity));
     for (const [peer, state] of [...this.peers]) {
       if (![...state.reads].some((t) => tables.has(t))) continue;
@@ -192,11 +216,13 @@ export class AccessControl {
         continue;
       }
       if (this.peers.get(peer) !== state) continue;
+      if (!sameSet(state.scopes, next.scopes)) changed.set(peer, state.scopes);
       this.index.remove(peer, state.scopes);
       state.scopes = next.scopes;
       state.reads = next.reads;
       this.index.add(peer, state.scopes);
     }
+    return changed;
   }
 
   /** Close the scope log. */
@@ -205,3 +231,8 @@ export class AccessControl {
   }
 }
 
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
