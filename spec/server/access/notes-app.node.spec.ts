@@ -73,6 +73,8 @@ describe('access rules: the notes app (3 users, 2 teams, real clients, network c
   const actual = async (user: User): Promise<Record<string, Rows>> =>
     Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await clients[user].query(`SELECT * FROM ${t} ORDER BY id`)] as const)));
   const converged = async (what: string, users: readonly User[] = USERS) => {
+    // Every write has reached the server first (a pending one would still change what others may read).
+    await Promise.all(USERS.map((u) => waitFor(clients[u].status$, (s) => s.pending === 0 && s.connection === 'synced', `${u} has nothing pending (${what})`, 15_000)));
     for (const u of users) {
       await eventually(async () => JSON.stringify(await actual(u)) === JSON.stringify(expected(u)), `${u}: ${what}`, 15_000).catch(async (e: Error) => {
         throw new Error(`${e.message}\nclient:   ${JSON.stringify(await actual(u))}\nexpected: ${JSON.stringify(expected(u))}`);
