@@ -314,7 +314,7 @@ export class ClientConnection {
     const access = this.hub.settings.access;
     let frame: string;
     if (access) {
-      frame = access.pageFrame(this, from, size, limits.pageMaxBytes);
+      frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       const page = await store.readPage(from, size, limits.pageMaxBytes);
       frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;

@@ -4,10 +4,12 @@
  * changes (a scope gained while connected, a scope lost while connected, a scope lost while
  * offline), a row moving between teams, network cuts and writes while cut. At the end each
  * client's tables equal exactly what its user may read, computed independently from the server's
- * tables; and no frame any client received ever carried another user's note, a row of a team the
+ * tables (its SQLite file, or its PostgreSQL schema in the PostgreSQL pass); and no frame any client received ever carried another user's note, a row of a team the
  * user was never in, or another client's ids.
  */
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { freshPgUrl, serversOnPostgres } from '../../support/pg.js';
 import { join } from 'node:path';
 import { createSyncClient, type SyncClient } from '../../../lib/index.js';
 import { signToken, type SyncServer } from '../../../server/index.js';
@@ -38,7 +40,7 @@ describe('access rules: the notes app (3 users, 2 teams, real clients, network c
 
   beforeEach(async () => {
     tmp = tempDir();
-    file = join(tmp.dir, 'server.sqlite');
+    file = serversOnPostgres() ? freshPgUrl() : join(tmp.dir, 'server.sqlite');
     server = await startServer({ db: file, schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: notesAccess() });
     ({ c: root } = await handshakeScoped(server.url, 'root-device', { token: token('root', true) }));
     await root.commit([member('m-alice-t1', 'alice', 't1'), member('m-bob-t1', 'bob', 't1'), member('m-carol-t2', 'carol', 't2')]);
@@ -59,16 +61,34 @@ describe('access rules: the notes app (3 users, 2 teams, real clients, network c
     tmp.cleanup();
   });
 
-  /** What `user` may read now, from the server's own tables (read straight from its SQLite file). */
-  const expected = (user: User): Record<string, Rows> => {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const all = Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Rows]));
-      const scopes = userScopes(user, all['members']!);
-      return Object.fromEntries(TABLES.map((t) => [t, all[t]!.filter((r) => mayRead(t, r, scopes))]));
-    } finally {
-      db.close();
+  /** Every row of the server's tables, read straight from its database (not through the server). */
+  const serverTables = async (): Promise<Record<string, Rows>> => {
+    if (!file.startsWith('postgres')) {
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        return Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY id`).all() as Rows]));
+      } finally {
+        db.close();
+      }
     }
+    const u = new URL(file);
+    const schema = u.searchParams.get('schema')!;
+    u.searchParams.delete('schema');
+    const db = new pg.Client({ connectionString: u.toString(), options: `-c search_path=${schema}` });
+    await db.connect();
+    try {
+      const out: Record<string, Rows> = {};
+      for (const t of TABLES) out[t] = (await db.query(`SELECT * FROM ${t} ORDER BY id COLLATE "C"`)).rows as Rows;
+      return out;
+    } finally {
+      await db.end();
+    }
+  };
+  /** What `user` may read now, from the server's own tables. */
+  const expected = async (user: User): Promise<Record<string, Rows>> => {
+    const all = await serverTables();
+    const scopes = userScopes(user, all['members']!);
+    return Object.fromEntries(TABLES.map((t) => [t, all[t]!.filter((r) => mayRead(t, r, scopes))]));
   };
   const actual = async (user: User): Promise<Record<string, Rows>> =>
     Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await clients[user].query(`SELECT * FROM ${t} ORDER BY id`)] as const)));
@@ -76,8 +96,8 @@ describe('access rules: the notes app (3 users, 2 teams, real clients, network c
     // Every write has reached the server first (a pending one would still change what others may read).
     await Promise.all(USERS.map((u) => waitFor(clients[u].status$, (s) => s.pending === 0 && s.connection === 'synced', `${u} has nothing pending (${what})`, 15_000)));
     for (const u of users) {
-      await eventually(async () => JSON.stringify(await actual(u)) === JSON.stringify(expected(u)), `${u}: ${what}`, 15_000).catch(async (e: Error) => {
-        throw new Error(`${e.message}\nclient:   ${JSON.stringify(await actual(u))}\nexpected: ${JSON.stringify(expected(u))}`);
+      await eventually(async () => JSON.stringify(await actual(u)) === JSON.stringify(await expected(u)), `${u}: ${what}`, 15_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\nclient:   ${JSON.stringify(await actual(u))}\nexpected: ${JSON.stringify(await expected(u))}`);
       });
     }
   };
