@@ -18,9 +18,10 @@ export const FAULT_KINDS = ['cut', 'cut_mid_frame', 'delay', 'stall', 'restart']
 /**
  * Faults added by issue 14, drawn from a SECOND random stream of the seed (so every older seed
  * keeps its schedule): `reject` (the server refuses every change for a while; the app then
- * retries its failed changes with `client.retryFailed()`).
+ * retries its failed changes with `client.retryFailed()`) and `poison` (the proxy turns one
+ * server change into one that cannot apply: quarantined, its row fetched again).
  */
-export const EXTRA_FAULT_KINDS = ['reject'] as const;
+export const EXTRA_FAULT_KINDS = ['reject', 'poison'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number];
 
 /** What a schedule did and found. */
@@ -70,6 +71,7 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
       const fault = rng.chance(0.7) ? rng.pick(FAULT_KINDS) : null;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
       const refusal = extra.chance(0.2) ? refuse(server, extra.between(0, 15), extra.between(30, 300), faults) : null;
+      if (extra.chance(0.25)) server.proxy.armPoison();
       if (fault) await inject(server, rng, fault, burst, faults);
       await refusal;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}, waiting for writes`;
@@ -78,6 +80,7 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
     progress.phase = 'settling';
     server.proxy.heal();
     faults.cut_mid_frame = server.proxy.stats.midFrameCuts;
+    faults.poison = server.proxy.stats.poisoned;
     await settleRetrying(server, clients).catch((e: Error) => clients[0]!.writeFailures.push(`did not settle: ${e.message}; ${describe(server, clients)}`));
     progress.phase = 'verifying';
     const verdict = await verify(server, clients);
@@ -169,5 +172,7 @@ function pause(ms: number): Promise<void> {
 
 function describe(server: ServerHandle, clients: readonly TrackedClient[]): string {
   const s = clients.map((c) => `${c.name} ${c.status?.connection} lsn ${c.status?.lsn} pending ${c.status?.pending} inFlight ${c.status?.inFlight} failed ${c.status?.failed}`);
-  return `server lsn ${server.lsn()}; ${s.join('; ')}; errors: ${clients.flatMap((c) => c.errors.slice(-6).map((e) => `${c.name} ${e.code} ${e.message}`)).join(' | ')}`;
+  // Quarantines and failed applies are few and say most: all of them, then the last errors.
+  const rare = clients.flatMap((c) => c.errors.filter((e) => e.code === 'change_quarantined' || e.code === 'apply_failed').map((e) => `${c.name} ${e.code} ${e.message}`));
+  return `server lsn ${server.lsn()}; ${s.join('; ')}; quarantine: ${rare.join(' | ') || 'none'}; errors: ${clients.flatMap((c) => c.errors.slice(-6).map((e) => `${c.name} ${e.code} ${e.message}`)).join(' | ')}`;
 }
