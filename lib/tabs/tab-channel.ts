@@ -125,6 +125,8 @@ class TabChannel implements Channel {
   }
 
   private startEngine(): void {
+    // The old leader's status says nothing about this tab's engine, which is not even open yet.
+    this.status = null;
     if (!this.init || this.relay) return;
     const gen = ++this.engineGen;
     const options = this.init.options as WorkerOptions;
