@@ -78,6 +78,9 @@ export const QueryMsg = strict({ type: t.literal('query'), id: Count, sql: t.str
 export const ConnectMsg = strict({ type: t.literal('connect') }, 'ConnectMsg');
 export const DisconnectMsg = strict({ type: t.literal('disconnect') }, 'DisconnectMsg');
 export const CloseMsg = strict({ type: t.literal('close'), id: Count }, 'CloseMsg');
+/** Failed changes (all, or `change_ids`) go back in the queue / are discarded (their rows fetched again). */
+export const RetryFailedMsg = strictPartial({ type: t.literal('retry_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'RetryFailedMsg');
+export const DiscardFailedMsg = strictPartial({ type: t.literal('discard_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'DiscardFailedMsg');
 export const TokenResponseMsg = strict({ type: t.literal('token_response'), id: Count, token: t.union([t.string, t.null]) }, 'TokenResponseMsg');
 
 // worker -> main
@@ -93,10 +96,14 @@ export const StatusMsg = strict({ type: t.literal('status'), status: SyncStatusC
 export const ErrorMsg = strictPartial({ type: t.literal('error'), error: SerializedError }, { id: Count }, 'ErrorMsg');
 export const TokenRequestMsg = strict({ type: t.literal('token_request'), id: Count }, 'TokenRequestMsg');
 export const ClosedMsg = strict({ type: t.literal('closed'), id: Count }, 'ClosedMsg');
+/** The answer to retry_failed / discard_failed: the changes it concerned. */
+export const FailedResultMsg = strict({ type: t.literal('failed_result'), id: Count, change_ids: t.array(ChangeId) }, 'FailedResultMsg');
+/** The engine's metrics counters (lib/log/metrics.ts), after each change. */
+export const MetricsMsg = strict({ type: t.literal('metrics'), metrics: t.record(Identifier, t.number) }, 'MetricsMsg');
 
-export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg], 'MainToWorker');
+export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg, RetryFailedMsg, DiscardFailedMsg], 'MainToWorker');
 export type MainToWorker = t.TypeOf<typeof MainToWorker>;
-export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg], 'WorkerToMain');
+export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg, FailedResultMsg, MetricsMsg], 'WorkerToMain');
 export type WorkerToMain = t.TypeOf<typeof WorkerToMain>;
 
 export const MAIN_TO_WORKER_CODECS = {
@@ -107,6 +114,8 @@ export const MAIN_TO_WORKER_CODECS = {
   disconnect: DisconnectMsg,
   close: CloseMsg,
   token_response: TokenResponseMsg,
+  retry_failed: RetryFailedMsg,
+  discard_failed: DiscardFailedMsg,
 } as const;
 export const WORKER_TO_MAIN_CODECS = {
   ready: ReadyMsg,
@@ -116,6 +125,8 @@ export const WORKER_TO_MAIN_CODECS = {
   error: ErrorMsg,
   token_request: TokenRequestMsg,
   closed: ClosedMsg,
+  failed_result: FailedResultMsg,
+  metrics: MetricsMsg,
 } as const;
 
 export type SyncStatusWire = t.TypeOf<typeof SyncStatusCodec>;

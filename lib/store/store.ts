@@ -5,13 +5,15 @@
  * Create one with `openStore()` (open.ts).
  */
 import type { Database } from 'sql.js';
-import type { ApplyResult, EngineStore, LocalChange, ServerBatch } from '../engine/ports.js';
+import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
 import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
 import type { Persistence } from './persistence.js';
 import { QueryRunner } from './query.js';
+import { applyQuarantining, rowsToFetch, type FetchedRowInput, type QuarantinedChange, type RowRef } from './quarantine.js';
+import { discardFailed, putFetchedRows, resetForServer, retryFailed } from './recovery.js';
 import type { StoreWriter } from './writer.js';
 
 /** What a store is built from (made by `openStore`). */
@@ -89,6 +91,49 @@ export class SqlJsStore implements EngineStore {
   /** Remember the server log's identity. */
   setServerId(id: string): void {
     this.tx(() => this.parts.writer.setState('server_id', id));
+  }
+
+  /** A new server log (`server_changed`): rebuild from scratch, keep pending local changes (see recovery.ts). */
+  resetForServer(serverId: string): number {
+    const kept = this.tx(() => resetForServer(this.parts.writer, serverId));
+    this.lsn = 0;
+    return kept;
+  }
+
+  /** Apply a batch change by change, quarantining what throws; the LSN moves to `batch.lsn` (see quarantine.ts). */
+  applyServerBatchQuarantining(batch: ServerBatch, now: number): QuarantineOutcome {
+    const r = this.tx(() => applyQuarantining({ writer: this.parts.writer, schema: this.schema, currentLsn: this.lsn, clientId: this.id }, batch, now));
+    this.lsn = batch.lsn;
+    return r;
+  }
+
+  /** Rows still to fetch from the server (quarantined changes, discarded changes). */
+  rowsToFetch(): RowRef[] {
+    this.open();
+    return rowsToFetch(this.parts.writer);
+  }
+
+  /** Put the server's current rows in place, pending changes on top; returns rows that did not fit. */
+  applyFetchedRows(entity: string, rows: readonly FetchedRowInput[]): SyncError[] {
+    return this.tx(() => putFetchedRows(this.parts.writer, this.schema, entity, rows));
+  }
+
+  /** Quarantined server changes, oldest LSN first. */
+  quarantinedChanges(): QuarantinedChange[] {
+    this.open();
+    return this.queries.query('SELECT * FROM quarantined_changes ORDER BY lsn') as unknown as QuarantinedChange[];
+  }
+
+  /** Failed changes (all, or those named) become pending again at the end of the queue; returns them. */
+  retryFailed(ids: readonly string[] | undefined, now: number): LocalChange[] {
+    const rows = this.tx(() => retryFailed(this.parts.writer, ids, now));
+    if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
+    return rows;
+  }
+
+  /** Failed changes (all, or those named) are removed; their rows are to be fetched again. Returns those rows. */
+  discardFailed(ids: readonly string[] | undefined): RowRef[] {
+    return this.tx(() => discardFailed(this.parts.writer, ids));
   }
 
   /** Write each change to its entity table and append its pending `local_changes` row, atomically. */

@@ -8,7 +8,9 @@
  *   query           -> read-only SQL, rows as one JSON string         -> query_result
  *   connect / disconnect -> transport commands
  *   close           -> stop engine, close socket, flush and close db  -> closed
- *   (engine)        -> status, error, changes_processed (origin server)
+ *   retry_failed    -> failed changes pending again (end of queue), durable, sent -> failed_result
+ *   discard_failed  -> failed changes removed, durable, their rows fetched again  -> failed_result
+ *   (engine)        -> status, error, metrics, changes_processed (origin server)
  */
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { isLeft } from '../protocol/either.js';
@@ -52,6 +54,7 @@ class SyncHost {
   private engine: SyncEngine | null = null;
   private transport: Transport | null = null;
   private readonly recorded = new Subject<readonly LocalChange[]>();
+  private readonly retried = new Subject<readonly LocalChange[]>();
   private readonly subs: Subscription[] = [];
   private nextTokenId = 1;
   private readonly tokenWaiters = new Map<number, (token: string | null) => void>();
@@ -118,6 +121,25 @@ class SyncHost {
         await this.close();
         this.post({ type: 'closed', id: msg.id });
         return;
+      case 'retry_failed': {
+        const store = this.requireStore();
+        const rows = store.retryFailed(msg.change_ids, this.scheduler.now());
+        await store.whenDurable();
+        this.retried.next(rows);
+        this.engine?.recount();
+        this.post({ type: 'failed_result', id: msg.id, change_ids: rows.map((r) => r.change_id) });
+        return;
+      }
+      case 'discard_failed': {
+        const store = this.requireStore();
+        const ids = store.failedChanges().filter((c) => msg.change_ids === undefined || msg.change_ids.includes(c.change_id)).map((c) => c.change_id);
+        store.discardFailed(msg.change_ids);
+        await store.whenDurable();
+        this.engine?.refetch();
+        this.engine?.recount();
+        this.post({ type: 'failed_result', id: msg.id, change_ids: ids });
+        return;
+      }
     }
   }
 
@@ -168,6 +190,7 @@ class SyncHost {
       store,
       transport: this.transport ?? OFFLINE_TRANSPORT,
       localChanges$: this.recorded,
+      retried$: this.retried,
       scheduler: this.scheduler,
       random,
       config: {
@@ -183,6 +206,7 @@ class SyncHost {
       engine.status$.subscribe((status) => this.post({ type: 'status', status })),
       engine.errors$.subscribe((e) => this.post({ type: 'error', error: e.toJSON() })),
       engine.processed$.subscribe((m) => this.post(m)),
+      engine.metrics$.subscribe((metrics) => this.post({ type: 'metrics', metrics: { ...metrics } })),
     );
     const retention = options.historyRetention ?? 7 * 24 * 3600_000;
     const prune = () => store.pruneHistory(this.scheduler.now() - retention);
