@@ -2,9 +2,11 @@
  * Zero-config bundling (issue 11): tiny webpack 5 and Vite 7 apps, built from the `npm pack`
  * tarball (not the source tree) with NO bundler configuration, reach `synced` against the real
  * sync server in Debian's Chromium with the real worker, sql.js wasm and WebSocket. Each prints the
- * gzip sizes of what it loaded (main-thread client, worker JS, wasm).
+ * gzip sizes of what it loaded (main-thread client, worker JS, wasm). The Vite app also runs under
+ * Vite's dev server (`vite`, no config), which pre-bundles dependencies and serves the library's
+ * worker unbundled.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
@@ -67,5 +69,33 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
     const sizes = await reachesSynced('Vite 7 build', `${site.url}index.html`, dist);
     expect(sizes.worker.files.length).toBeGreaterThan(0);
     expect(sizes.wasm.files.length).toBe(1);
+  }, 300_000);
+
+  it('Vite 7 dev server (`vite`, no config, no optimizeDeps entries) reaches synced', async () => {
+    const app = copyFixture(path.join(FIXTURES, 'vite'), install, 'vite-dev');
+    const vite = spawn(process.execPath, [path.join(install, 'node_modules', 'vite', 'bin', 'vite.js'), '--host', '127.0.0.1', '--port', '0', '--force'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        let out = '';
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+          if (m) ok(m[1]!);
+        };
+        vite.stdout.on('data', onData);
+        vite.stderr.on('data', onData);
+        vite.once('exit', (code) => fail(new Error(`vite exited ${code}: ${out}`)));
+      });
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.goto(`${url}index.html?server=${encodeURIComponent(server.url)}`);
+      await waitForText(page, '#status', 'synced', 60_000);
+      expect(await page.textContent('#error')).toBe('');
+      await page.close();
+      expect(problems).toEqual([]);
+    } finally {
+      vite.kill('SIGTERM');
+    }
   }, 300_000);
 });
