@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
-import { cachedInstall, installTarball, packTarball, ROOT } from '../consumers/support/workspace.js';
+import { cachedInstall, installTarball, packTarball, ROOT, stripAnsi } from '../consumers/support/workspace.js';
 import { launchChromium, loadedSizes, waitForText } from '../consumers/support/browser.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'angular');
@@ -133,7 +133,7 @@ describe('examples/angular built with the Angular CLI', () => {
       let out = '';
       const onData = (d: Buffer) => {
         out += d.toString();
-        const m = /Local:\s+(http:\/\/[\w.]+:\d+\/)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+        const m = /Local:\s+(http:\/\/[\w.]+:\d+\/)/.exec(stripAnsi(out));
         if (m) ok(m[1]!);
       };
       ng.stdout.on('data', onData);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
-import { cachedInstall, copyFixture, installTarball, packTarball, ROOT } from './support/workspace.js';
+import { cachedInstall, copyFixture, installTarball, packTarball, ROOT, stripAnsi } from './support/workspace.js';
 import { launchChromium, loadedSizes, waitForText } from './support/browser.js';
 
 const FIXTURES = path.join(ROOT, 'spec', 'consumers', 'fixtures');
@@ -79,7 +79,7 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
         let out = '';
         const onData = (d: Buffer) => {
           out += d.toString();
-          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stripAnsi(out));
           if (m) ok(m[1]!);
         };
         vite.stdout.on('data', onData);

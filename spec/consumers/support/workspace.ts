@@ -65,3 +65,9 @@ export function copyFixture(fixtureDir: string, installDir: string, name: string
   fs.cpSync(fixtureDir, dest, { recursive: true, filter: (src) => !/[\\/](node_modules|dist|\.angular)([\\/]|$)/.test(src) });
   return dest;
 }
+
+/** A dev server's console text without its colour codes. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the escape character is what is being removed
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
