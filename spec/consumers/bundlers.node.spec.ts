@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
-import { cachedInstall, copyFixture, installTarball, packTarball, ROOT, stripAnsi } from './support/workspace.js';
+import { cachedInstall, copyFixture, installTarball, packTarball, removeRun, ROOT, stripAnsi } from './support/workspace.js';
 import { launchChromium, loadedSizes, waitForText } from './support/browser.js';
 
 const FIXTURES = path.join(ROOT, 'spec', 'consumers', 'fixtures');
@@ -19,13 +19,14 @@ const SCHEMA = { todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT'
 
 describe('consumer apps built from the npm pack tarball, no bundler config', () => {
   let install: string;
+  let run: string;
   let server: SyncServer;
   let browser: Browser;
   const statics: StaticServer[] = [];
 
   beforeAll(async () => {
     install = cachedInstall('shared', path.join(FIXTURES, 'shared'));
-    installTarball(install, packTarball());
+    run = installTarball(install, packTarball());
     server = await startSyncServer({ host: '127.0.0.1', port: 0, schema: SCHEMA, db: ':memory:' });
     browser = await launchChromium();
   }, 600_000);
@@ -34,6 +35,7 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
     await browser?.close();
     await Promise.all(statics.map((s) => s.close()));
     await server?.close();
+    removeRun(run);
   });
 
   /** Open the app at `url` (with ?server=), wait for `synced`, print and return its sizes. */
@@ -51,7 +53,7 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
   }
 
   it('webpack 5 (`webpack --mode production`, no config) reaches synced', async () => {
-    const app = copyFixture(path.join(FIXTURES, 'webpack'), install, 'webpack');
+    const app = copyFixture(path.join(FIXTURES, 'webpack'), run, 'webpack');
     execFileSync(process.execPath, [path.join(install, 'node_modules', 'webpack-cli', 'bin', 'cli.js'), '--mode', 'production'], { cwd: app, stdio: 'pipe' });
     const site = await serveStatic(app);
     statics.push(site);
@@ -61,7 +63,7 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
   }, 300_000);
 
   it('Vite 7 (`vite build`, no config) reaches synced', async () => {
-    const app = copyFixture(path.join(FIXTURES, 'vite'), install, 'vite');
+    const app = copyFixture(path.join(FIXTURES, 'vite'), run, 'vite');
     execFileSync(process.execPath, [path.join(install, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], { cwd: app, stdio: 'pipe' });
     const dist = path.join(app, 'dist');
     const site = await serveStatic(dist);
@@ -72,7 +74,7 @@ describe('consumer apps built from the npm pack tarball, no bundler config', () 
   }, 300_000);
 
   it('Vite 7 dev server (`vite`, no config, no optimizeDeps entries) reaches synced', async () => {
-    const app = copyFixture(path.join(FIXTURES, 'vite'), install, 'vite-dev');
+    const app = copyFixture(path.join(FIXTURES, 'vite'), run, 'vite-dev');
     const vite = spawn(process.execPath, [path.join(install, 'node_modules', 'vite', 'bin', 'vite.js'), '--host', '127.0.0.1', '--port', '0', '--force'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((ok, fail) => {
