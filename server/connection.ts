@@ -24,6 +24,7 @@ import { AccessControl } from './access/access-control.js';
 import { Inbox } from './inbox.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
+import { fetchRowsFrame } from './fetch-rows.js';
 
 export { CloseCodes } from './socket.js';
 
@@ -216,6 +217,8 @@ export class ClientConnection {
         return this.onSyncRequest(frame.from_lsn, frame.limit);
       case 'ack':
         return this.onAck(frame.lsn);
+      case 'fetch_rows':
+        return this.sendRaw(await fetchRowsFrame(this.hub.settings, ready, frame));
       case 'ping':
         return this.send(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
       case 'pong':

@@ -10,18 +10,20 @@
  * The client converts app values to wire values and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
  * in-process with `worker: false`.
  */
-import { BehaviorSubject, Observable, Subject, filter, map, share, timer } from 'rxjs';
+import { Observable, ReplaySubject, Subject, filter, map, share, timer } from 'rxjs';
 import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
 import type { ChangeRequest, Row, SyncStatusWire, WorkerOptions } from '../protocol/index.js';
 import { readColumnTypes, type ColumnTypes } from '../schema/column-types.js';
 import { rowDecoder, toAppRow } from '../schema/rows.js';
 import { toWireRow } from '../schema/values.js';
-import type { LocalChange } from '../engine/ports.js';
+import type { LocalChange, QuarantinedChange } from '../engine/ports.js';
+import type { EngineMetrics } from '../log/metrics.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
 import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { openTabsChannel } from '../tabs/open-tabs.js';
 import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
@@ -67,8 +69,27 @@ export interface SyncClient {
   pendingChanges(): Promise<LocalChange[]>;
   /** Local changes that failed for good (rejected, or out of attempts), newest first. */
   failedChanges(): Promise<LocalChange[]>;
-  /** Replays the latest status; emits only real changes. */
+  /**
+   * Send failed changes again (all, or those named): each goes to the END of the queue with fresh
+   * attempts (same change_id: a change the server did get is not applied twice), and its value is
+   * written on top of its row again. Resolves to the change_ids retried, once durable.
+   */
+  retryFailed(ids?: readonly string[]): Promise<string[]>;
+  /**
+   * Give failed changes up (all, or those named): they are removed, and their rows are fetched
+   * again from the server, whose version then replaces the local one (this client's other pending
+   * changes of the row re-applied on top). Resolves to the change_ids discarded.
+   */
+  discardFailed(ids?: readonly string[]): Promise<string[]>;
+  /** Server changes this client could not apply (quarantined; their rows were fetched again), oldest first. */
+  quarantinedChanges(): Promise<QuarantinedChange[]>;
+  /**
+   * Replays the latest status; emits only real changes. The first value is the host's real status
+   * (read from the stored database): nothing is emitted before the sync host answered.
+   */
   readonly status$: Observable<SyncStatus>;
+  /** The engine's counters (see README "Metrics"): the latest on subscribe, then each change. */
+  readonly metrics$: Observable<EngineMetrics>;
   /** Errors: bad frames, rejections, exhausted retries, storage problems. */
   readonly errors$: Observable<SyncError>;
   connect(): void;
@@ -82,7 +103,7 @@ export interface SyncClient {
   terminate(): void;
 }
 
-/** The status before the engine has said anything. */
+/** A status with nothing known yet (for UIs that need a value before `status$` emits; `status$` never emits it). */
 export const INITIAL_STATUS: SyncStatus = {
   connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0,
   catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
@@ -94,7 +115,11 @@ export const INITIAL_STATUS: SyncStatus = {
  */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
   const schema = readColumnTypes(options.schema);
-  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
+  // Tabs that share the database share one engine (lib/tabs); otherwise this client starts its own.
+  return new SyncClientImpl(schema, options, (report) => {
+    const shared = openTabsChannel(options, () => openChannel(options, report));
+    return shared ? Promise.resolve(shared) : openChannel(options, report);
+  });
 }
 
 class SyncClientImpl implements SyncClient {
@@ -102,9 +127,12 @@ class SyncClientImpl implements SyncClient {
   readonly clientId: Promise<string>;
   readonly status$: Observable<SyncStatus>;
   readonly errors$: Observable<SyncError>;
+  readonly metrics$: Observable<EngineMetrics>;
   private readonly rpc: RpcClient;
   private readonly channel: Channel;
-  private readonly status = new BehaviorSubject<SyncStatus>(INITIAL_STATUS);
+  private readonly status = new ReplaySubject<SyncStatus>(1);
+  private lastStatus: SyncStatus = INITIAL_STATUS;
+  private readonly metrics = new ReplaySubject<EngineMetrics>(1);
   private readonly errors = new Subject<SyncError>();
   private readonly changed$: Observable<readonly string[]>;
   private readonly tables: string[];
@@ -122,13 +150,15 @@ class SyncClientImpl implements SyncClient {
     this.rpc = rpc;
     this.status$ = this.status.asObservable();
     this.errors$ = this.errors.asObservable();
+    this.metrics$ = this.metrics.asObservable();
     this.changed$ = rpc.events$.pipe(
       filter((m) => m.type === 'changes_processed'),
       map((m) => (m as { entities: string[] }).entities),
       share(),
     );
     rpc.events$.subscribe((m) => {
-      if (m.type === 'status') this.status.next(m.status);
+      if (m.type === 'status') this.nextStatus(m.status);
+      else if (m.type === 'metrics') this.metrics.next(m.metrics as unknown as EngineMetrics);
       else if (m.type === 'error') this.errors.next(fromSerialized(m.error as SerializedSyncError));
       else if (m.type === 'token_request') void this.answerToken(m.id);
     });
@@ -214,6 +244,20 @@ class SyncClientImpl implements SyncClient {
     return this.changesWhere(`status = 'failed' ORDER BY seq DESC`);
   }
 
+  async retryFailed(ids?: readonly string[]): Promise<string[]> {
+    await this.ready;
+    const res = await this.rpc.request<{ type: 'failed_result'; id: number; change_ids: string[] }>({ type: 'retry_failed', ...(ids !== undefined && { change_ids: [...ids] }) });
+    return res.change_ids;
+  }
+  async discardFailed(ids?: readonly string[]): Promise<string[]> {
+    await this.ready;
+    const res = await this.rpc.request<{ type: 'failed_result'; id: number; change_ids: string[] }>({ type: 'discard_failed', ...(ids !== undefined && { change_ids: [...ids] }) });
+    return res.change_ids;
+  }
+  quarantinedChanges(): Promise<QuarantinedChange[]> {
+    return this.query<QuarantinedChange>('SELECT * FROM quarantined_changes ORDER BY lsn');
+  }
+
   connect(): void {
     this.rpc.send({ type: 'connect' });
   }
@@ -235,6 +279,7 @@ class SyncClientImpl implements SyncClient {
     this.channel.terminate();
     this.status.complete();
     this.errors.complete();
+    this.metrics.complete();
   }
 
   /** `ready` rejected: the same error goes to `errors$` and `status.lastError`, and the host is stopped. */
@@ -242,8 +287,13 @@ class SyncClientImpl implements SyncClient {
     const error = toSyncError(e, ErrorCodes.WORKER_START);
     if (error.code === ErrorCodes.CLOSED) return;
     this.errors.next(error);
-    this.status.next({ ...this.status.value, lastError: error.toJSON() });
+    this.nextStatus({ ...this.lastStatus, lastError: error.toJSON() });
     this.channel.terminate();
+  }
+
+  private nextStatus(status: SyncStatus): void {
+    this.lastStatus = status;
+    this.status.next(status);
   }
 
   private async changesWhere(where: string): Promise<LocalChange[]> {

@@ -21,6 +21,8 @@ export const WORKER_MESSAGE_IDS: Readonly<Record<WorkerToMain['type'], boolean>>
   error: false,
   token_request: true,
   closed: true,
+  failed_result: true,
+  metrics: false,
 };
 
 const isCount = (u: unknown): boolean => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
