@@ -254,7 +254,7 @@ export class ClientConnection {
       const scopes = await access.evaluate(AccessControl.userOf(result.identity));
       if (this.state.kind === 'closing') return;
       welcome();
-      access.attach(this, result.identity, scopes, store.lsn());
+      access.attach(this, result.identity, scopes, store.lsn(), hello, this.hub.settings.limits.pageMaxBytes);
     });
   }
 
@@ -314,7 +314,7 @@ export class ClientConnection {
     const access = this.hub.settings.access;
     let frame: string;
     if (access) {
-      frame = access.pageFrame(this, from, size, limits.pageMaxBytes);
+      frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       const page = await store.readPage(from, size, limits.pageMaxBytes);
       frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
