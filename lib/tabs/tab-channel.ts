@@ -85,7 +85,8 @@ class TabChannel implements Channel {
       this.relay?.fromSelf(msg);
     } else if (typeof msg.id !== 'number') {
       // connect, disconnect (and any command without an answer): for the one engine, wherever it runs.
-      if (!this.sendNow(msg)) this.commands.push(msg);
+      // Waiting for a leader, only the latest of each kind counts (bounded however often it is called).
+      if (!this.sendNow(msg)) this.commands = [...this.commands.filter((c) => c.type !== msg.type), msg];
     } else if (this.inflight.size >= MAX_IN_FLIGHT) {
       this.out.next({ type: 'error', id: msg.id, error: new SyncError(ErrorCodes.LIMIT, `more than ${MAX_IN_FLIGHT} requests wait for the leader tab`).toJSON() });
     } else {
