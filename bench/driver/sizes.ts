@@ -18,6 +18,10 @@ export interface Sizes {
   throughput: { clients: number; writers: number; total: number; frameSize: number; window: number; runs: number };
   /** memory: rows of history / pending. */
   memory: { n: number };
+  /** tabs_follower_insert: sequential inserts per tab per run; tabs_failover: failovers. */
+  tabs: { n: number; warmup: number; runs: number; failovers: number };
+  /** server_throughput.access (the throughput sizes, in 10 scopes) and scope_backfill (`rows` per backfill, `backfills` per run). */
+  access: { runs: number; rows: number; backfills: number };
 }
 
 /** `npm run bench`: the sizes of the issue, under 10 minutes on 2 cores. */
@@ -31,6 +35,8 @@ export const FULL: Sizes = {
   kill: { n: 5000, runs: 3 },
   throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 5 },
   memory: { n: 100_000 },
+  tabs: { n: 300, warmup: 30, runs: 5, failovers: 7 },
+  access: { runs: 5, rows: 1000, backfills: 10 },
 };
 
 /** `npm run bench:smoke`: every metric at a tiny size (well under a minute). */
@@ -43,4 +49,6 @@ export const SMOKE: Sizes = {
   kill: { n: 400, runs: 1 },
   throughput: { clients: 10, writers: 2, total: 4000, frameSize: 500, window: 2, runs: 1 },
   memory: { n: 2000 },
+  tabs: { n: 20, warmup: 5, runs: 1, failovers: 1 },
+  access: { runs: 1, rows: 100, backfills: 2 },
 };

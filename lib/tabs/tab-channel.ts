@@ -22,11 +22,6 @@ import { LeaderRelay, type WorkerMsg } from './leader-relay.js';
 import type { TabsOptions, TabsRuntime } from './options.js';
 import { initialRole, stepRole, type RoleEvent, type RoleState } from './role-machine.js';
 
-/** The status a tab shows before any engine said something. */
-const NO_STATUS: SyncStatusWire = {
-  connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0, catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
-};
-
 /** Answers that only mean "this leader is gone": the request waits for the next one. */
 const LEADER_GONE: ReadonlySet<string> = new Set([ErrorCodes.STORE_TAKEN_OVER, ErrorCodes.CLOSED]);
 
@@ -90,7 +85,8 @@ class TabChannel implements Channel {
       this.relay?.fromSelf(msg);
     } else if (typeof msg.id !== 'number') {
       // connect, disconnect (and any command without an answer): for the one engine, wherever it runs.
-      if (!this.sendNow(msg)) this.commands.push(msg);
+      // Waiting for a leader, only the latest of each kind counts (bounded however often it is called).
+      if (!this.sendNow(msg)) this.commands = [...this.commands.filter((c) => c.type !== msg.type), msg];
     } else if (this.inflight.size >= MAX_IN_FLIGHT) {
       this.out.next({ type: 'error', id: msg.id, error: new SyncError(ErrorCodes.LIMIT, `more than ${MAX_IN_FLIGHT} requests wait for the leader tab`).toJSON() });
     } else {
@@ -105,13 +101,18 @@ class TabChannel implements Channel {
     this.out.complete();
   }
 
+  /** The app schema version this tab's client runs (from its init; 1 until then). */
+  private schemaVersion(): number {
+    return (this.init?.options as WorkerOptions | undefined)?.schemaVersion ?? 1;
+  }
+
   private now(): number {
     return this.runtime.scheduler.now();
   }
 
   private step(event: RoleEvent): void {
     const before = this.state.role;
-    const { state, actions } = stepRole(this.state, event, { stealAfter: this.stealAfter });
+    const { state, actions } = stepRole(this.state, event, { stealAfter: this.stealAfter, schemaVersion: this.schemaVersion() });
     this.state = state;
     for (const action of actions) {
       if (action === 'start_engine') this.startEngine();
@@ -125,6 +126,8 @@ class TabChannel implements Channel {
   }
 
   private startEngine(): void {
+    // The old leader's status says nothing about this tab's engine, which is not even open yet.
+    this.status = null;
     if (!this.init || this.relay) return;
     const gen = ++this.engineGen;
     const options = this.init.options as WorkerOptions;
@@ -214,10 +217,11 @@ class TabChannel implements Channel {
     this.out.next(msg);
   }
 
+  /** The last real status of the engine this tab uses, with this tab's role (nothing before the engine spoke). */
   private emitStatus(): void {
     const role = this.state.role;
-    if (role === 'closed') return;
-    this.out.next({ type: 'status', status: { ...(this.status ?? NO_STATUS), role } });
+    if (role === 'closed' || this.status === null) return;
+    this.out.next({ type: 'status', status: { ...this.status, role } });
   }
 
   private fromBus(env: BusEnvelope): void {
@@ -230,7 +234,7 @@ class TabChannel implements Channel {
         if (leads && this.now() - this.lastBeat <= this.stealAfter / 2) this.announce();
         return;
       case 'leader':
-        return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now() });
+        return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now(), ...(env.schemaVersion !== undefined && { schemaVersion: env.schemaVersion }) });
       case 'request':
         if (env.to === this.tab && leads) this.relay?.fromTab(env.from, env.msg as WorkerMsg);
         return;
@@ -245,7 +249,7 @@ class TabChannel implements Channel {
 
   private announce(): void {
     const engine = this.relay?.engine();
-    this.bus.post({ rsw: 1, kind: 'leader', from: this.tab, epoch: engine?.epoch ?? 0, ready: engine !== null && engine !== undefined });
+    this.bus.post({ rsw: 1, kind: 'leader', from: this.tab, epoch: engine?.epoch ?? 0, ready: engine !== null && engine !== undefined, schemaVersion: this.schemaVersion() });
   }
 
   private ping(): void {
