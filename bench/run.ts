@@ -3,7 +3,7 @@
  * each against a baseline measured in the same run on the same machine, print a table and write
  * bench/results/latest.json (smoke: bench/results/smoke.json). See bench/README.md.
  *
- *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory] [--out=file]
+ *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory,storage] [--out=file]
  *                                  [--compare old.json]   (ratio change per metric, with the spreads)
  */
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { buildBenchPage } from './driver/build.js';
 import { applyServerBatch, bulkRecord, catchUpAndKill, endToEnd, memory, recordLocalChange, type BrowserContext } from './driver/browser-metrics.js';
 import { openBenchPage, type BenchBrowser } from './driver/chromium.js';
 import { serverThroughputMetric } from './driver/node-metrics.js';
+import { storageMetrics } from './driver/storage-metrics.js';
 import fs from 'node:fs';
 import { compare, comparisonTable } from './driver/compare.js';
 import { environment, table, writeResult, type BenchResult, type Metric } from './driver/report.js';
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
       ['catchup', 'catch_up + resent_after_kill', () => catchUpAndKill(ctx)],
       ['memory', 'memory', () => memory(ctx)],
       ['throughput', 'server_throughput', () => serverThroughputMetric(sizes)],
+      ['storage', 'first_sync + server_throughput.postgres', () => storageMetrics(sizes, log)],
     ];
     for (const [key, name, run] of steps) {
       if (!wanted(key)) continue;

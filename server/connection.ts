@@ -212,7 +212,7 @@ export class ClientConnection {
       case 'client_change':
         return this.onChanges(ready, frame);
       case 'sync_request':
-        return this.onSyncRequest(frame.from_lsn, frame.limit);
+        return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
         return this.onAck(frame.lsn);
       case 'ping':
@@ -286,15 +286,17 @@ export class ClientConnection {
     });
   }
 
-  private async onSyncRequest(from: number, limit: number | undefined): Promise<void> {
+  private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
     const { store, pageSize, limits } = this.hub.settings;
     if (this.state.kind === 'closing') return;
     if (from > store.lsn()) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
     const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
-    const page = await store.readPage(from, size, limits.pageMaxBytes);
-    const frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
+    // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
+    const page = await store.readPage(from, size, limits.pageMaxBytes, cursor);
+    const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
+    const frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
   }

@@ -19,6 +19,7 @@ import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDec
 import { ErrorCodes } from '../lib/errors.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
 import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
+import { RowVersions } from './storage/sqlite-rows.js';
 
 /** Decides whether a client may make a change: `null` = allowed, a string = why not. */
 export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }) => string | null;
@@ -70,10 +71,12 @@ export interface ApplyOutcome {
 export interface Page {
   /** The changes as JSON texts, in LSN order. */
   changesJson: string[];
-  /** Last LSN in the page, or `from` when empty. */
+  /** Last LSN in the page, or `from` when empty; a snapshot page that is not the last: `from`. */
   lsn: number;
   /** Nothing in the log after `lsn`. */
   complete: boolean;
+  /** A snapshot page that is not the last: the LSN to continue after (`sync_response.cursor`). */
+  cursor?: number;
 }
 
 /** One row of the change log table. */
@@ -92,6 +95,7 @@ export class LogStore {
   private lastLsn: number;
   private hellos = 0;
   private readonly entities: EntityTables;
+  private readonly versions: RowVersions;
   private readonly stmt;
   private readonly applyTx;
 
@@ -105,6 +109,7 @@ export class LogStore {
     private readonly clientRetentionMs: number,
   ) {
     this.entities = new EntityTables(db, schema);
+    this.versions = new RowVersions(db);
     this.stmt = {
       byChangeId: db.prepare('SELECT lsn FROM change_log WHERE client_id = ? AND change_id = ?').pluck(),
       append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -196,7 +201,9 @@ export class LogStore {
       const lsn = this.lastLsn + 1;
       this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
       this.lastLsn = lsn;
-      committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
+      const entry: ServerChange = { lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data };
+      this.versions.record(entry);
+      committed.push(entry);
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
     }
     return { acks, committed, prevLsn };
@@ -247,6 +254,14 @@ export class LogStore {
       lsn = r.lsn;
     }
     return { changesJson, lsn, complete: lsn >= this.lastLsn };
+  }
+
+  /**
+   * A snapshot page (the compacted log, see storage/sqlite-rows.ts): the CURRENT rows whose last
+   * change is after `from`, in LSN order, as inserts (tombstones as deletes). One consistent read.
+   */
+  snapshotPage(from: number, limit: number, maxBytes = Infinity, after = from): Page {
+    return this.versions.snapshotPage(this.entities, from, after, limit, maxBytes, this.lastLsn);
   }
 
   /** The current row of an entity (null if none). */

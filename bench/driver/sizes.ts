@@ -18,6 +18,8 @@ export interface Sizes {
   throughput: { clients: number; writers: number; total: number; frameSize: number; window: number; runs: number };
   /** memory: rows of history / pending. */
   memory: { n: number };
+  /** first_sync: live rows, updates of them in the log before, runs of each side. */
+  firstSync: { rows: number; updates: number; runs: number };
 }
 
 /** `npm run bench`: the sizes of the issue, under 10 minutes on 2 cores. */
@@ -31,6 +33,7 @@ export const FULL: Sizes = {
   kill: { n: 5000, runs: 3 },
   throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 5 },
   memory: { n: 100_000 },
+  firstSync: { rows: 10_000, updates: 200_000, runs: 5 },
 };
 
 /** `npm run bench:smoke`: every metric at a tiny size (well under a minute). */
@@ -43,4 +46,5 @@ export const SMOKE: Sizes = {
   kill: { n: 400, runs: 1 },
   throughput: { clients: 10, writers: 2, total: 4000, frameSize: 500, window: 2, runs: 1 },
   memory: { n: 2000 },
+  firstSync: { rows: 500, updates: 2000, runs: 1 },
 };

@@ -17,6 +17,8 @@ export interface ServerThreadData {
   kind: 'sync' | 'fanout';
   /** Changes per client frame (the fan-out server counts LSNs without parsing). */
   frameSize?: number;
+  /** The sync server's database (default `':memory:'`; a `postgres://` URL for the PostgreSQL backend). */
+  db?: string;
 }
 
 interface Running {
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
   const data = workerData as ServerThreadData;
   const server: Running =
     data.kind === 'sync'
-      ? await startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: BENCH_SCHEMA, logger: 'error' })
+      ? await startSyncServer({ host: '127.0.0.1', port: 0, db: data.db ?? ':memory:', schema: BENCH_SCHEMA, logger: 'error' })
       : await startFanout(data.frameSize ?? 1);
   parentPort!.on('message', (m: { id: number; cmd: 'lsn' | 'close' }) => {
     if (m.cmd === 'lsn') parentPort!.postMessage({ id: m.id, value: server.lsn() });

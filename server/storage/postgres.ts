@@ -18,6 +18,7 @@ import type { SchemaPlan } from '../../lib/schema/index.js';
 import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn } from '../store.js';
 import { applyFrame, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
+import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
 import { SETUP_LOCK_CLASS } from './pg-types.js';
 import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
 import type { Pool } from 'pg';
@@ -113,7 +114,7 @@ export class PgStorage implements SyncStorage {
         });
         await db.query('BEGIN');
         await db.query(`SELECT pg_advisory_xact_lock(${SETUP_LOCK_CLASS}, hashtext(current_schema()))`);
-        for (const sql of [...LOG_DDL, ...entityDdl(opts.schema)]) await db.query(sql);
+        for (const sql of [...LOG_DDL, ...ROW_VERSIONS_DDL, ...entityDdl(opts.schema)]) await db.query(sql);
         await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", values: [opts.serverId ?? randomUUID()] });
         await db.query('COMMIT');
         const id = (await db.query("SELECT value FROM rsw_server_meta WHERE key = 'server_id'")).rows[0] as { value: string };
@@ -164,7 +165,22 @@ export class PgStorage implements SyncStorage {
     }
   }
 
-  async readPage(from: number, limit: number, maxBytes = Infinity): Promise<Page> {
+  async readPage(from: number, limit: number, maxBytes = Infinity, cursor?: number): Promise<Page> {
+    // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
+    if (cursor !== undefined || from === 0 || from < this.horizon()) {
+      const { top, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes);
+      this.saw(top);
+      return page;
+    }
+    return this.readLog(from, limit, maxBytes);
+  }
+
+  horizon(): number {
+    return 0;
+  }
+
+  /** Up to `limit` changes of the log with lsn > `from` (the exact history). */
+  async readLog(from: number, limit: number, maxBytes = Infinity): Promise<Page> {
     const res = await this.pool.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
     const changesJson: string[] = [];
     let bytes = 0;

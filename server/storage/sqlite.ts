@@ -31,8 +31,14 @@ export class SqliteStorage implements SyncStorage {
     return this.log.applyChanges(...args);
   }
 
-  readPage(from: number, limit: number, maxBytes?: number) {
+  readPage(from: number, limit: number, maxBytes?: number, cursor?: number) {
+    // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
+    if (cursor !== undefined || from === 0 || from < this.horizon()) return this.log.snapshotPage(from, limit, maxBytes, cursor ?? from);
     return this.log.readPage(from, limit, maxBytes);
+  }
+
+  horizon(): number {
+    return 0;
   }
 
   currentRow(entity: string, entityId: string) {

@@ -43,8 +43,18 @@ export interface SyncStorage {
    * current row; a failure of the database itself rolls the whole frame back and throws.
    */
   applyChanges(clientId: string, changes: readonly ClientChange[], permit?: PermitFn | null, sub?: string | null, known?: KnownColumns): Awaitable<ApplyOutcome>;
-  /** Up to `limit` changes with lsn > `from`, at most `maxBytes` of change JSON (but at least one). */
-  readPage(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
+  /**
+   * The page a `sync_request { from_lsn: from }` gets: up to `limit` changes with lsn > `from`, at
+   * most `maxBytes` of change JSON (but at least one). From 0 (a first sync) or from behind the
+   * compaction {@link SyncStorage.horizon}, a SNAPSHOT page: the compacted log, i.e. the current
+   * rows whose last change is after `from`, in LSN order, each an `insert` of the whole row (a
+   * deleted row a `delete`) with the LSN, change_id and client_id of its last change; read
+   * consistently at one LSN per page (docs/DESIGN.md "Snapshot first sync"). A snapshot page that
+   * is not the last keeps `lsn: from` and names a `cursor`: the next request passes it back.
+   */
+  readPage(from: number, limit: number, maxBytes?: number, cursor?: number): Awaitable<Page>;
+  /** Oldest LSN after which the full change history is kept (0: all of it); older history is compacted. */
+  horizon(): number;
   /** The current row of an entity, or null. */
   currentRow(entity: string, entityId: string): Awaitable<Row | null>;
   /** Record a hello (last_seen); false when the id belongs to another subject. */
