@@ -53,6 +53,22 @@ export const ErrorCodes = {
   WORKER_START: 'worker_start_failed',
   /** The server does not serve this app's schema version (too old, or newer than the server's): update the app / the server. */
   SCHEMA_OUTDATED: 'schema_outdated',
+  /**
+   * A server change could not be applied after `maxApplyAttempts` tries (or can never apply): it
+   * was put in the `quarantined_changes` table with its error, the LSN moved on, and its row is
+   * fetched again from the server (`fetch_rows`) so that the replica converges.
+   */
+  QUARANTINED: 'change_quarantined',
+  /**
+   * The server's `welcome.server_id` differs from the one this store followed (its database was
+   * recreated): the replica is rebuilt from scratch, this client's pending changes are kept and sent.
+   */
+  SERVER_CHANGED: 'server_changed',
+  /**
+   * Another engine opened this database for writing after this one (a second tab without Web Locks,
+   * or a new leader tab that took the lock from a frozen one): this engine stops writing.
+   */
+  STORE_TAKEN_OVER: 'store_taken_over',
   /** Anything else. */
   INTERNAL: 'internal_error',
 } as const;
@@ -152,7 +168,7 @@ export class StoreError extends SyncError {
 /** Persistence failed, or found a corrupt journal tail. */
 export class PersistenceError extends SyncError {
   override name = 'PersistenceError';
-  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT, message: string, context: SyncErrorContext = {}) {
+  constructor(code: typeof ErrorCodes.PERSISTENCE | typeof ErrorCodes.JOURNAL_CORRUPT | typeof ErrorCodes.STORE_TAKEN_OVER, message: string, context: SyncErrorContext = {}) {
     super(code, message, context);
   }
 }
@@ -187,16 +203,36 @@ export function toSyncError(error: unknown, code: ErrorCode = ErrorCodes.INTERNA
   return new SyncError(code, describeCause(error), { ...context, cause: error });
 }
 
-/** Rebuild a SyncError from its JSON form (main thread side of the worker boundary). */
+/**
+ * Rebuild a SyncError from its JSON form (main thread side of the worker boundary). The subclass
+ * is rebuilt from the code, so `instanceof ChangeRejectedError` (and the others) hold on the main
+ * thread as they do in the worker.
+ */
 export function fromSerialized(e: SerializedSyncError): SyncError {
-  const err = new SyncError(e.code, e.message, {
-    change_id: e.change_id,
-    lsn: e.lsn,
-    entity: e.entity,
-    path: e.path,
-    attempt: e.attempt,
-    cause: e.cause,
-  });
+  const context: SyncErrorContext = { change_id: e.change_id, lsn: e.lsn, entity: e.entity, path: e.path, attempt: e.attempt, cause: e.cause };
+  // The subclass is rebuilt from its name (a worker's error must pass `instanceof` on the main thread).
+  let err: SyncError;
+  switch (e.name) {
+    case 'ProtocolError':
+      err = new ProtocolError(e.message, context);
+      break;
+    case 'SchemaError':
+      err = new SchemaError(e.message, context);
+      break;
+    case 'StoreError':
+      err = new StoreError(e.message, context);
+      break;
+    case 'ChangeRejectedError':
+      err = new ChangeRejectedError(e.message, context);
+      break;
+    case 'PersistenceError':
+      err = e.code === ErrorCodes.JOURNAL_CORRUPT || e.code === ErrorCodes.PERSISTENCE ? new PersistenceError(e.code, e.message, context) : new SyncError(e.code, e.message, context);
+      break;
+    default:
+      err = new SyncError(e.code, e.message, context);
+  }
+  // A subclass whose code differs from its usual one keeps the code it was sent with.
+  if (err.code !== e.code) err = Object.assign(err, { code: e.code });
   err.name = e.name;
   return err;
 }

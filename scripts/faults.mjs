@@ -3,7 +3,8 @@
 // the LONG form of the fault suite (spec/faults/). `npm test` runs its short form (50 network
 // schedules, 10k fuzz cases, no load). This runs, by default: 1,000 network schedules, 100k fuzz
 // cases, the SIGKILL and protocol specs, 10 minutes of load at 1k changes/s with the heap sampled
-// (spec/faults/long/load.long.ts), and the Chromium worker-crash spec; then prints the counts.
+// (spec/faults/long/load.long.ts), the Chromium worker-crash spec and 20 seeds of the many-tabs
+// scenario on real pages (spec/tabs/pages.node.spec.ts, RSW_TABS_RUNS); then prints the counts.
 //   <schedules>        network schedules (default 1000)
 //   --duration <s>     seconds of load (default 600; 0 skips the load run)
 //   --cases <n>        fuzz cases per fuzz spec file (default 100000)
@@ -64,6 +65,11 @@ if (!nodeOnly) {
   step('fault suite (chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], {
     RSW_SPEC: 'spec/faults/**/*.spec.ts',
     RSW_RESULTS: path.join(tmp, 'browser.json'),
+  });
+  // Many tabs, one database (spec/tabs/pages.node.spec.ts): the seeded real-pages scenario, many seeds.
+  step('tabs scenario, real pages (chromium)', process.execPath, ['--import', 'tsx', bin('jasmine/bin/jasmine.js'), '--config=spec/support/jasmine.json', 'spec/tabs/pages.node.spec.ts'], {
+    RSW_TABS_RUNS: process.env.RSW_TABS_RUNS ?? '20',
+    RSW_RESULTS: path.join(tmp, 'tabs.json'),
   });
 }
 

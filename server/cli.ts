@@ -2,7 +2,7 @@
 /**
  * `rx-sync-server` — run the reference sync server.
  *
- *   rx-sync-server --schema ./schema.json [--versions ./versions.json] [--port 8787] [--host 127.0.0.1] [--db ./sync.sqlite]
+ *   rx-sync-server --schema ./schema.json [--versions ./versions.json] [--access ./access.js] [--port 8787] [--host 127.0.0.1] [--db ./sync.sqlite]
  *   rx-sync-server token --sub alice [--ttl 3600] [--aud x] [--iss y]   (prints an HS256 test token)
  *
  * Prints ONE start-up line on stdout (URL, db path, auth on/off), logs to stderr, and stops
@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AuthOptions } from './auth.js';
-import { signToken, startSyncServer, type LogLevel } from './index.js';
+import { loadAccessModule, signToken, startSyncServer, type AccessRules, type LogLevel } from './index.js';
 import { DEFAULT_LIMITS, LIMIT_HELP, limitFlag, type Limits } from './limits.js';
 
 const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
@@ -30,6 +30,9 @@ Options:
   --schema <file>      JSON schema declaration, e.g. {"todos":{"primaryKey":"id","columns":{"id":"TEXT"}}} (required)
   --versions <file>    app schema versions: {"schemaVersion":2,"migrations":[...],"minSchemaVersion":1}
                        (the same list the app declares; minSchemaVersion optional)   [default: version 1]
+  --access <file>      access rules module: export default { scopes, rowScopes, permit? }
+                       (who reads which rows, who may write them; server/README.md "Access rules")
+                       [default: none - every client reads every row]
   --port <n>           TCP port (0 = any free port)               [default: 8787]
   --host <addr>        interface to listen on                      [default: 127.0.0.1]
   --db <path|url>      SQLite file, :memory:, or postgres://...     [default: ./sync.sqlite]
@@ -68,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         schema: { type: 'string' },
         versions: { type: 'string' },
+        access: { type: 'string' },
         port: { type: 'string', default: '8787' },
         host: { type: 'string', default: '127.0.0.1' },
         db: { type: 'string', default: './sync.sqlite' },
@@ -123,6 +127,14 @@ async function main(argv: string[]): Promise<number> {
     const unknown = Object.keys(versions).filter((k) => !['schemaVersion', 'migrations', 'minSchemaVersion'].includes(k));
     if (unknown.length > 0) return usageError(`${values.versions}: unexpected field "${unknown[0]}"`);
   }
+  let access: AccessRules | undefined;
+  if (values.access) {
+    try {
+      access = await loadAccessModule(values.access);
+    } catch (e) {
+      return usageError(`cannot load access rules ${values.access}: ${(e as Error).message}`);
+    }
+  }
   let auth: AuthOptions | undefined;
   try {
     auth = authOptions(values, secret);
@@ -147,9 +159,10 @@ async function main(argv: string[]): Promise<number> {
     ...(values['allowed-origin'] ? { allowedOrigins: values['allowed-origin'] } : {}),
     logger: level,
     ...(auth ? { auth } : {}),
+    ...(access ? { access } : {}),
   });
   process.stdout.write(
-    `rx-sync-server listening on ${server.url} (db: ${values.db}, auth: ${server.authRequired ? 'on' : 'off - OPEN server'}, lsn: ${server.lsn()})\n`,
+    `rx-sync-server listening on ${server.url} (db: ${values.db}, auth: ${server.authRequired ? 'on' : 'off - OPEN server'}, access: ${access ? values.access : 'none - everyone reads everything'}, lsn: ${server.lsn()})\n`,
   );
 
   const signal = await stopSignal;

@@ -19,10 +19,12 @@ import { ErrorCodes } from '../lib/errors.js';
 import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
 import { chunkFrames } from './frames.js';
 import { handshake, type Identity } from './handshake.js';
-import type { HubContext } from './hub.js';
+import type { HubContext, RejectedRowFn } from './hub.js';
+import { AccessControl } from './access/access-control.js';
 import { Inbox } from './inbox.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
+import { fetchRowsFrame } from './fetch-rows.js';
 
 export { CloseCodes } from './socket.js';
 
@@ -215,6 +217,8 @@ export class ClientConnection {
         return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
         return this.onAck(frame.lsn);
+      case 'fetch_rows':
+        return this.sendRaw(await fetchRowsFrame(this.hub.settings, ready, frame));
       case 'ping':
         return this.send(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
       case 'pong':
@@ -235,12 +239,23 @@ export class ClientConnection {
       if (result.close !== null) this.close(result.close, result.reason);
       return;
     }
-    this.state = { kind: 'ready', ...result.identity };
-    this.ackedLsn = 0;
-    this.hub.join(this);
-    if (result.identity.expMs !== null) this.armExpiry(result.identity.expMs);
-    logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
-    this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize, ...(this.hub.settings.schemas && { schema_version: this.hub.settings.schemas.version }) });
+    const access = this.hub.settings.access;
+    const welcome = () => {
+      this.state = { kind: 'ready', ...result.identity };
+      this.ackedLsn = 0;
+      this.hub.join(this);
+      if (result.identity.expMs !== null) this.armExpiry(result.identity.expMs);
+      logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
+      this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize, ...(this.hub.settings.schemas && { schema_version: this.hub.settings.schemas.version }) });
+    };
+    if (!access) return welcome();
+    // With access rules: scopes first, then join at the same LSN as the welcome, with no commit in between.
+    await this.hub.serial(async () => {
+      const scopes = await access.evaluate(AccessControl.userOf(result.identity));
+      if (this.state.kind === 'closing') return;
+      welcome();
+      access.attach(this, result.identity, scopes, store.lsn());
+    });
   }
 
   /** Close the connection when its token expires (re-armed: long timers are capped). */
@@ -257,7 +272,7 @@ export class ClientConnection {
   }
 
   private async onChanges(who: Identity, frame: ClientChangeFrame): Promise<void> {
-    const { limits, store, logger, permit, rejectedRow } = this.hub.settings;
+    const { limits, store, logger, permit, rejectedRow, access } = this.hub.settings;
     if (frame.changes.length > limits.maxChangesPerFrame) {
       return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
     }
@@ -265,8 +280,9 @@ export class ClientConnection {
     // store answers asynchronously.
     await this.hub.serial(async () => {
       let outcome;
+      const capture = access?.capture(this) ?? null;
       try {
-        outcome = await store.applyChanges(who.clientId, frame.changes, permit, who.sub, who.known);
+        outcome = await store.applyChanges(who.clientId, frame.changes, capture?.permit ?? permit, who.sub, who.known);
       } catch (e) {
         // The database itself failed: the frame was rolled back whole; the client retries it.
         logger.error('applying a frame failed', { client_id: who.clientId, error: (e as Error).message });
@@ -279,10 +295,11 @@ export class ClientConnection {
       let acks = outcome.acks;
       if (acks.some((a) => a.status === 'rejected')) {
         const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
-        acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: rejectedRow(byId.get(a.change_id)!, who, a.row) } : a));
+        const shown: RejectedRowFn = access ? (c, _who, row) => access.rejectedRow(this, c.entity, row) : rejectedRow;
+        acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: shown(byId.get(a.change_id)!, who, a.row) } : a));
       }
       for (const f of chunkFrames('{"type":"change_ack","acks":[', acks.map((a) => JSON.stringify(a)), ']}', limits.pageMaxBytes)) this.sendRaw(f);
-      if (outcome.committed.length > 0) this.hub.broadcastChanges(outcome.prevLsn, outcome.committed);
+      if (outcome.committed.length > 0) await this.hub.broadcastChanges(outcome.prevLsn, outcome.committed, capture);
     });
   }
 
@@ -293,10 +310,17 @@ export class ClientConnection {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
     const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
-    // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-    const page = await store.readPage(from, size, limits.pageMaxBytes, cursor);
-    const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
-    const frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
+    this.hub.settings.logger.debug('sync_request', { client_id: this.clientId(), from_lsn: from });
+    const access = this.hub.settings.access;
+    let frame: string;
+    if (access) {
+      frame = access.pageFrame(this, from, size, limits.pageMaxBytes);
+    } else {
+      // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
+      const page = await store.readPage(from, size, limits.pageMaxBytes, cursor);
+      const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
+      frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
+    }
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
   }

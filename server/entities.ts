@@ -18,6 +18,7 @@ export class EntityTables {
   private readonly deletes = new Map<string, Statement>();
   private readonly selects = new Map<string, Statement>();
   private readonly updates = new Map<string, Statement>();
+  private readonly wheres = new Map<string, Statement>();
 
   constructor(
     private readonly db: Database,
@@ -73,10 +74,39 @@ export class EntityTables {
     const stmt = Object.prototype.hasOwnProperty.call(this.schema, entity) ? this.selects.get(entity) : undefined;
     if (!stmt) return null;
     const row = stmt.get(entityId) as Record<string, unknown> | undefined;
-    if (!row) return null;
-    // Bytes (BLOB columns) go back to their wire form, base64 text.
-    for (const k of Object.keys(row)) if (row[k] instanceof Uint8Array) row[k] = fromSqlValue(row[k]);
-    return row as Row;
+    return row ? toRow(row) : null;
+  }
+
+  /** Rows whose `column` equals `value` (both checked against the schema; unknown = none). */
+  where(entity: string, column: string, value: unknown): Row[] {
+    const def = Object.prototype.hasOwnProperty.call(this.schema, entity) ? this.schema[entity] : undefined;
+    if (!def || !Object.prototype.hasOwnProperty.call(def.columns, column)) return [];
+    const key = `${entity}\u0000${column}`;
+    let stmt = this.wheres.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(`SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(column)} = ?`);
+      this.wheres.set(key, stmt);
+    }
+    const bound = value === null || value === undefined ? null : typeof value === 'boolean' ? Number(value) : value;
+    return (stmt.all(bound) as Record<string, unknown>[]).map(toRow);
+  }
+
+  /**
+   * Every row of `entity`, in rowid pages of 512 (no cursor stays open between pages, so the
+   * caller may run other statements, such as access rules reading rows, while it iterates).
+   */
+  *scan(entity: string): IterableIterator<Row> {
+    if (!Object.prototype.hasOwnProperty.call(this.schema, entity)) return;
+    const page = this.db.prepare(`SELECT rowid AS rsw_rowid, * FROM ${quoteIdent(entity)} WHERE rowid > ? ORDER BY rowid LIMIT 512`);
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as Record<string, unknown>[];
+      for (const row of rows) {
+        after = row.rsw_rowid as number;
+        delete row.rsw_rowid;
+        yield toRow(row);
+      }
+      if (rows.length < 512) return;
+    }
   }
 
   private updateStatement(table: string, def: TableSchema, cols: string[]): Statement {
@@ -114,6 +144,12 @@ export function migrateEntityTables(db: Database, schema: SchemaDeclaration, pla
     db.prepare('INSERT INTO server_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(APP_SCHEMA_VERSION_KEY, String(plan.version));
     return n;
   })();
+}
+
+/** A row as read from SQLite, in its wire form (BLOB bytes become base64 text). */
+function toRow(row: Record<string, unknown>): Row {
+  for (const k of Object.keys(row)) if (row[k] instanceof Uint8Array) row[k] = fromSqlValue(row[k]);
+  return row as Row;
 }
 
 /** A wire value as better-sqlite3 binds it (BLOB: bytes). */

@@ -15,6 +15,8 @@ export interface Identity {
   sub: string | null;
   /** When the token expires (ms since the epoch); null on an open server. */
   expMs: number | null;
+  /** The token's claims (its whole payload); empty on an open server. Access rules read them. */
+  claims: Record<string, unknown>;
   /** The columns the client's (older) app schema version knows; null: the newest. */
   known: KnownColumns;
 }
@@ -33,6 +35,7 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
   }
   let sub: string | null = null;
   let expMs: number | null = null;
+  let claims: Record<string, unknown> = {};
   if (verifier !== null) {
     const verified = await verifier(hello.token, now());
     if (isLeft(verified)) {
@@ -41,6 +44,7 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     }
     sub = verified.right.sub;
     expMs = verified.right.exp * 1000;
+    claims = verified.right;
   }
   const schemaVersion = hello.schema_version ?? 1;
   const schemaRefusal = settings.schemas?.refusal(schemaVersion) ?? null;
@@ -59,5 +63,5 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     logger.warn('client id of another user', { peer, client_id: hello.client_id, sub });
     return { kind: 'refused', code: ErrorCodes.AUTH, message: `client_id "${hello.client_id}" belongs to another user: use another client id`, close: 4403, reason: 'client id of another user' };
   }
-  return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs, known: settings.schemas?.known(schemaVersion) ?? null } };
+  return { kind: 'ok', identity: { clientId: hello.client_id, sub, expMs, claims, known: settings.schemas?.known(schemaVersion) ?? null } };
 }

@@ -15,6 +15,8 @@ import type { Logger } from './logger.js';
 import type { SchemaVersions } from './schema-versions.js';
 import type { PermitFn } from './store.js';
 import type { SyncStorage } from './storage/types.js';
+import type { AccessControl } from './access/access-control.js';
+import type { WriteCapture } from './access/writes.js';
 
 /**
  * What a `rejected` ack may show of the current row: the hook point where access control filters
@@ -37,6 +39,8 @@ export interface HubSettings {
   readonly pageSize: number;
   /** What a rejected ack shows of the current row. Default: the row as stored. */
   readonly rejectedRow: RejectedRowFn;
+  /** Access rules (server/access/): per-connection filtering of everything that carries rows. Absent: everyone reads everything. */
+  readonly access?: AccessControl | null;
   /** App schema versions served (see schema-versions.ts). Absent: every client is taken to have the newest schema. */
   readonly schemas?: SchemaVersions;
 }
@@ -52,8 +56,11 @@ export interface HubContext {
   leave(conn: ClientConnection): void;
   /** Run `task` after every task queued before it (applies and their broadcasts). */
   serial<T>(task: () => Promise<T> | T): Promise<T>;
-  /** Send changes just committed after `prevLsn` to every handshaken client, the sender included. */
-  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void;
+  /**
+   * Send changes just committed after `prevLsn` to every handshaken client, the sender included
+   * (with access rules: to each what it may read; `capture` has the rows before the changes).
+   */
+  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture?: WriteCapture | null): void | Promise<void>;
   /** Unsent output bytes of every connection together. */
   outputBytes(): number;
 }
@@ -85,10 +92,12 @@ export class SyncHub implements HubContext {
 
   part(conn: ClientConnection): void {
     this.ready.delete(conn);
+    this.settings.access?.detach(conn);
   }
 
   leave(conn: ClientConnection): void {
     this.ready.delete(conn);
+    this.settings.access?.detach(conn);
     this.all.delete(conn);
   }
 
@@ -98,7 +107,9 @@ export class SyncHub implements HubContext {
     return run;
   }
 
-  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void {
+  broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null = null): void | Promise<void> {
+    const { access } = this.settings;
+    if (access) return access.broadcast(prevLsn, committed, capture, this.settings.limits.pageMaxBytes);
     for (const frame of serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes)) {
       const bytes = Buffer.from(frame, 'utf8');
       for (const conn of this.ready) conn.sendRaw(bytes);

@@ -25,6 +25,8 @@ import { openStorage } from './storage/open.js';
 import { UpgradeGate } from './upgrade.js';
 import { parseSchemaPlan, type MigrationInput } from '../lib/schema/index.js';
 import { schemaVersions } from './schema-versions.js';
+import { accessControl } from './access/open.js';
+import type { AccessRules } from './access/types.js';
 
 export { createVerifier, signToken, verifyToken, type AuthOptions, type TokenPayload, type TokenVerifier } from './auth.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
@@ -33,6 +35,8 @@ export { CloseCodes } from './connection.js';
 export type { PermitFn } from './store.js';
 export type { RejectedRowFn } from './hub.js';
 export type { Identity } from './handshake.js';
+export type { AccessRules, AccessUser, ReadAccess } from './access/types.js';
+export { loadAccessModule } from './access/load.js';
 
 /** How long close() waits for clients to answer the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -67,8 +71,14 @@ export interface SyncServerOptions {
   limits?: Partial<Limits>;
   /** Largest catch-up page (a `sync_request.limit` can only lower it). Default 1000. */
   pageSize?: number;
-  /** Permission check per change: return null to allow, or the reason to reject. Default: all allowed. */
+  /** Permission check per change: return null to allow, or the reason to reject. Default: all allowed. (With `access`, use `access.permit`.) */
   permit?: PermitFn;
+  /**
+   * Access rules: which rows each connection reads (`scopes`, `rowScopes`) and which changes each
+   * user may make (`permit`, given the current row). Every frame that carries rows is filtered.
+   * Absent: everyone reads everything (the server says so at start).
+   */
+  access?: AccessRules;
   /** URL path reported in `url` (any path is accepted). Default `/sync`. */
   path?: string;
   /**
@@ -123,7 +133,15 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   checkLimits(limits);
   const verifier = options.auth ? await createVerifier(options.auth) : null;
   const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
+  let access;
+  try {
+    access = options.access ? accessControl(options.access, schema, store, options.db ?? ':memory:', logger) : null;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const hub = new SyncHub({
+    access,
     store,
     limits,
     logger,
@@ -171,12 +189,15 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       });
     });
   } catch (e) {
+    access?.close();
     await store.close();
     throw e;
   }
   const port = (http.address() as AddressInfo).port;
   const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}${options.path ?? '/sync'}`;
   if (verifier === null) logger.warn('no auth secret configured: the server is OPEN, any client may connect and write');
+  if (access === null) logger.warn('no access rules configured: every client reads every row');
+  else if (verifier === null) logger.warn('access rules without auth: every client is the same anonymous user (sub "")');
   logger.info('listening', { url, db: options.db ?? ':memory:', auth: verifier !== null, lsn: store.lsn() });
 
   let closing: Promise<void> | null = null;
@@ -190,6 +211,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
       await stopped;
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      access?.close();
       await store.close();
       logger.info('stopped', { lsn: store.lsn() });
     })();

@@ -15,14 +15,17 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
+import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
 import { ErrorCodes } from '../lib/errors.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
 import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
 import { RowVersions } from './storage/sqlite-rows.js';
 
-/** Decides whether a client may make a change: `null` = allowed, a string = why not. */
-export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }) => string | null;
+/**
+ * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
+ * the row as stored right before the change (null: none), read inside the write transaction.
+ */
+export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }, current: Row | null) => string | null;
 
 /** How to open a {@link LogStore}. */
 export interface LogStoreOptions {
@@ -219,7 +222,7 @@ export class LogStore {
   private tryApply(change: ClientChange, permit: PermitFn | null, clientId: string, sub: string | null): { code: string; reason: string } | null {
     const schemaError = checkChange(this.schema, change);
     if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
-    const denied = permit ? permit(change, { client_id: clientId, sub }) : null;
+    const denied = permit ? permit(change, { client_id: clientId, sub }, this.entities.current(change.entity, change.entity_id)) : null;
     if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
     try {
       this.entities.apply(change);
@@ -267,6 +270,16 @@ export class LogStore {
   /** The current row of an entity (null if none). */
   currentRow(entity: string, entityId: string) {
     return this.entities.current(entity, entityId);
+  }
+
+  /** Current rows of `entity` whose `column` equals `value` (access rules; see server/access/). */
+  rowsWhere(entity: string, column: string, value: unknown): Row[] {
+    return this.entities.where(entity, column, value);
+  }
+
+  /** Every current row of `entity`, one at a time (backfill of a scope; see server/access/). */
+  scanRows(entity: string): IterableIterator<Row> {
+    return this.entities.scan(entity);
   }
 
   /**

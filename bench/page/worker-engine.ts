@@ -56,8 +56,9 @@ export async function engineApply(frames: readonly string[]): Promise<ApplyRun> 
   }
   await store.whenDurable();
   const ms = performance.now() - t0;
-  const lastLsn = acks[acks.length - 1] ?? 0;
+  // Acks are coalesced (ackDelay): stopping sends the one still waiting.
   engine.stop();
+  const lastLsn = acks[acks.length - 1] ?? 0;
   sub.unsubscribe();
   await store.close();
   if (errors.length > 0) throw new Error(`engine errors: ${errors.slice(0, 3).join('; ')}`);

@@ -7,20 +7,23 @@
  * await client.insert('todos', { id: 'a', title: 'x', done: 0 });   // resolves once durable
  * client.status$.subscribe(...); client.errors$.subscribe(...);
  * ```
- * The client only validates input (so a bad table/column/value fails at once, with a SchemaError)
- * and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
+ * The client converts app values to wire values and talks to the sync host over a {@link Channel}: a Web Worker by default, the same host
  * in-process with `worker: false`.
  */
-import { BehaviorSubject, Observable, Subject, filter, map, share, timer } from 'rxjs';
+import { Observable, ReplaySubject, Subject, filter, map, share, timer } from 'rxjs';
 import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
-import { checkChange, parseSchema, type ChangeRequest, type Row, type SchemaDeclaration, type SyncStatusWire, type WorkerOptions } from '../protocol/index.js';
-import { rowDecoder, toAppRow, toWireRow } from '../schema/index.js';
-import type { LocalChange } from '../engine/ports.js';
+import type { ChangeRequest, Row, SyncStatusWire, WorkerOptions } from '../protocol/index.js';
+import { readColumnTypes, type ColumnTypes } from '../schema/column-types.js';
+import { rowDecoder, toAppRow } from '../schema/rows.js';
+import { toWireRow } from '../schema/values.js';
+import type { LocalChange, QuarantinedChange } from '../engine/ports.js';
+import type { EngineMetrics } from '../log/metrics.js';
 import { type Channel } from './channel.js';
 import { liveQuery, tablesOf } from './live-query.js';
 import type { SyncClientOptions } from './options.js';
 import { RpcClient } from './rpc.js';
 import { openChannel, type WorkerFailureReport } from './open-channel.js';
+import { openTabsChannel } from '../tabs/open-tabs.js';
 import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
 /** The status snapshot published by the engine. */
@@ -66,8 +69,27 @@ export interface SyncClient {
   pendingChanges(): Promise<LocalChange[]>;
   /** Local changes that failed for good (rejected, or out of attempts), newest first. */
   failedChanges(): Promise<LocalChange[]>;
-  /** Replays the latest status; emits only real changes. */
+  /**
+   * Send failed changes again (all, or those named): each goes to the END of the queue with fresh
+   * attempts (same change_id: a change the server did get is not applied twice), and its value is
+   * written on top of its row again. Resolves to the change_ids retried, once durable.
+   */
+  retryFailed(ids?: readonly string[]): Promise<string[]>;
+  /**
+   * Give failed changes up (all, or those named): they are removed, and their rows are fetched
+   * again from the server, whose version then replaces the local one (this client's other pending
+   * changes of the row re-applied on top). Resolves to the change_ids discarded.
+   */
+  discardFailed(ids?: readonly string[]): Promise<string[]>;
+  /** Server changes this client could not apply (quarantined; their rows were fetched again), oldest first. */
+  quarantinedChanges(): Promise<QuarantinedChange[]>;
+  /**
+   * Replays the latest status; emits only real changes. The first value is the host's real status
+   * (read from the stored database): nothing is emitted before the sync host answered.
+   */
   readonly status$: Observable<SyncStatus>;
+  /** The engine's counters (see README "Metrics"): the latest on subscribe, then each change. */
+  readonly metrics$: Observable<EngineMetrics>;
   /** Errors: bad frames, rejections, exhausted retries, storage problems. */
   readonly errors$: Observable<SyncError>;
   connect(): void;
@@ -81,16 +103,23 @@ export interface SyncClient {
   terminate(): void;
 }
 
-/** The status before the engine has said anything. */
+/** A status with nothing known yet (for UIs that need a value before `status$` emits; `status$` never emits it). */
 export const INITIAL_STATUS: SyncStatus = {
   connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0,
   catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
 };
 
-/** Create a client. Throws SchemaError at once for a bad schema. */
+/**
+ * Create a client. The schema is checked by the sync host (io-ts stays off the main thread):
+ * a bad one rejects `ready` with a SchemaError naming its path (also on `errors$`).
+ */
 export function createSyncClient(options: SyncClientOptions): SyncClient {
-  const schema = parseSchema(options.schema);
-  return new SyncClientImpl(schema, options, (report) => openChannel(options, report));
+  const schema = readColumnTypes(options.schema);
+  // Tabs that share the database share one engine (lib/tabs); otherwise this client starts its own.
+  return new SyncClientImpl(schema, options, (report) => {
+    const shared = openTabsChannel(options, () => openChannel(options, report));
+    return shared ? Promise.resolve(shared) : openChannel(options, report);
+  });
 }
 
 class SyncClientImpl implements SyncClient {
@@ -98,16 +127,19 @@ class SyncClientImpl implements SyncClient {
   readonly clientId: Promise<string>;
   readonly status$: Observable<SyncStatus>;
   readonly errors$: Observable<SyncError>;
+  readonly metrics$: Observable<EngineMetrics>;
   private readonly rpc: RpcClient;
   private readonly channel: Channel;
-  private readonly status = new BehaviorSubject<SyncStatus>(INITIAL_STATUS);
+  private readonly status = new ReplaySubject<SyncStatus>(1);
+  private lastStatus: SyncStatus = INITIAL_STATUS;
+  private readonly metrics = new ReplaySubject<EngineMetrics>(1);
   private readonly errors = new Subject<SyncError>();
   private readonly changed$: Observable<readonly string[]>;
   private readonly tables: string[];
   /** True once the host said `ready`: a worker error after that is a runtime error, not a start failure. */
   private started = false;
 
-  constructor(private readonly schema: SchemaDeclaration, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
+  constructor(private readonly schema: ColumnTypes, private readonly options: SyncClientOptions, open: (report: WorkerFailureReport) => Promise<Channel>) {
     this.tables = Object.keys(schema);
     const channel = open((event, source) => {
       if (this.started) this.errors.next(workerRuntimeError(event));
@@ -118,19 +150,21 @@ class SyncClientImpl implements SyncClient {
     this.rpc = rpc;
     this.status$ = this.status.asObservable();
     this.errors$ = this.errors.asObservable();
+    this.metrics$ = this.metrics.asObservable();
     this.changed$ = rpc.events$.pipe(
       filter((m) => m.type === 'changes_processed'),
       map((m) => (m as { entities: string[] }).entities),
       share(),
     );
     rpc.events$.subscribe((m) => {
-      if (m.type === 'status') this.status.next(m.status);
+      if (m.type === 'status') this.nextStatus(m.status);
+      else if (m.type === 'metrics') this.metrics.next(m.metrics as unknown as EngineMetrics);
       else if (m.type === 'error') this.errors.next(fromSerialized(m.error as SerializedSyncError));
       else if (m.type === 'token_request') void this.answerToken(m.id);
     });
     const init: WorkerOptions = {
       // The declaration as the app wrote it: the host checks it again on its side of the boundary.
-      schema: options.schema as WorkerOptions['schema'],
+      schema: options.schema,
       ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
       ...(options.migrations !== undefined && { migrations: options.migrations as WorkerOptions['migrations'] }),
       storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
@@ -180,8 +214,15 @@ class SyncClientImpl implements SyncClient {
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
-    const changes = ops.map((o) => this.toChange(o));
+    let changes: ChangeRequest[];
+    try {
+      changes = ops.map((o) => this.toChange(o)); // values are taken at call time
+    } catch (e) {
+      await this.ready; // a schema the host refused explains more than "unknown table"
+      throw e;
+    }
     await this.ready;
+    // The host checks every change against the checked schema (checkChange) before recording any.
     await this.rpc.request({ type: 'change_recorded', changes });
   }
 
@@ -201,6 +242,20 @@ class SyncClientImpl implements SyncClient {
   }
   failedChanges(): Promise<LocalChange[]> {
     return this.changesWhere(`status = 'failed' ORDER BY seq DESC`);
+  }
+
+  async retryFailed(ids?: readonly string[]): Promise<string[]> {
+    await this.ready;
+    const res = await this.rpc.request<{ type: 'failed_result'; id: number; change_ids: string[] }>({ type: 'retry_failed', ...(ids !== undefined && { change_ids: [...ids] }) });
+    return res.change_ids;
+  }
+  async discardFailed(ids?: readonly string[]): Promise<string[]> {
+    await this.ready;
+    const res = await this.rpc.request<{ type: 'failed_result'; id: number; change_ids: string[] }>({ type: 'discard_failed', ...(ids !== undefined && { change_ids: [...ids] }) });
+    return res.change_ids;
+  }
+  quarantinedChanges(): Promise<QuarantinedChange[]> {
+    return this.query<QuarantinedChange>('SELECT * FROM quarantined_changes ORDER BY lsn');
   }
 
   connect(): void {
@@ -224,6 +279,7 @@ class SyncClientImpl implements SyncClient {
     this.channel.terminate();
     this.status.complete();
     this.errors.complete();
+    this.metrics.complete();
   }
 
   /** `ready` rejected: the same error goes to `errors$` and `status.lastError`, and the host is stopped. */
@@ -231,8 +287,13 @@ class SyncClientImpl implements SyncClient {
     const error = toSyncError(e, ErrorCodes.WORKER_START);
     if (error.code === ErrorCodes.CLOSED) return;
     this.errors.next(error);
-    this.status.next({ ...this.status.value, lastError: error.toJSON() });
+    this.nextStatus({ ...this.lastStatus, lastError: error.toJSON() });
     this.channel.terminate();
+  }
+
+  private nextStatus(status: SyncStatus): void {
+    this.lastStatus = status;
+    this.status.next(status);
   }
 
   private async changesWhere(where: string): Promise<LocalChange[]> {
@@ -248,7 +309,10 @@ class SyncClientImpl implements SyncClient {
     return res.rows_json;
   }
 
-  /** Validate a write on the main thread so a bad one fails at once, naming what was wrong. */
+  /**
+   * A write in wire form. An unknown table or a missing key fails here at once; columns and values
+   * are checked by the host, which records nothing of a write with a bad change (SchemaError).
+   */
   private toChange(o: WriteOp): ChangeRequest {
     const def = this.schema[o.table];
     if (!def || !Object.prototype.hasOwnProperty.call(this.schema, o.table)) throw new SchemaError(`unknown table "${o.table}"`, { entity: o.table });
@@ -259,8 +323,6 @@ class SyncClientImpl implements SyncClient {
         : o.op === 'update'
           ? { op: 'update', entity: o.table, entity_id: String(o.id), data: toWireRow(def, o.table, o.patch as Record<string, unknown>) }
           : { op: 'delete', entity: o.table, entity_id: String(o.id), data: null };
-    const err = checkChange(this.schema, change);
-    if (err) throw err;
     if (change.entity_id === '') throw new SchemaError(`insert into "${o.table}" needs its primary key "${def.primaryKey}"`, { entity: o.table });
     return change;
   }

@@ -3,6 +3,7 @@
  */
 import type { SchemaInput } from '../protocol/index.js';
 import type { MigrationInput } from '../schema/migrations.js';
+import type { TabsOptions } from '../tabs/options.js';
 
 /** Exponential backoff: delay n = min(maxDelay, initialDelay * multiplier^n), then full jitter. */
 export interface BackoffOptions {
@@ -95,4 +96,11 @@ export interface SyncClientOptions {
   logger?: Logger;
   /** Lowest level logged (default: `warn` with a logger, else nothing; set it to see worker logs). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Tabs of one origin that open the same `dbName` (IndexedDB) share ONE engine: a leader tab, elected
+   * with Web Locks, runs the worker; the others relay to it over a BroadcastChannel and take over when
+   * it goes (README "Many tabs"). Default on where Web Locks and BroadcastChannel exist; `false` turns
+   * it off (each client then runs its own engine, and the store refuses a second writer).
+   */
+  tabs?: boolean | TabsOptions;
 }

@@ -2,14 +2,14 @@
  * Request/response over a {@link Channel}: every request gets an `id`; the worker's answer with the
  * same `id` settles it (an `error` answer rejects with the SyncError it carries). Messages without a
  * pending `id` (status, server `changes_processed`, errors, token requests) go to `events$`.
- * Every incoming message is decoded with io-ts; one that does not decode is reported on `events$`
- * as an `error` message and changes nothing else.
+ * Every incoming message is checked (see worker-message.ts: the envelope; no io-ts on the main
+ * thread); one that fails is reported on `events$` as an `error` message and changes nothing else.
  */
 import { Observable, Subject, share } from 'rxjs';
-import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, SyncError, fromSerialized } from '../errors.js';
-import { decodeWorkerMessage, type MainToWorker, type WorkerToMain } from '../protocol/index.js';
+import type { MainToWorker, WorkerToMain } from '../protocol/index.js';
 import type { Channel } from './channel.js';
+import { checkWorkerMessage } from './worker-message.js';
 
 /** A request as the caller writes it: the id is added here. */
 type WithoutId<M> = M extends { id: number } ? Omit<M, 'id'> : never;
@@ -61,12 +61,11 @@ export class RpcClient {
   }
 
   private receive(raw: unknown): void {
-    const decoded = decodeWorkerMessage(raw);
-    if (isLeft(decoded)) {
-      this.eventsSubject.next({ type: 'error', error: decoded.left.toJSON() });
+    const msg = checkWorkerMessage(raw);
+    if (msg instanceof SyncError) {
+      this.eventsSubject.next({ type: 'error', error: msg.toJSON() });
       return;
     }
-    const msg = decoded.right;
     const id = 'id' in msg && msg.type !== 'token_request' ? msg.id : undefined;
     const waiter = id === undefined ? undefined : this.waiting.get(id);
     if (id === undefined || !waiter) {

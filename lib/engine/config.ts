@@ -29,6 +29,23 @@ export interface EngineConfig {
   stuckThreshold: number;
   /** How often the stuck detector looks at the queue head, in ms (default 5 000). */
   stuckCheckInterval: number;
+  /**
+   * Tries of a server batch whose apply fails with a retryable error before its changes are
+   * applied one by one and the ones that still fail are quarantined (default 3). An error that
+   * can never pass (a change that does not fit the schema) quarantines at the first try.
+   */
+  maxApplyAttempts: number;
+  /**
+   * Bytes (JSON size of their changes) of server frames that may wait behind a batch being
+   * retried, and of batches held behind a gap, each (default 16 MiB). Over it, frames are dropped
+   * and asked for again from the local LSN once the queue moves (nothing is lost).
+   */
+  maxBacklogBytes: number;
+  /**
+   * How long the `ack { lsn }` after an applied batch may wait, in ms (default 50): acks inside
+   * that window are coalesced into one carrying the latest LSN. 0 = one ack per batch, at once.
+   */
+  ackDelay: number;
 }
 
 /** The defaults of DESIGN section 6. */
@@ -40,6 +57,9 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   maxHeldBatches: 1000,
   stuckThreshold: 60_000,
   stuckCheckInterval: 5_000,
+  maxApplyAttempts: 3,
+  maxBacklogBytes: 16 * 1024 * 1024,
+  ackDelay: 50,
 };
 
 /** What a caller may pass: any subset, `backoff` too. */
@@ -56,12 +76,15 @@ export function resolveEngineConfig(input: EngineConfigInput = {}): EngineConfig
     ['maxAttempts', config.maxAttempts],
     ['batchSize', config.batchSize],
     ['maxHeldBatches', config.maxHeldBatches],
+    ['maxApplyAttempts', config.maxApplyAttempts],
+    ['maxBacklogBytes', config.maxBacklogBytes],
     ['stuckCheckInterval', config.stuckCheckInterval],
     ['backoff.multiplier', config.backoff.multiplier],
   ];
   const nonNegative: Array<[string, number]> = [
     ['ackTimeout', config.ackTimeout],
     ['stuckThreshold', config.stuckThreshold],
+    ['ackDelay', config.ackDelay],
     ['backoff.initialDelay', config.backoff.initialDelay],
     ['backoff.maxDelay', config.backoff.maxDelay],
   ];

@@ -29,7 +29,15 @@ export function deliverChange(change: LocalChange, ctx: DeliverContext): Observa
     const side = new Subject<EngineEvent>();
     // Counted attempts so far: the only mutable bit, local to this one delivery.
     let attempts = change.attempts;
-    const remaining = Math.max(1, ctx.config.maxAttempts - change.attempts);
+    const remaining = ctx.config.maxAttempts - change.attempts;
+    if (remaining <= 0) {
+      // Every attempt was used already (the process stopped between recording the last one and
+      // marking the change failed): fail it now, without sending it again.
+      const msg = `${id} failed after ${attempts} attempts: ${change.last_error ?? 'no ack'}`;
+      ctx.store.markFailed(id, msg, attempts, ctx.scheduler.now());
+      const error = new SyncError(ErrorCodes.ATTEMPTS_EXHAUSTED, msg, { change_id: id, entity: change.entity, attempt: attempts });
+      return of<EngineEvent[]>({ type: 'failed', change_id: id }, { type: 'error', error });
+    }
 
     const once$ = defer(() =>
       merge(

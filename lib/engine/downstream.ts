@@ -3,23 +3,27 @@
  * engine events out. Batches are handled one at a time (`mergeScan` with concurrency 1) over an
  * immutable {@link OrderingState}: stale batches are skipped and acked, gap batches are held
  * while a `sync_request` fills the gap, the next batch is applied in ONE store transaction, then
- * acked (`ack { lsn }`) and reported (`processed`). A failed apply was rolled back by the store;
- * it is retried with backoff (LSN unchanged, every failure on errors$) until it commits.
+ * acked (`ack { lsn }`, coalesced over `ackDelay`) and reported (`processed`). A failed apply is
+ * retried a bounded number of times, then what cannot apply is quarantined and its rows fetched
+ * again (apply-retry.ts, `fetch_rows` / `rows`). Frames waiting behind a retry are bounded in
+ * bytes (backlog.ts). A `welcome` from another server log (`server_id`) resets the replica.
  */
 import {
-  defer, EMPTY, expand, finalize, map, merge, mergeMap, mergeScan, Observable, of, concat, concatMap, Subject, Subscription, timer, type SchedulerLike,
+  defer, finalize, merge, mergeMap, mergeScan, Observable, of, concat, concatMap, Subject, Subscription, type SchedulerLike,
 } from 'rxjs';
 import { ErrorCodes, SyncError } from '../errors.js';
-import type { ClientFrame, ServerFrame } from '../protocol/index.js';
-import { backoffDelay } from './backoff.js';
+import type { ClientFrame, RowsFrame, ServerFrame } from '../protocol/index.js';
+import { applyWithRetry, quarantineErrors } from './apply-retry.js';
+import { backlogGate } from './backlog.js';
 import type { EngineConfig } from './config.js';
 import type { EngineEvent } from './events.js';
 import {
-  afterPage, answersRequest, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
+  afterPage, answersRequest, batchBytes, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
   trimBatch, type OrderedBatch, type OrderingState,
 } from './lsn-ordering.js';
-import type { ApplyResult, EngineStore } from './ports.js';
+import type { EngineStore, QuarantineOutcome } from './ports.js';
 import type { RandomSource } from './random.js';
+import { checkServerIdentity, fetchRows, putFetchedRows } from './recovery.js';
 
 /** What the downstream pipeline needs. */
 export interface DownstreamDeps {
@@ -29,48 +33,85 @@ export interface DownstreamDeps {
   scheduler: SchedulerLike;
   random: RandomSource;
   /** `ackTimeout` also bounds the wait for a `sync_response`: an overdue page is asked for again. */
-  config: Pick<EngineConfig, 'backoff' | 'maxHeldBatches' | 'ackTimeout'>;
+  config: Pick<EngineConfig, 'backoff' | 'maxHeldBatches' | 'ackTimeout' | 'maxApplyAttempts' | 'maxBacklogBytes' | 'ackDelay'>;
+  /** Ask for the rows the store has to fetch again (e.g. after the app discarded failed changes). */
+  refetch$?: Observable<void>;
   /** Clock for measuring apply time, in ms (default `scheduler.now()`; pass `performance.now` for sub-ms). */
   clock?: () => number;
 }
 
-type Input = { kind: 'welcome'; serverLsn: number } | { kind: 'batch'; batch: OrderedBatch } | { kind: 'overdue'; serial: number };
+/** What the serial step handles, one at a time. */
+export type Input =
+  | { kind: 'welcome'; serverLsn: number; serverId: string | undefined }
+  | { kind: 'batch'; batch: OrderedBatch }
+  | { kind: 'overdue'; serial: number }
+  | { kind: 'rows'; frame: RowsFrame }
+  | { kind: 'refetch' }
+  /** Frames were dropped (backlog over its bytes): ask again from the local LSN. */
+  | { kind: 'resync' };
 
-/** Downstream deps plus the timer that watches each `sync_request`. */
+/** Downstream deps plus the timers of the pipeline. */
 interface StepDeps extends DownstreamDeps {
   /** Start the timer of request `serial`: when it fires and the request is still unanswered, it is re-sent. */
   watchRequest(serial: number): void;
+  /** Send `ack { lsn }` (after `ackDelay`, with the latest LSN acked by then). */
+  ack(lsn: number): void;
 }
 /** One result of a step: the ordering state after it and the events it produced. */
 interface Step {
   state: OrderingState;
   events: EngineEvent[];
 }
-type ApplyOutcome = { ok: true; result: ApplyResult; ms: number } | { ok: false; error: SyncError; attempt: number };
 
 /** The downstream pipeline: subscribe to run it. Emits engine events. */
 export function downstream(message$: Observable<ServerFrame>, deps: DownstreamDeps): Observable<EngineEvent> {
   return defer(() => {
     const overdue$ = new Subject<Input>();
     const timers = new Subscription();
+    let ackLsn: number | null = null;
+    const sendAck = () => {
+      if (ackLsn !== null) deps.send({ type: 'ack', lsn: ackLsn });
+      ackLsn = null;
+    };
     const ctx: StepDeps = {
       ...deps,
       watchRequest: (serial) => {
         timers.add(deps.scheduler.schedule(() => overdue$.next({ kind: 'overdue', serial }), deps.config.ackTimeout));
       },
+      ack: (lsn) => {
+        if (deps.config.ackDelay === 0) return void deps.send({ type: 'ack', lsn });
+        const first = ackLsn === null;
+        ackLsn = Math.max(ackLsn ?? 0, lsn);
+        if (first) timers.add(deps.scheduler.schedule(sendAck, deps.config.ackDelay));
+      },
     };
-    return merge(message$.pipe(mergeMap(toInput)), overdue$).pipe(
-      mergeScan((acc: Step, input: Input) => step(ctx, acc.state, input), { state: initialOrdering(deps.store.getLsn()), events: [] }, 1),
+    const gate = backlogGate<Input>(deps.config.maxBacklogBytes, { kind: 'resync' });
+    const refetch$ = (deps.refetch$ ?? new Observable<void>()).pipe(mergeMap((): Input[] => [{ kind: 'refetch' }]));
+    return merge(message$.pipe(mergeMap(toInput)), overdue$, refetch$).pipe(
+      gate.admit(inputBytes),
+      mergeScan((acc: Step, input: Input) => gate.running(input, step(ctx, acc.state, input)), { state: initialOrdering(deps.store.getLsn()), events: [] }, 1),
       mergeMap((s) => s.events),
-      finalize(() => timers.unsubscribe()),
+      finalize(() => {
+        sendAck();
+        timers.unsubscribe();
+      }),
     );
   });
+}
+
+/** Bytes an input holds while it waits: a batch's changes (measured only when it must wait). */
+function inputBytes(input: Input): number {
+  if (input.kind === 'batch') return batchBytes(input.batch);
+  if (input.kind === 'rows') return JSON.stringify(input.frame.rows).length;
+  return 0;
 }
 
 function toInput(frame: ServerFrame): Input[] {
   switch (frame.type) {
     case 'welcome':
-      return [{ kind: 'welcome', serverLsn: frame.server_lsn }];
+      return [{ kind: 'welcome', serverLsn: frame.server_lsn, serverId: frame.server_id }];
+    case 'rows':
+      return [{ kind: 'rows', frame }];
     case 'server_changes':
       return [{ kind: 'batch', batch: { prev_lsn: frame.prev_lsn, lsn: frame.lsn, changes: frame.changes, page: null } }];
     case 'sync_response':
@@ -87,14 +128,28 @@ function toInput(frame: ServerFrame): Input[] {
 }
 
 function step(deps: StepDeps, state: OrderingState, input: Input): Observable<Step> {
-  if (input.kind === 'welcome') return of(welcome(deps, state, input.serverLsn));
+  if (input.kind === 'welcome') return of(welcome(deps, state, input.serverLsn, input.serverId));
   const fresh: OrderingState = { ...state, lsn: deps.store.getLsn() };
-  if (input.kind === 'overdue') return of(overdue(deps, fresh, input.serial));
+  switch (input.kind) {
+    case 'overdue':
+      return of(overdue(deps, fresh, input.serial));
+    case 'rows':
+      return of({ state: fresh, events: putFetchedRows(deps, fresh.lsn, input.frame) });
+    case 'refetch':
+      fetchRows(deps, deps.store.rowsToFetch());
+      return of({ state: fresh, events: [] });
+    case 'resync': {
+      const msg = `more than ${deps.config.maxBacklogBytes} bytes of server frames waited behind a batch being retried: dropped, asked again from ${fresh.lsn}`;
+      return of({ state: request(deps, fresh), events: [{ type: 'error', error: new SyncError(ErrorCodes.GAP_OVERFLOW, msg, { lsn: fresh.lsn }) }] });
+    }
+    case 'batch':
+      break;
+  }
   const batch = input.batch;
   switch (classifyBatch(fresh.lsn, batch)) {
     case 'stale': {
       // Already applied: tell the server where we are, and let a page move catch-up on.
-      deps.send({ type: 'ack', lsn: fresh.lsn });
+      deps.ack(fresh.lsn);
       const skipped: EngineEvent = { type: 'batch_skipped', lsn: batch.lsn };
       const follow = batch.page ? followPage(deps, fresh, batch.page) : { state: fresh, events: [] };
       return of({ state: follow.state, events: [skipped, ...follow.events] });
@@ -106,14 +161,15 @@ function step(deps: StepDeps, state: OrderingState, input: Input): Observable<St
   }
 }
 
-function welcome(deps: StepDeps, previous: OrderingState, serverLsn: number): Step {
+function welcome(deps: StepDeps, previous: OrderingState, serverLsn: number, serverId: string | undefined): Step {
+  const events: EngineEvent[] = checkServerIdentity(deps, serverId);
   const { state, catchUp, ahead } = onWelcome(deps.store.getLsn(), serverLsn, previous.requestSerial);
   if (catchUp) {
     deps.send({ type: 'sync_request', from_lsn: state.lsn });
     deps.watchRequest(state.requestSerial);
-    return { state, events: [{ type: 'catchup_started', from: state.lsn, to: serverLsn }] };
+    return { state, events: [...events, { type: 'catchup_started', from: state.lsn, to: serverLsn }] };
   }
-  const events: EngineEvent[] = [];
+  fetchRows(deps, deps.store.rowsToFetch());
   if (ahead) {
     // The server's log is behind ours (restored from an older backup): report, keep going.
     const error = new SyncError(ErrorCodes.CLIENT_AHEAD, `server is at LSN ${serverLsn} but this client is at ${state.lsn}`, { lsn: state.lsn });
@@ -132,10 +188,10 @@ function overdue(deps: StepDeps, state: OrderingState, serial: number): Step {
 }
 
 function holdGap(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Step {
-  const held = holdBatch(state, batch, deps.config.maxHeldBatches);
+  const held = holdBatch(state, batch, deps.config.maxHeldBatches, deps.config.maxBacklogBytes);
   const events: EngineEvent[] = [];
   if (held.overflow) {
-    const msg = `more than ${deps.config.maxHeldBatches} batches held behind a gap at LSN ${state.lsn}: dropped them, resync requested`;
+    const msg = `more than ${deps.config.maxHeldBatches} batches (or ${deps.config.maxBacklogBytes} bytes) held behind a gap at LSN ${state.lsn}: dropped them, resync requested`;
     events.push({ type: 'error', error: new SyncError(ErrorCodes.GAP_OVERFLOW, msg, { lsn: state.lsn }) });
   }
   // Overflow dropped the held batches and the outstanding request: ask again from our LSN.
@@ -156,10 +212,11 @@ function followPage(deps: StepDeps, state: OrderingState, page: { complete: bool
   if (!answersRequest(state, page.from)) return { state, events: [] };
   const after = afterPage(state, page.complete, page.cursor ?? null);
   if (after.more) return { state: request(deps, after.state), events: [] };
+  if (after.caughtUp) fetchRows(deps, deps.store.rowsToFetch());
   return { state: after.state, events: after.caughtUp ? [{ type: 'caught_up', lsn: after.state.lsn }] : [] };
 }
 
-/** Apply `batch` (retrying until it commits), then every held batch that became next. */
+/** Apply `batch` (bounded retries, then quarantine), then every held batch that became next. */
 function applyChain(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Observable<Step> {
   return applyWithRetry(deps, batch).pipe(
     concatMap((outcome): Observable<Step> => {
@@ -174,14 +231,19 @@ function applyChain(deps: StepDeps, state: OrderingState, batch: OrderedBatch): 
   );
 }
 
-function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch, result: ApplyResult, ms: number): Step {
-  deps.send({ type: 'ack', lsn: batch.lsn });
+function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch, result: QuarantineOutcome, ms: number): Step {
+  deps.ack(batch.lsn);
   const events: EngineEvent[] = [
     {
       type: 'batch_applied', lsn: batch.lsn, applied: result.applied, echoed: result.echoed, entities: result.entities, ms,
       ...(batch.page?.cursor !== undefined && { progress: batch.page.cursor }),
     },
   ];
+  if (result.quarantined.length > 0) {
+    events.push({ type: 'quarantined', change_ids: result.quarantined.map((q) => q.change_id) });
+    for (const error of quarantineErrors(result)) events.push({ type: 'error', error });
+    fetchRows(deps, result.quarantined.map((q) => ({ entity: q.entity, id: q.entity_id })));
+  }
   if (batch.changes.length > 0) {
     const change_ids = batch.changes.map((c) => c.change_id);
     events.push({ type: 'processed', message: { type: 'changes_processed', origin: 'server', change_ids, entities: result.entities, lsn: batch.lsn } });
@@ -189,25 +251,4 @@ function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch
   if (!batch.page) return { state, events };
   const follow = followPage(deps, state, batch.page);
   return { state: follow.state, events: [...events, ...follow.events] };
-}
-
-/** Try to apply; on failure emit the error and try again after a backoff delay, until it commits. */
-function applyWithRetry(deps: DownstreamDeps, batch: OrderedBatch): Observable<ApplyOutcome> {
-  const clock = deps.clock ?? (() => deps.scheduler.now());
-  const tryApply = (attempt: number): ApplyOutcome => {
-    const started = clock();
-    try {
-      const result = deps.store.applyServerBatch(batch, deps.scheduler.now());
-      return { ok: true, result, ms: clock() - started };
-    } catch (cause) {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      const msg = `applying server batch (${batch.prev_lsn}, ${batch.lsn}] failed (attempt ${attempt}), rolled back: ${why}`;
-      return { ok: false, error: new SyncError(ErrorCodes.APPLY_FAILED, msg, { lsn: batch.lsn, attempt, cause }), attempt };
-    }
-  };
-  return defer(() => of(tryApply(1))).pipe(
-    expand((o) =>
-      o.ok ? EMPTY : timer(backoffDelay(o.attempt, deps.config.backoff, deps.random), deps.scheduler).pipe(map(() => tryApply(o.attempt + 1))),
-    ),
-  );
 }

@@ -37,6 +37,8 @@ export interface SyncEngineOptions {
   transport: EngineTransport;
   /** Changes the API just recorded (durable in the store). Hot: only new recordings. */
   localChanges$: Observable<readonly LocalChange[]>;
+  /** Failed changes the app retried (`store.retryFailed`, durable): sent again. Hot. */
+  retried$?: Observable<readonly LocalChange[]>;
   /** Time source for every timer (ack timeout, backoff, stuck checks) and for `now`. */
   scheduler: SchedulerLike;
   /** Jitter source, e.g. `Math.random` at the entry point or `mulberry32(seed)` in specs. */
@@ -63,6 +65,10 @@ export interface SyncEngine {
   readonly config: EngineConfig;
   /** The current status snapshot. */
   status(): SyncStatus;
+  /** Ask the server again for the rows the store has to fetch (after the app discarded failed changes). */
+  refetch(): void;
+  /** Re-read pending / failed counts from the store into status (after the app changed them). */
+  recount(): void;
   /** Start the pipelines (idempotent). */
   start(): void;
   /** Stop the pipelines (idempotent; `start` again resumes from the store). */
@@ -79,9 +85,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const metrics = new BehaviorSubject<EngineMetrics>(emptyMetrics());
   const errors = new Subject<SyncError>();
   const processed = new Subject<ChangesProcessedMsg>();
+  const refetch$ = new Subject<void>();
 
   const run$ = defer(() => {
-    const events$ = engineEvents(options, config).pipe(share());
+    const events$ = engineEvents(options, config, refetch$).pipe(share());
     const routed$ = events$.pipe(
       tap((e) => {
         if (e.type === 'error') {
@@ -127,6 +134,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     metrics$: metrics.pipe(distinctUntilChanged<EngineMetrics>(isEqual)),
     config,
     status: () => status.value,
+    refetch: () => refetch$.next(),
+    recount: () => {
+      const next = reduceStatusAll(status.value, [countsEvent(store)], scheduler.now());
+      if (!isEqual(next, status.value)) status.next(next);
+    },
     start: () => {
       if (subscription && !subscription.closed) return;
       subscription = run$.subscribe({ error: (e: unknown) => logger.error('engine stopped on an unexpected error', { cause: String(e) }) });
@@ -144,17 +156,17 @@ function countsEvent(store: EngineStore): EngineEvent {
 }
 
 /** Every pipeline, merged: the engine's one event stream. */
-function engineEvents(options: SyncEngineOptions, config: EngineConfig): Observable<EngineEvent> {
+function engineEvents(options: SyncEngineOptions, config: EngineConfig, refetch$: Observable<void>): Observable<EngineEvent> {
   const { store, transport, scheduler, random } = options;
   const send = transport.send.bind(transport);
   const message$ = transport.message$.pipe(share());
   // state$ replays its current value: every subscriber subscribes it on its own.
   const transportEvents$ = (): Observable<EngineEvent> => transport.state$.pipe(map((state): EngineEvent => ({ type: 'transport', state })));
-  const down$ = downstream(message$, { store, send, scheduler, random, config, clock: options.clock }).pipe(share());
+  const down$ = downstream(message$, { store, send, scheduler, random, config, clock: options.clock, refetch$ }).pipe(share());
   const ready$ = readiness(merge(transportEvents$(), down$)).pipe(share({ connector: () => new ReplaySubject<boolean>(1), resetOnRefCountZero: true }));
   const echoes$ = down$.pipe(mergeMap((e) => (e.type === 'batch_applied' && e.echoed.length > 0 ? [{ change_ids: e.echoed, lsn: e.lsn }] : [])));
   const outcomes$ = ackOutcomes(message$, echoes$, store, scheduler).pipe(share());
-  const up$ = upstream({ ready$, localChanges$: options.localChanges$, outcomes$ }, { store, send, scheduler, random, config });
+  const up$ = upstream({ ready$, localChanges$: options.localChanges$, outcomes$, retried$: options.retried$ }, { store, send, scheduler, random, config });
   const serverErrors$ = message$.pipe(
     mergeMap((f): EngineEvent[] =>
       // Errors naming changes are outcomes of those changes (upstream reports them); client_ahead

@@ -36,10 +36,16 @@ export type EngineEvent =
   | { type: 'batch_skipped'; lsn: number }
   /** `changes_processed` for the main thread (server batch committed, or a rejected row restored). */
   | { type: 'processed'; message: ChangesProcessedMsg }
+  /** Server changes that could not be applied went to quarantine (their rows are fetched again). */
+  | { type: 'quarantined'; change_ids: string[] }
+  /** `rows` (the answer to `fetch_rows`) were put in place. */
+  | { type: 'rows_fetched'; count: number }
+  /** The server's log is another one (`server_changed`): the replica was reset, `kept` pending changes stay. */
+  | { type: 'server_changed'; kept: number }
   /** The queue-head detector changed its verdict. */
   | { type: 'stuck'; stuck: boolean; change_id?: string }
   /** Something went wrong; also goes out on errors$. */
   | { type: 'error'; error: SyncError };
 
 /** The event types after which pending / failed counts may have changed. */
-export const COUNT_CHANGING: ReadonlySet<EngineEvent['type']> = new Set<EngineEvent['type']>(['recorded', 'acked', 'failed', 'batch_applied']);
+export const COUNT_CHANGING: ReadonlySet<EngineEvent['type']> = new Set<EngineEvent['type']>(['recorded', 'acked', 'failed', 'batch_applied', 'server_changed', 'quarantined']);

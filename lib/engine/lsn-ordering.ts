@@ -17,6 +17,14 @@ import type { ServerBatch } from './ports.js';
 export interface OrderedBatch extends ServerBatch {
   /** `null` for `server_changes`; for a `sync_response` page: its `complete` flag and the `from_lsn` it answers. */
   page: { complete: boolean; from: number; cursor?: number } | null;
+  /** JSON size of its changes, once measured (only batches that wait are measured). */
+  bytes?: number;
+}
+
+/** The JSON size of a batch's changes (measured once, kept on the batch). */
+export function batchBytes(batch: OrderedBatch): number {
+  batch.bytes ??= JSON.stringify(batch.changes).length;
+  return batch.bytes;
 }
 
 /** What the ordering knows. Never mutated: every function returns a new state. */
@@ -58,12 +66,14 @@ export function trimBatch(batch: OrderedBatch, localLsn: number): OrderedBatch {
 }
 
 /**
- * Hold a gap batch. A batch with the same range is not held twice. Over `maxHeld`, everything
- * held is dropped (`overflow`): the caller re-requests from the local LSN, so nothing is lost.
+ * Hold a gap batch. A batch with the same range is not held twice. Over `maxHeld` batches (or
+ * `maxBytes` of their changes), everything held is dropped (`overflow`): the caller re-requests
+ * from the local LSN, so nothing is lost.
  */
-export function holdBatch(state: OrderingState, batch: OrderedBatch, maxHeld: number): { state: OrderingState; overflow: boolean } {
+export function holdBatch(state: OrderingState, batch: OrderedBatch, maxHeld: number, maxBytes = Infinity): { state: OrderingState; overflow: boolean } {
   if (state.held.some((b) => b.prev_lsn === batch.prev_lsn && b.lsn === batch.lsn)) return { state, overflow: false };
-  if (state.held.length >= maxHeld) return { state: { ...state, held: [], requestedFrom: null }, overflow: true };
+  const bytes = maxBytes === Infinity ? 0 : state.held.reduce((n, b) => n + batchBytes(b), batchBytes(batch));
+  if (state.held.length >= maxHeld || bytes > maxBytes) return { state: { ...state, held: [], requestedFrom: null }, overflow: true };
   const held = [...state.held, batch].sort((a, b) => a.prev_lsn - b.prev_lsn || a.lsn - b.lsn);
   return { state: { ...state, held }, overflow: false };
 }

@@ -21,6 +21,12 @@ export function reduceMetrics(m: EngineMetrics, event: EngineEvent): EngineMetri
       return addMetrics(m, { batchesSkipped: 1 });
     case 'error':
       return addMetrics(m, { errors: 1 });
+    case 'quarantined':
+      return addMetrics(m, { changesQuarantined: event.change_ids.length });
+    case 'rows_fetched':
+      return addMetrics(m, { rowsFetched: event.count });
+    case 'server_changed':
+      return addMetrics(m, { serverResets: 1 });
     default:
       return m;
   }

@@ -52,6 +52,45 @@ export interface ApplyResult {
   applied: number;
 }
 
+/** One row of the store's `quarantined_changes` table: a server change that could not be applied. */
+export interface QuarantinedChange {
+  /** The change's LSN in the server's log (primary key). */
+  lsn: number;
+  change_id: string;
+  /** The client that wrote it. */
+  client_id: string;
+  entity: string;
+  entity_id: string;
+  op: string;
+  /** The change's data as JSON text (null for a delete). */
+  data: string | null;
+  /** Why it could not be applied. */
+  error: string;
+  /** When it was quarantined (ms). */
+  quarantined_at: number;
+}
+
+/** A server change put in quarantine (it could not be applied). */
+export interface QuarantinedRef {
+  lsn: number;
+  change_id: string;
+  entity: string;
+  entity_id: string;
+  /** Why it could not be applied. */
+  error: string;
+}
+
+/** What a quarantining apply did: an ApplyResult plus the changes that went to quarantine. */
+export interface QuarantineOutcome extends ApplyResult {
+  quarantined: QuarantinedRef[];
+}
+
+/** A row's current version as the server sent it (`row` null: the server has no such row). */
+export interface FetchedRowRef {
+  id: string;
+  row: Row | null;
+}
+
 /**
  * The store operations the engine needs. They are SYNCHRONOUS (sql.js is in-memory), so the
  * pipelines stay marble-testable in virtual time; durability is separate: every committed
@@ -106,6 +145,29 @@ export interface EngineStore {
    * Returns how many changes will be re-sent.
    */
   resyncFrom(serverLsn: number, now: number): number;
+  /** Identity of the server log this store follows (`welcome.server_id`), or null before the first. */
+  serverId(): string | null;
+  /** Remember the server log's identity. */
+  setServerId(id: string): void;
+  /**
+   * A different server log: in one transaction empty the replica (entity rows, history,
+   * quarantine), keep this client's pending changes (re-applied on their rows, to be re-sent),
+   * LSN 0, store `serverId`. Returns how many pending changes were kept.
+   */
+  resetForServer(serverId: string, now: number): number;
+  /**
+   * Apply a batch change by change (one transaction, a savepoint per change): a change that
+   * throws is undone and put in `quarantined_changes` with its error, its row is remembered to be
+   * fetched again ({@link EngineStore.rowsToFetch}); the LSN moves to `batch.lsn`.
+   */
+  applyServerBatchQuarantining(batch: ServerBatch, now: number): QuarantineOutcome;
+  /** Rows to fetch again from the server (quarantined server changes, discarded local changes). */
+  rowsToFetch(): { entity: string; id: string }[];
+  /**
+   * Put the server's current version of rows in place (pending local changes re-applied on top)
+   * and forget them from the rows to fetch. Returns the errors of rows that did not fit.
+   */
+  applyFetchedRows(entity: string, rows: readonly FetchedRowRef[], now: number): SyncError[];
   /** Read-only app SQL (runs under `PRAGMA query_only`). */
   query(sql: string, params?: readonly (string | number | null)[]): Record<string, unknown>[];
   /** Delete synced history older than `before` (ms). Pending and failed rows are never pruned. */

@@ -40,6 +40,8 @@ export interface UpstreamInputs {
   localChanges$: Observable<readonly LocalChange[]>;
   /** Outcomes after the store was updated (ack-outcomes.ts), shared. */
   outcomes$: Observable<OutcomeBatch>;
+  /** Failed changes the app retried (pending again, at the end of the queue: new seqs). */
+  retried$?: Observable<readonly LocalChange[]>;
 }
 
 /** The upstream pipeline: subscribe to run it. Emits engine events. */
@@ -76,7 +78,7 @@ function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineE
     const seenUpTo = pending.reduce((max, c) => Math.max(max, c.seq), 0);
     const changes$ = merge(
       from(pending),
-      inputs.localChanges$.pipe(
+      merge(inputs.localChanges$, inputs.retried$ ?? EMPTY).pipe(
         mergeMap((cs) => cs),
         filter((c) => c.seq > seenUpTo),
       ),

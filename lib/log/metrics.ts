@@ -27,6 +27,12 @@ export interface EngineMetrics {
   applyTimeMs: number;
   /** Errors reported on errors$. */
   errors: number;
+  /** Server changes put in quarantine (they could not be applied). */
+  changesQuarantined: number;
+  /** Rows fetched again from the server (`fetch_rows`: quarantined or discarded changes). */
+  rowsFetched: number;
+  /** Times the replica was reset because the server's log changed identity (`server_changed`). */
+  serverResets: number;
 }
 
 /** All counters at zero. */
@@ -34,6 +40,7 @@ export function emptyMetrics(): EngineMetrics {
   return {
     changesRecorded: 0, changesSent: 0, framesSent: 0, changesAcked: 0, attempts: 0, changesFailed: 0,
     changesApplied: 0, batchesApplied: 0, batchesSkipped: 0, applyTimeMs: 0, errors: 0,
+    changesQuarantined: 0, rowsFetched: 0, serverResets: 0,
   };
 }
 

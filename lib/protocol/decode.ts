@@ -28,6 +28,13 @@ export interface DecodeOptions {
    * hears what was left out (`table` / `table.column`).
    */
   project?: (dropped: string[]) => void;
+  /**
+   * With `schema` (server frames): a change that still does not fit is KEPT instead of failing
+   * the frame, and this hears about it. The store checks every change again before it writes
+   * and quarantines one that does not fit, so the LSN moves on (a server replays its log as it
+   * is: refusing the frame would refuse the same change forever).
+   */
+  keepUnfit?: (error: ProtocolError) => void;
 }
 
 // A key can only spell one of the forbidden names literally or with \u escapes (no other JSON
@@ -138,12 +145,15 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
           err = p === null ? null : checkChange(opts.schema, p);
         }
         if (err) {
-          return left(new ProtocolError(`invalid "${type}" frame at "changes.${i}.${err.path ?? ''}": ${err.message}`, {
+          const error = new ProtocolError(`invalid "${type}" frame at "changes.${i}.${err.path ?? ''}": ${err.message}`, {
             path: `changes.${i}.${err.path ?? ''}`,
             change_id: err.change_id,
             entity: err.entity,
             cause: err,
-          }));
+          });
+          if (!opts.keepUnfit) return left(error);
+          opts.keepUnfit(error);
+          p = c;
         }
         if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
         if (kept !== null && p !== null) kept.push(p);

@@ -32,7 +32,11 @@ export const Hello = strictPartial(
   { token: t.union([t.string, t.null]), schema_version: Count },
   'Hello',
 );
-/** The server's answer to a good hello. `server_id` identifies the log (a restored server gets a new one). */
+/**
+ * The server's answer to a good hello. `server_id` identifies the log: it is kept by a server
+ * restored from a backup (that is the `client_ahead` case) and is new only when the server's
+ * database was created anew (the client then resynchronises from scratch: `server_changed`).
+ */
 export const Welcome = strictPartial(
   { type: t.literal('welcome'), server_lsn: Lsn },
   /** `schema_version`: the newest app schema version the server has. */
@@ -84,6 +88,25 @@ export const SyncResponse = strictPartial(
   { cursor: Lsn },
   'SyncResponse',
 );
+/** Most ids in one `fetch_rows` frame. */
+export const MAX_FETCH_ROWS = 500;
+/**
+ * Client -> server: send me the current version of these rows (a quarantined server change, a
+ * discarded local change). Answered with `rows`.
+ */
+export const FetchRows = strict(
+  {
+    type: t.literal('fetch_rows'),
+    entity: Identifier,
+    ids: t.refinement(t.array(EntityId), (a) => a.length > 0 && a.length <= MAX_FETCH_ROWS, `EntityIds(1..${MAX_FETCH_ROWS})`),
+  },
+  'FetchRows',
+);
+/** One fetched row: `row` null = the server has no such row. */
+export const FetchedRow = strict({ id: EntityId, row: t.union([Row, t.null]) }, 'FetchedRow');
+export type FetchedRow = t.TypeOf<typeof FetchedRow>;
+/** Server -> client: the answer to `fetch_rows`, read at the server's `lsn`. */
+export const RowsFrame = strict({ type: t.literal('rows'), entity: Identifier, lsn: Lsn, rows: t.array(FetchedRow) }, 'RowsFrame');
 export const Ping = strictPartial({ type: t.literal('ping') }, { t: Count }, 'Ping');
 export const Pong = strictPartial({ type: t.literal('pong') }, { t: Count }, 'Pong');
 /**
@@ -98,10 +121,10 @@ export const ErrorFrame = strictPartial(
 );
 
 /** Frames a client sends. */
-export const ClientFrame = t.union([Hello, ClientChangeFrame, Ack, SyncRequest, Ping, Pong, ErrorFrame], 'ClientFrame');
+export const ClientFrame = t.union([Hello, ClientChangeFrame, Ack, SyncRequest, FetchRows, Ping, Pong, ErrorFrame], 'ClientFrame');
 export type ClientFrame = t.TypeOf<typeof ClientFrame>;
 /** Frames a server sends. */
-export const ServerFrame = t.union([Welcome, ChangeAck, ServerChanges, SyncResponse, Ping, Pong, ErrorFrame], 'ServerFrame');
+export const ServerFrame = t.union([Welcome, ChangeAck, ServerChanges, SyncResponse, RowsFrame, Ping, Pong, ErrorFrame], 'ServerFrame');
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;
 
 export type Hello = t.TypeOf<typeof Hello>;
@@ -115,6 +138,8 @@ export type SyncResponse = t.TypeOf<typeof SyncResponse>;
 export type Ping = t.TypeOf<typeof Ping>;
 export type Pong = t.TypeOf<typeof Pong>;
 export type ErrorFrame = t.TypeOf<typeof ErrorFrame>;
+export type FetchRows = t.TypeOf<typeof FetchRows>;
+export type RowsFrame = t.TypeOf<typeof RowsFrame>;
 
 /** Codec by `type`, so a decoder can name the right codec in its error (and reject unknown types). */
 export const CLIENT_FRAME_CODECS = {
@@ -122,6 +147,7 @@ export const CLIENT_FRAME_CODECS = {
   client_change: ClientChangeFrame,
   ack: Ack,
   sync_request: SyncRequest,
+  fetch_rows: FetchRows,
   ping: Ping,
   pong: Pong,
   error: ErrorFrame,
@@ -131,6 +157,7 @@ export const SERVER_FRAME_CODECS = {
   change_ack: ChangeAck,
   server_changes: ServerChanges,
   sync_response: SyncResponse,
+  rows: RowsFrame,
   ping: Ping,
   pong: Pong,
   error: ErrorFrame,

@@ -5,10 +5,12 @@
  */
 import * as t from 'io-ts';
 import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
-import { SchemaDeclaration } from './schema.js';
 
-/** A change as the app asks for it (the worker assigns change_id, seq and timestamps). */
-export const ChangeRequest = strict({ op: Op, entity: Identifier, entity_id: EntityId, data: t.union([Row, t.null]) }, 'ChangeRequest');
+/**
+ * A change as the app asks for it (the worker assigns seq and timestamps, and the change_id unless
+ * the calling tab fixed it: a write re-sent to a new leader tab is then recorded once).
+ */
+export const ChangeRequest = strictPartial({ op: Op, entity: Identifier, entity_id: EntityId, data: t.union([Row, t.null]) }, { change_id: ChangeId }, 'ChangeRequest');
 export type ChangeRequest = t.TypeOf<typeof ChangeRequest>;
 
 const Connection = t.keyof({ disconnected: null, connecting: null, handshaking: null, catching_up: null, synced: null });
@@ -21,7 +23,7 @@ const SerializedError = strictPartial(
 );
 
 /** The status snapshot the worker publishes (see lib/engine for the reducer that makes it). */
-export const SyncStatusCodec = strict(
+export const SyncStatusCodec = strictPartial(
   {
     connection: Connection,
     lsn: Lsn,
@@ -33,12 +35,20 @@ export const SyncStatusCodec = strict(
     lastError: t.union([t.null, SerializedError]),
     stuck: t.boolean,
   },
+  {
+    /** This tab's part when tabs share the database (lib/tabs): `leader` runs the engine, a `follower` relays to it. */
+    role: t.keyof({ leader: null, follower: null, electing: null }),
+  },
   'SyncStatus',
 );
 
 /** Options the worker needs (the serialisable part of createSyncClient's options). */
 export const WorkerOptions = strictPartial(
-  { schema: SchemaDeclaration, storage: t.keyof({ memory: null, indexeddb: null }) },
+  {
+    /** The declaration as the app wrote it: checked by the host (`parseSchema` in openStore), whose SchemaError names its path. */
+    schema: t.unknown,
+    storage: t.keyof({ memory: null, indexeddb: null }),
+  },
   {
     url: t.string,
     schemaVersion: Count,
@@ -68,10 +78,14 @@ export const QueryMsg = strict({ type: t.literal('query'), id: Count, sql: t.str
 export const ConnectMsg = strict({ type: t.literal('connect') }, 'ConnectMsg');
 export const DisconnectMsg = strict({ type: t.literal('disconnect') }, 'DisconnectMsg');
 export const CloseMsg = strict({ type: t.literal('close'), id: Count }, 'CloseMsg');
+/** Failed changes (all, or `change_ids`) go back in the queue / are discarded (their rows fetched again). */
+export const RetryFailedMsg = strictPartial({ type: t.literal('retry_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'RetryFailedMsg');
+export const DiscardFailedMsg = strictPartial({ type: t.literal('discard_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'DiscardFailedMsg');
 export const TokenResponseMsg = strict({ type: t.literal('token_response'), id: Count, token: t.union([t.string, t.null]) }, 'TokenResponseMsg');
 
 // worker -> main
-export const ReadyMsg = strict({ type: t.literal('ready'), id: Count, client_id: ClientId, lsn: Lsn }, 'ReadyMsg');
+/** `epoch`: the store's owner epoch (higher = opened later), which orders leader tabs. */
+export const ReadyMsg = strictPartial({ type: t.literal('ready'), id: Count, client_id: ClientId, lsn: Lsn }, { epoch: Count }, 'ReadyMsg');
 export const ChangesProcessedMsg = strictPartial(
   { type: t.literal('changes_processed'), origin: t.keyof({ local: null, server: null }), change_ids: t.array(ChangeId), entities: t.array(Identifier) },
   { id: Count, lsn: Lsn },
@@ -82,10 +96,14 @@ export const StatusMsg = strict({ type: t.literal('status'), status: SyncStatusC
 export const ErrorMsg = strictPartial({ type: t.literal('error'), error: SerializedError }, { id: Count }, 'ErrorMsg');
 export const TokenRequestMsg = strict({ type: t.literal('token_request'), id: Count }, 'TokenRequestMsg');
 export const ClosedMsg = strict({ type: t.literal('closed'), id: Count }, 'ClosedMsg');
+/** The answer to retry_failed / discard_failed: the changes it concerned. */
+export const FailedResultMsg = strict({ type: t.literal('failed_result'), id: Count, change_ids: t.array(ChangeId) }, 'FailedResultMsg');
+/** The engine's metrics counters (lib/log/metrics.ts), after each change. */
+export const MetricsMsg = strict({ type: t.literal('metrics'), metrics: t.record(Identifier, t.number) }, 'MetricsMsg');
 
-export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg], 'MainToWorker');
+export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg, RetryFailedMsg, DiscardFailedMsg], 'MainToWorker');
 export type MainToWorker = t.TypeOf<typeof MainToWorker>;
-export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg], 'WorkerToMain');
+export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg, FailedResultMsg, MetricsMsg], 'WorkerToMain');
 export type WorkerToMain = t.TypeOf<typeof WorkerToMain>;
 
 export const MAIN_TO_WORKER_CODECS = {
@@ -96,6 +114,8 @@ export const MAIN_TO_WORKER_CODECS = {
   disconnect: DisconnectMsg,
   close: CloseMsg,
   token_response: TokenResponseMsg,
+  retry_failed: RetryFailedMsg,
+  discard_failed: DiscardFailedMsg,
 } as const;
 export const WORKER_TO_MAIN_CODECS = {
   ready: ReadyMsg,
@@ -105,6 +125,8 @@ export const WORKER_TO_MAIN_CODECS = {
   error: ErrorMsg,
   token_request: TokenRequestMsg,
   closed: ClosedMsg,
+  failed_result: FailedResultMsg,
+  metrics: MetricsMsg,
 } as const;
 
 export type SyncStatusWire = t.TypeOf<typeof SyncStatusCodec>;

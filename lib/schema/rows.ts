@@ -4,14 +4,15 @@
  * them that declares it). A column renamed with `AS`, or an expression, comes back as SQLite
  * stores it (0 / 1, JSON text, base64 text for bytes): convert those with {@link toAppValue}.
  */
-import type { ColumnType, Row, SchemaDeclaration } from '../protocol/index.js';
+import type { ColumnType, Row } from '../protocol/index.js';
+import type { ColumnTypes } from './column-types.js';
 import { isConverted, toAppValue, toBase64 } from './values.js';
 
 /** Converts result rows in place; null when nothing the query reads needs converting. */
 export type RowDecoder = ((rows: Record<string, unknown>[]) => Record<string, unknown>[]) | null;
 
 /** The decoder for a query reading `tables` (names from the schema). */
-export function rowDecoder(schema: SchemaDeclaration, tables: Iterable<string>): RowDecoder {
+export function rowDecoder(schema: ColumnTypes, tables: Iterable<string>): RowDecoder {
   const byName = new Map<string, ColumnType | null>();
   for (const table of tables) {
     const def = schema[table];
@@ -35,7 +36,7 @@ export function rowDecoder(schema: SchemaDeclaration, tables: Iterable<string>):
 }
 
 /** A wire row of `table` (a pending change's data, a server row) in the app's types. */
-export function toAppRow(schema: SchemaDeclaration, table: string, row: Row): Record<string, unknown> {
+export function toAppRow(schema: ColumnTypes, table: string, row: Row): Record<string, unknown> {
   const def = schema[table];
   if (!def) return row;
   const out: Record<string, unknown> = { ...row };

@@ -11,10 +11,11 @@
  * carrying only strings, numbers and null.
  */
 import { SchemaError } from '../errors.js';
-import type { ColumnSpec, ColumnType, Row, TableSchema, Value } from '../protocol/index.js';
+import type { ColumnSpec, ColumnType, Row, Value } from '../protocol/index.js';
+import type { TableColumns } from './column-types.js';
 
 /** Does any column of `def` need a conversion (BOOLEAN, JSON, BLOB)? */
-export function hasConvertedColumns(def: TableSchema): boolean {
+export function hasConvertedColumns(def: TableColumns): boolean {
   return Object.values(def.columns).some(isConverted);
 }
 
@@ -52,7 +53,7 @@ export function toWireValue(type: ColumnType, u: unknown, path: string): Value {
 }
 
 /** An app row -> a wire row (only converted columns change; unknown columns are left for checkChange). */
-export function toWireRow(def: TableSchema, table: string, row: Record<string, unknown>): Row {
+export function toWireRow(def: TableColumns, table: string, row: Record<string, unknown>): Row {
   const out: Row = {};
   for (const [col, v] of Object.entries(row)) {
     const type = Object.prototype.hasOwnProperty.call(def.columns, col) ? def.columns[col]! : null;

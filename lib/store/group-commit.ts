@@ -192,7 +192,9 @@ export class GroupCommitter {
   }
 
   private fail(cause: unknown, what: string): void {
-    const error = new PersistenceError(ErrorCodes.PERSISTENCE, `${what} (${this.options.persistence.name}): ${toSyncError(cause).message}`, { cause });
+    // Taken over: another engine owns the database now; the code tells the host to stop.
+    const code = cause instanceof PersistenceError && cause.code === ErrorCodes.STORE_TAKEN_OVER ? cause.code : ErrorCodes.PERSISTENCE;
+    const error = new PersistenceError(code, `${what} (${this.options.persistence.name}): ${toSyncError(cause).message}`, { cause });
     // Every waiter depends on the transactions that failed (later ones come after them): reject all.
     // The data stays buffered; the next commit or whenDurable() tries again.
     const waiting = this.waiters;

@@ -5,6 +5,7 @@
  */
 import type { Database } from 'sql.js';
 import { StoreError } from '../errors.js';
+import { QUARANTINE_DDL } from './quarantine.js';
 
 /** One migration: its number (1, 2, ...) and the SQL that moves the database to it. */
 export interface Migration {
@@ -54,6 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX local_changes_lsn ON local_changes (lsn) WHERE origin = 'local' AND lsn IS NOT NULL",
       'CREATE TABLE sync_state (key TEXT PRIMARY KEY, value) WITHOUT ROWID',
     ],
+  },
+  {
+    version: 2,
+    description: 'quarantined_changes (server changes that could not be applied)',
+    sql: [QUARANTINE_DDL],
   },
 ];
 

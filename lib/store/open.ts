@@ -85,7 +85,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
       },
       onError: (e) => store?.reportError(e),
     });
-    store = new SqlJsStore({ db, schema, writer, committer, persistence, newId, errors });
+    store = new SqlJsStore({ db, schema, writer, committer, persistence, newId, errors, ...(state.epoch !== undefined && { epoch: state.epoch }) });
     if (options.onError) {
       store.onError(options.onError);
       for (const e of errors) options.onError(e);

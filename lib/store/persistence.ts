@@ -3,6 +3,7 @@
  * medium. A medium stores two things: the latest snapshot (`db.export()` bytes) and the journal
  * (frames appended since; see `journal.ts`). It knows nothing about SQL.
  */
+import { ErrorCodes, PersistenceError } from '../errors.js';
 
 /** What a medium holds when the store opens. */
 export interface PersistedState {
@@ -10,6 +11,11 @@ export interface PersistedState {
   snapshot: Uint8Array | null;
   /** The journal, as the chunks it was appended in (concatenate in order). */
   journal: Uint8Array[];
+  /**
+   * The owner epoch this load claimed (a medium that supports it): every later open claims a
+   * higher one, and a write by an older owner fails with `store_taken_over`.
+   */
+  epoch?: number;
 }
 
 /** A storage medium for the store. */
@@ -29,6 +35,11 @@ export interface Persistence {
   close(): Promise<void>;
 }
 
+/** The error of a write by an engine whose database another engine opened since. */
+export function storeTakenOver(name: string): PersistenceError {
+  return new PersistenceError(ErrorCodes.STORE_TAKEN_OVER, `${name} was opened for writing by another engine (another tab?): this one stops writing`);
+}
+
 /**
  * The bytes a memory medium holds. Keep a reference to reopen a store on the same "disk" after
  * dropping the first one without closing it (a simulated crash).
@@ -36,6 +47,8 @@ export interface Persistence {
 export interface MemoryMedium {
   snapshot: Uint8Array | null;
   journal: Uint8Array[];
+  /** Owner epoch: bumped by every load, checked by every write. */
+  epoch?: number;
 }
 
 /** A new, empty memory medium. */
@@ -48,14 +61,23 @@ export function createMemoryMedium(): MemoryMedium {
  * snapshot, group commit), and a medium can be shared between store instances in tests.
  */
 export function memoryPersistence(medium: MemoryMedium = createMemoryMedium()): Persistence {
+  let mine: number | undefined;
+  const taken = (): Promise<void> | null => (mine !== undefined && medium.epoch !== mine ? Promise.reject(storeTakenOver('memory')) : null);
   return {
     name: 'memory',
-    load: () => Promise.resolve({ snapshot: medium.snapshot, journal: [...medium.journal] }),
+    load: () => {
+      mine = medium.epoch = (medium.epoch ?? 0) + 1;
+      return Promise.resolve({ snapshot: medium.snapshot, journal: [...medium.journal], epoch: mine });
+    },
     append: (frames) => {
+      const refused = taken();
+      if (refused) return refused;
       medium.journal.push(frames);
       return Promise.resolve();
     },
     replaceSnapshot: (snapshot) => {
+      const refused = taken();
+      if (refused) return refused;
       medium.snapshot = snapshot;
       medium.journal = [];
       return Promise.resolve();

@@ -5,13 +5,15 @@
  * Create one with `openStore()` (open.ts).
  */
 import type { Database } from 'sql.js';
-import type { ApplyResult, EngineStore, LocalChange, ServerBatch } from '../engine/ports.js';
+import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
 import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
 import type { Persistence } from './persistence.js';
 import { QueryRunner } from './query.js';
+import { applyQuarantining, rowsToFetch, type FetchedRowInput, type QuarantinedChange, type RowRef } from './quarantine.js';
+import { discardFailed, putFetchedRows, resetForServer, retryFailed } from './recovery.js';
 import type { StoreWriter } from './writer.js';
 
 /** What a store is built from (made by `openStore`). */
@@ -25,6 +27,8 @@ export interface StoreParts {
   newId: () => string;
   /** Errors found while opening (e.g. a corrupt journal tail), reported before the store existed. */
   errors: SyncError[];
+  /** The owner epoch this open claimed in the medium (0 if the medium keeps none). */
+  epoch?: number;
 }
 
 /** Most recent errors kept in {@link SqlJsStore.errors}. */
@@ -56,6 +60,11 @@ export class SqlJsStore implements EngineStore {
     return this.id;
   }
 
+  /** The owner epoch this open claimed (a later open of the same database claims a higher one). */
+  ownerEpoch(): number {
+    return this.parts.epoch ?? 0;
+  }
+
   /** LSN of the last applied server batch (0 = nothing yet). */
   getLsn(): number {
     return this.lsn;
@@ -84,6 +93,49 @@ export class SqlJsStore implements EngineStore {
     this.tx(() => this.parts.writer.setState('server_id', id));
   }
 
+  /** A new server log (`server_changed`): rebuild from scratch, keep pending local changes (see recovery.ts). */
+  resetForServer(serverId: string): number {
+    const kept = this.tx(() => resetForServer(this.parts.writer, serverId));
+    this.lsn = 0;
+    return kept;
+  }
+
+  /** Apply a batch change by change, quarantining what throws; the LSN moves to `batch.lsn` (see quarantine.ts). */
+  applyServerBatchQuarantining(batch: ServerBatch, now: number): QuarantineOutcome {
+    const r = this.tx(() => applyQuarantining({ writer: this.parts.writer, schema: this.schema, currentLsn: this.lsn, clientId: this.id }, batch, now));
+    this.lsn = batch.lsn;
+    return r;
+  }
+
+  /** Rows still to fetch from the server (quarantined changes, discarded changes). */
+  rowsToFetch(): RowRef[] {
+    this.open();
+    return rowsToFetch(this.parts.writer);
+  }
+
+  /** Put the server's current rows in place, pending changes on top; returns rows that did not fit. */
+  applyFetchedRows(entity: string, rows: readonly FetchedRowInput[]): SyncError[] {
+    return this.tx(() => putFetchedRows(this.parts.writer, this.schema, entity, rows));
+  }
+
+  /** Quarantined server changes, oldest LSN first. */
+  quarantinedChanges(): QuarantinedChange[] {
+    this.open();
+    return this.queries.query('SELECT * FROM quarantined_changes ORDER BY lsn') as unknown as QuarantinedChange[];
+  }
+
+  /** Failed changes (all, or those named) become pending again at the end of the queue; returns them. */
+  retryFailed(ids: readonly string[] | undefined, now: number): LocalChange[] {
+    const rows = this.tx(() => retryFailed(this.parts.writer, ids, now));
+    if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
+    return rows;
+  }
+
+  /** Failed changes (all, or those named) are removed; their rows are to be fetched again. Returns those rows. */
+  discardFailed(ids: readonly string[] | undefined): RowRef[] {
+    return this.tx(() => discardFailed(this.parts.writer, ids));
+  }
+
   /** Write each change to its entity table and append its pending `local_changes` row, atomically. */
   recordLocalChanges(changes: readonly ChangeRequest[], now: number): LocalChange[] {
     for (const c of changes) {
@@ -95,7 +147,7 @@ export class SqlJsStore implements EngineStore {
         const dataJson = c.data === null ? null : JSON.stringify(c.data);
         writeEntity(this.parts.writer, c.entity, c.entity_id, c.op, c.data, dataJson ?? undefined);
         const row = this.parts.writer.addChange({
-          change_id: this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
+          change_id: c.change_id ?? this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
           processed_local: 1, processed_sync: 0, status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now,
         });
         const { dataJson: _omit, ...rest } = row;
@@ -105,6 +157,17 @@ export class SqlJsStore implements EngineStore {
     // Until this transaction is persisted, pendingChanges() stops before its first change.
     if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
     return rows;
+  }
+
+  /**
+   * The rows of a write whose change_ids the calling tab fixed and that is already recorded (the
+   * same write re-sent to a new leader tab), or null. A write is one transaction: all or nothing.
+   */
+  recordedAlready(changes: readonly ChangeRequest[]): LocalChange[] | null {
+    this.open();
+    if (changes.length === 0 || changes.some((c) => c.change_id === undefined)) return null;
+    const known = changes.map((c) => this.parts.writer.changes.findLocal(c.change_id!));
+    return known.every((k) => k !== null) ? (known as LocalChange[]) : null;
   }
 
   /** Resolves once every transaction committed so far is persisted. */

@@ -16,11 +16,17 @@
  *   ["m", seq, status, processed_sync, lsn, attempts, last_error, updated_at]     move a local_changes row
  *   ["x", before]                   prune synced history
  *   ["s", key, value]               set a sync_state key
+ *   ["q", lsn, change_id, client_id, entity, entity_id, op, data, error, now]   quarantine a server change
+ *   ["z", seq]                      remove a local_changes row (a retried change moves to the end, a discarded one goes)
+ *   ["R"]                           reset the replica: entity rows, history (all but pending and failed local
+ *                                   changes) and quarantine emptied (a new server log follows)
  */
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { StoreError } from '../errors.js';
 import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
 import { ChangeStatements, type ChangeRow, type ChangeState } from './changes-table.js';
+import { quoteIdent } from '../protocol/index.js';
+import { QUARANTINE_INSERT, type QuarantinedChange } from './quarantine.js';
 import { EntityStatements } from './entity-statements.js';
 
 /** `idle`: writes refused; `tx`: writes journaled; `replay`: writes not journaled (they come from it). */
@@ -49,8 +55,8 @@ export class StoreWriter {
    * @param onCommit receives the serialized operations of each committed transaction that wrote something
    */
   constructor(
-    db: Database,
-    schema: SchemaDeclaration,
+    private readonly db: Database,
+    private readonly schema: SchemaDeclaration,
     private readonly onCommit: (ops: string[]) => void,
   ) {
     this.entities = new EntityStatements(db, schema);
@@ -88,6 +94,46 @@ export class StoreWriter {
       this.safeRollback();
       throw error;
     }
+  }
+
+  /**
+   * Run `fn` inside the current transaction under a SAVEPOINT: if it throws, only its own writes
+   * (and journal operations) are undone and the error is rethrown; the transaction goes on.
+   */
+  savepoint<T>(fn: () => T): T {
+    if (this.mode !== 'tx') throw new StoreError('savepoint outside a transaction');
+    const opsAt = this.ops.length;
+    const seqAt = this.nextSeq;
+    this.db.run('SAVEPOINT rsw_change');
+    try {
+      const result = fn();
+      this.db.run('RELEASE rsw_change');
+      return result;
+    } catch (error) {
+      this.db.run('ROLLBACK TO rsw_change');
+      this.db.run('RELEASE rsw_change');
+      this.ops.length = opsAt;
+      this.nextSeq = seqAt;
+      throw error;
+    }
+  }
+
+  /** Put a server change that cannot be applied into `quarantined_changes` (replaces one of the same LSN). */
+  addQuarantined(c: QuarantinedChange): void {
+    this.db.run(QUARANTINE_INSERT, [c.lsn, c.change_id, c.client_id, c.entity, c.entity_id, c.op, c.data, c.error, c.quarantined_at]);
+    this.record(() => `["q",${c.lsn},${q(c.change_id)},${q(c.client_id)},${q(c.entity)},${q(c.entity_id)},${q(c.op)},${q(c.data)},${q(c.error)},${c.quarantined_at}]`);
+  }
+
+  /** Remove a local_changes row. */
+  removeChange(seq: number): void {
+    this.db.run('DELETE FROM local_changes WHERE seq = ?', [seq]);
+    this.record(() => `["z",${seq}]`);
+  }
+
+  /** Empty the replica (a new server log follows): entity rows, history but pending local changes, quarantine. */
+  resetReplica(): void {
+    this.resetTables();
+    this.record(() => '["R"]');
   }
 
   /** Apply journal operations (on open): same statements, nothing journaled again, one transaction. */
@@ -194,6 +240,12 @@ export class StoreWriter {
     else if (this.mode === 'idle') throw new StoreError('write outside a transaction');
   }
 
+  private resetTables(): void {
+    for (const table of Object.keys(this.schema)) this.db.run(`DELETE FROM ${quoteIdent(table)}`);
+    this.db.run("DELETE FROM local_changes WHERE NOT (origin = 'local' AND status IN ('pending', 'failed'))");
+    this.db.run('DELETE FROM quarantined_changes');
+  }
+
   private safeRollback(): void {
     try {
       this.rollback.run();
@@ -249,6 +301,16 @@ export class StoreWriter {
       case 's':
         this.putState.run([str(a[1]), a[2] as SqlValue]);
         return;
+      case 'q': {
+        const [, lsn, change_id, client_id, entity, entity_id, kind, data, error, now] = a;
+        this.db.run(QUARANTINE_INSERT, [lsn, change_id, client_id, entity, entity_id, kind, data, error, now] as SqlValue[]);
+        return;
+      }
+      case 'z':
+        this.db.run('DELETE FROM local_changes WHERE seq = ?', [a[1] as number]);
+        return;
+      case 'R':
+        return this.resetTables();
       default:
         throw new Error(`unknown operation ${q(a[0])}`);
     }

@@ -198,7 +198,12 @@ class ConnectionManager implements Transport {
     }
     // A newer server may send tables and columns this (older) schema does not know: they are left
     // out with a debug log, never a dropped frame (which would stall catch-up for good).
-    const decoded = decodeServerFrame(data, { schema: this.o.schema, project: (dropped) => this.log(dropped.some((d) => d.endsWith(')')) ? 'warn' : 'debug', 'left out what this schema does not know', { dropped }) });
+    const decoded = decodeServerFrame(data, {
+      schema: this.o.schema,
+      project: (dropped) => this.log(dropped.some((d) => d.endsWith(')')) ? 'warn' : 'debug', 'left out what this schema does not know', { dropped }),
+      // A change that does not fit is quarantined by the store (errors$: change_quarantined), not a dropped frame.
+      keepUnfit: (error) => this.log('warn', 'server change does not fit the schema: it will be quarantined', { error: error.message }),
+    });
     if (isLeft(decoded)) {
       // Bad frame: reported, dropped, the connection goes on.
       this.log('warn', 'bad frame', { error: decoded.left.message });

@@ -8,7 +8,9 @@
  *   query           -> read-only SQL, rows as one JSON string         -> query_result
  *   connect / disconnect -> transport commands
  *   close           -> stop engine, close socket, flush and close db  -> closed
- *   (engine)        -> status, error, changes_processed (origin server)
+ *   retry_failed    -> failed changes pending again (end of queue), durable, sent -> failed_result
+ *   discard_failed  -> failed changes removed, durable, their rows fetched again  -> failed_result
+ *   (engine)        -> status, error, metrics, changes_processed (origin server)
  */
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { isLeft } from '../protocol/either.js';
@@ -52,6 +54,7 @@ class SyncHost {
   private engine: SyncEngine | null = null;
   private transport: Transport | null = null;
   private readonly recorded = new Subject<readonly LocalChange[]>();
+  private readonly retried = new Subject<readonly LocalChange[]>();
   private readonly subs: Subscription[] = [];
   private nextTokenId = 1;
   private readonly tokenWaiters = new Map<number, (token: string | null) => void>();
@@ -87,10 +90,12 @@ class SyncHost {
         return this.init(msg.id, msg.options);
       case 'change_recorded': {
         const store = this.requireStore();
-        const rows = store.recordLocalChanges(msg.changes, this.scheduler.now());
+        // A re-sent write (same change_ids, fixed by the calling tab) is answered, not recorded again.
+        const again = store.recordedAlready(msg.changes);
+        const rows = again ?? store.recordLocalChanges(msg.changes, this.scheduler.now());
         // The app hears "recorded" only once the change is durable; only then is it sent.
         await store.whenDurable();
-        this.recorded.next(rows);
+        if (!again) this.recorded.next(rows);
         const entities = [...new Set(rows.map((r) => r.entity))];
         this.post({ type: 'changes_processed', id: msg.id, origin: 'local', change_ids: rows.map((r) => r.change_id), entities });
         return;
@@ -116,6 +121,25 @@ class SyncHost {
         await this.close();
         this.post({ type: 'closed', id: msg.id });
         return;
+      case 'retry_failed': {
+        const store = this.requireStore();
+        const rows = store.retryFailed(msg.change_ids, this.scheduler.now());
+        await store.whenDurable();
+        this.retried.next(rows);
+        this.engine?.recount();
+        this.post({ type: 'failed_result', id: msg.id, change_ids: rows.map((r) => r.change_id) });
+        return;
+      }
+      case 'discard_failed': {
+        const store = this.requireStore();
+        const ids = store.failedChanges().filter((c) => msg.change_ids === undefined || msg.change_ids.includes(c.change_id)).map((c) => c.change_id);
+        store.discardFailed(msg.change_ids);
+        await store.whenDurable();
+        this.engine?.refetch();
+        this.engine?.recount();
+        this.post({ type: 'failed_result', id: msg.id, change_ids: ids });
+        return;
+      }
     }
   }
 
@@ -139,7 +163,11 @@ class SyncHost {
       ...(options.wasmUrl !== undefined && { wasmUrl: options.wasmUrl }),
       ...(this.runtime.wasmFallback !== undefined && { wasmFallback: this.runtime.wasmFallback }),
       ...(this.runtime.newId !== undefined && { newId: this.runtime.newId }),
-      onError: (e) => this.post({ type: 'error', error: e.toJSON() }),
+      onError: (e) => {
+        this.post({ type: 'error', error: e.toJSON() });
+        // Another engine (tab) owns the database now: stop syncing at once, write nothing more.
+        if (e.code === ErrorCodes.STORE_TAKEN_OVER) this.stopTakenOver();
+      },
     });
     this.store = store;
     const random = this.runtime.random ?? Math.random;
@@ -162,6 +190,7 @@ class SyncHost {
       store,
       transport: this.transport ?? OFFLINE_TRANSPORT,
       localChanges$: this.recorded,
+      retried$: this.retried,
       scheduler: this.scheduler,
       random,
       config: {
@@ -177,6 +206,7 @@ class SyncHost {
       engine.status$.subscribe((status) => this.post({ type: 'status', status })),
       engine.errors$.subscribe((e) => this.post({ type: 'error', error: e.toJSON() })),
       engine.processed$.subscribe((m) => this.post(m)),
+      engine.metrics$.subscribe((metrics) => this.post({ type: 'metrics', metrics: { ...metrics } })),
     );
     const retention = options.historyRetention ?? 7 * 24 * 3600_000;
     const prune = () => store.pruneHistory(this.scheduler.now() - retention);
@@ -185,7 +215,7 @@ class SyncHost {
     this.subs.push(interval(Math.min(PRUNE_EVERY, Math.max(1000, retention)), this.scheduler).subscribe(prune));
     engine.start();
     this.transport?.connect();
-    this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn() });
+    this.post({ type: 'ready', id, client_id: store.clientId(), lsn: store.getLsn(), epoch: store.ownerEpoch() });
   }
 
   private requestToken(): Promise<string | null> {
@@ -199,6 +229,12 @@ class SyncHost {
   private requireStore(): SqlJsStore {
     if (!this.store) throw new SyncError(ErrorCodes.INTERNAL, 'the sync host is not initialised (send init first)');
     return this.store;
+  }
+
+  /** Requests are still answered (a write then fails with store_taken_over); nothing syncs any more. */
+  private stopTakenOver(): void {
+    this.engine?.stop();
+    this.transport?.close();
   }
 
   private async close(): Promise<void> {

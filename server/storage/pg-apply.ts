@@ -111,7 +111,7 @@ async function tryApply(
 ): Promise<{ code: string; reason: string } | null> {
   const schemaError = checkChange(ctx.schema, change);
   if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
-  const denied = permit ? permit(change, { client_id: clientId, sub }) : null;
+  const denied = permit ? permit(change, { client_id: clientId, sub }, await ctx.entities.current(db, change.entity, change.entity_id)) : null;
   if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
   if (savepoints) await db.query({ text: 'SAVEPOINT rsw_change' });
   try {

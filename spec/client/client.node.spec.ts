@@ -61,6 +61,19 @@ describe('createSyncClient (Node, in-process, real server)', () => {
     expect(seen).toEqual([0, 1, 2]);
   });
 
+  it('a bad schema rejects ready with the host\'s SchemaError (its path), also on errors$ and status.lastError', async () => {
+    const bad = { todos: { primaryKey: 'id', columns: { id: 'TEXT', done: { type: 'INTEGER', notnull: true } } } };
+    const a = open({ url: undefined, schema: bad as never });
+    const errors: unknown[] = [];
+    a.errors$.subscribe((e) => errors.push(e));
+    await expectAsync(a.ready).toBeRejectedWithError(SchemaError, /todos\.columns\.done\.notnull/);
+    // A write made before ready fails with the same reason, not with "unknown table".
+    await expectAsync(a.insert('todos', { id: 'x' })).toBeRejectedWithError(SchemaError, /todos\.columns\.done\.notnull/);
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toBeInstanceOf(SchemaError);
+    expect((await waitFor(a.status$, (s) => s.lastError !== null, 'lastError')).lastError!.path).toBe('todos.columns.done.notnull');
+  });
+
   it('rejects an unknown table, column or bad value at once, and records nothing', async () => {
     const a = open({ url: undefined });
     await a.ready;

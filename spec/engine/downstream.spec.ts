@@ -1,5 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { ErrorCodes, ProtocolError } from '../../lib/errors.js';
+import type { EngineMetrics } from '../../lib/log/metrics.js';
 import type { ServerFrame } from '../../lib/protocol/index.js';
 import { at, harness, page, sc, serverChanges, welcome } from './fakes/harness.js';
 
@@ -60,6 +61,8 @@ describe('downstream: LSN order, gaps, duplicates, rollback', () => {
       // mulberry32(42): retry delays floor(0.6011 * 500) = 300, floor(0.4482 * 1000) = 448
       const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('w a b', { w: welcome(0), a: b1, b: b2 }), seed: 42 });
       h.store.failNextApplies(2);
+      const metrics: EngineMetrics[] = [];
+      h.engine.metrics$.subscribe((m) => metrics.push(m));
       at(ts, 0, () => h.engine.start());
       at(ts, 200, () => {
         expect(h.store.getLsn()).toBe(0);
@@ -76,7 +79,9 @@ describe('downstream: LSN order, gaps, duplicates, rollback', () => {
       // b2 waited behind b1 (order kept), both committed after the retry at 749
       expect(h.transport.ofType('ack').map((s) => [s.at, s.frame.lsn])).toEqual([[749, 1], [749, 2]]);
       expect(h.store.getLsn()).toBe(2);
-      expect(h.engine.metrics$).toBeDefined();
+      // The counters saw both failures and both commits (one transaction each: the clock is virtual, 0 ms).
+      expect(metrics[metrics.length - 1]).toEqual(jasmine.objectContaining({ batchesApplied: 2, changesApplied: 2, errors: 2, changesQuarantined: 0, applyTimeMs: 0 }));
+      expect(metrics[0]).toEqual(jasmine.objectContaining({ batchesApplied: 0, errors: 0 }));
     });
   });
 

@@ -77,15 +77,17 @@ describe('engine + real sql.js store', () => {
     });
   });
 
-  it('a batch that fails to apply is rolled back whole (LSN and rows unchanged), reported, retried until it commits', async () => {
-    const store = await realStore();
-    // The first try gets a batch whose LAST change names a table the schema lacks: the real store
-    // writes the first change, then throws, and must undo that write.
+  it('a batch that fails midway (a statement after an earlier row of it was written) is rolled back whole, reported, retried until it commits', async () => {
+    // Its own store: a UNIQUE index on title makes SQLite itself fail on the batch's SECOND row.
+    const store = await openStore({ schema: { todos: { ...schema.todos, indexes: { todos_title: { columns: ['title'], unique: true } } } }, clientId: 'client-1' });
+    // The first try gets a batch whose LAST change collides with its first one: the real store
+    // writes the first row, then the statement of the second throws, and everything must go.
     let failures = 1;
     const flaky = Object.create(store) as SqlJsStore;
     flaky.applyServerBatch = (batch: ServerBatch, now: number): ApplyResult => {
-      const poisoned = { ...batch, changes: [...batch.changes, { ...batch.changes[0]!, lsn: batch.lsn, change_id: 'bad', entity: 'nope' }] };
-      return store.applyServerBatch(failures-- > 0 ? poisoned : batch, now);
+      const first = batch.changes[0]!;
+      const collides = { ...first, lsn: batch.lsn, change_id: 'bad', entity_id: 'x2', data: { ...first.data, id: 'x2' } };
+      return store.applyServerBatch(failures-- > 0 ? { ...batch, changes: [...batch.changes, collides] } : batch, now);
     };
     const ts = newScheduler();
     ts.run(({ hot }) => {
@@ -100,10 +102,11 @@ describe('engine + real sql.js store', () => {
       at(ts, 2_000, () => h.engine.stop());
       ts.flush();
       expect(h.errors.map((e) => [e.at, e.error.code, e.error.lsn])).toEqual([[1, ErrorCodes.APPLY_FAILED, 1]]);
-      expect(h.errors[0]!.error.message).toMatch(/nope/);
+      expect(h.errors[0]!.error.message).toMatch(/UNIQUE constraint failed/);
       expect(h.transport.ofType('ack').map((a) => [a.at, a.frame.lsn])).toEqual([[301, 1]]);
       expect(store.getLsn()).toBe(1);
       expect(todo(store, 'x')).toEqual({ id: 'x', title: 'one', done: 0 });
     });
+    await store.close();
   });
 });

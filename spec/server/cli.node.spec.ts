@@ -69,7 +69,7 @@ describe('server CLI', () => {
     const db = join(tmp.dir, 'cli.sqlite');
     const r = run(['--port', '0', '--db', db, '--schema', schemaFile, '--log-level', 'warn']);
     const line = await firstLine(r);
-    expect(line).toMatch(/^rx-sync-server listening on ws:\/\/127\.0\.0\.1:\d+\/sync \(db: .*cli\.sqlite, auth: off - OPEN server, lsn: 0\)$/);
+    expect(line).toMatch(/^rx-sync-server listening on ws:\/\/127\.0\.0\.1:\d+\/sync \(db: .*cli\.sqlite, auth: off - OPEN server, access: none - everyone reads everything, lsn: 0\)$/);
     const url = /(ws:\/\/\S+)/.exec(line)![1]!;
     const { c } = await TestClient.handshake(url, 'cli-client');
     expect((await c.commit([todo('1', 'a', 'x')])).acks[0]).toEqual({ change_id: '1', status: 'applied', lsn: 1 });

@@ -1,5 +1,6 @@
 import { SchemaError, StoreError } from '../../lib/errors.js';
-import { insert, openMem, sc, todos, update } from './helpers.js';
+import { createMemoryMedium } from '../../lib/store/persistence.js';
+import { insert, openMem, sc, todos, UNIQUE_TITLES, update } from './helpers.js';
 
 describe('store: applyServerBatch', () => {
   it('writes local_changes rows (origin server) and entity rows, sets the LSN, reports touched entities', async () => {
@@ -66,18 +67,26 @@ describe('store: applyServerBatch', () => {
     await store.close();
   });
 
-  it('any error rolls the whole batch back: no rows, no history, LSN unchanged', async () => {
-    const store = await openMem();
+  it('any error rolls the whole batch back: no rows, no history, LSN unchanged, nothing journaled', async () => {
+    const medium = createMemoryMedium();
+    const store = await openMem(medium, { schema: UNIQUE_TITLES });
     store.applyServerBatch({ prev_lsn: 0, lsn: 1, changes: [sc(1, 's1', 'insert', 'a', { id: 'a', title: 'A', done: 0 })] }, 1);
+    await store.whenDurable();
+    const journaled = medium.journal.length;
     const bad = { prev_lsn: 1, lsn: 3, changes: [sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'insert', 'c', { id: 'c', title: 7, done: 0 })] };
     expect(() => store.applyServerBatch(bad, 2)).toThrowError(SchemaError);
-    // A failure in SQL itself (NOT NULL primary key) after earlier writes of the batch.
-    const sqlFail = { prev_lsn: 1, lsn: 3, changes: [sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'update', 'b', { id: null })] };
-    expect(() => store.applyServerBatch(sqlFail, 2)).toThrow();
+    // A failure in SQL itself (the UNIQUE index) on the batch's third row, after its first two were written.
+    const sqlFail = {
+      prev_lsn: 1, lsn: 4,
+      changes: [sc(2, 's2', 'insert', 'b', { id: 'b', title: 'B', done: 0 }), sc(3, 's3', 'update', 'a', { done: 1 }), sc(4, 's4', 'insert', 'c', { id: 'c', title: 'B', done: 0 })],
+    };
+    expect(() => store.applyServerBatch(sqlFail, 2)).toThrowError(/UNIQUE constraint failed/);
     expect(() => store.applyServerBatch({ prev_lsn: 0, lsn: 0, changes: [] }, 2)).toThrowError(StoreError, /behind/);
     expect(store.getLsn()).toBe(1);
-    expect(todos(store).map((r) => r['id'])).toEqual(['a']);
+    expect(todos(store)).toEqual([{ id: 'a', title: 'A', done: 0 }]);
     expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 1 }]);
+    await store.whenDurable();
+    expect(medium.journal.length).toBe(journaled);
     await store.close();
   });
 });

@@ -9,6 +9,9 @@ export const SCHEMA = {
   notes: { primaryKey: 'n', columns: { n: 'INTEGER', body: 'TEXT' } },
 };
 
+/** SCHEMA with a UNIQUE index on todos.title: two rows with one title make SQLite fail mid-write. */
+export const UNIQUE_TITLES = { ...SCHEMA, todos: { ...SCHEMA.todos, indexes: { todos_title: { columns: ['title'], unique: true } } } };
+
 /** A deterministic change_id source: `<prefix>-1`, `<prefix>-2`, ... */
 export function ids(prefix = 'c'): () => string {
   let n = 0;

@@ -9,7 +9,7 @@ describe('store schema', () => {
   it('creates the declared entity tables (clustered for a TEXT key), local_changes with its indexes, and sync_state', async () => {
     const store = await openMem();
     const tables = store.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    expect(tables.map((t) => t['name'])).toEqual(['local_changes', 'notes', 'sync_state', 'todos']);
+    expect(tables.map((t) => t['name'])).toEqual(['local_changes', 'notes', 'quarantined_changes', 'sync_state', 'todos']);
     expect(String(tables.find((t) => t['name'] === 'todos')!['sql'])).toContain('WITHOUT ROWID');
     const indexes = store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'local_changes' AND sql IS NOT NULL ORDER BY name");
     expect(indexes.map((i) => i['name'])).toEqual(['local_changes_change_id', 'local_changes_entity', 'local_changes_failed', 'local_changes_lsn', 'local_changes_pending']);
@@ -58,15 +58,16 @@ describe('store schema', () => {
 });
 
 describe('store migrations', () => {
-  const step2: Migration = { version: 2, description: 'extra table', sql: ['CREATE TABLE extra (k TEXT)'] };
-  const broken: Migration = { version: 3, description: 'fails', sql: ['CREATE TABLE more (k TEXT)', 'THIS IS NOT SQL'] };
+  const n = MIGRATIONS.length;
+  const step2: Migration = { version: n + 1, description: 'extra table', sql: ['CREATE TABLE extra (k TEXT)'] };
+  const broken: Migration = { version: n + 2, description: 'fails', sql: ['CREATE TABLE more (k TEXT)', 'THIS IS NOT SQL'] };
 
   it('moves schema_version forward through every pending migration', async () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     expect(schemaVersion(db)).toBe(0);
-    expect(runMigrations(db, [...MIGRATIONS, step2])).toBe(2);
-    expect(schemaVersion(db)).toBe(2);
+    expect(runMigrations(db, [...MIGRATIONS, step2])).toBe(n + 1);
+    expect(schemaVersion(db)).toBe(n + 1);
     expect(runMigrations(db, [...MIGRATIONS, step2])).toBe(0);
     db.close();
   });
@@ -75,8 +76,8 @@ describe('store migrations', () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     runMigrations(db, MIGRATIONS);
-    expect(() => runMigrations(db, [...MIGRATIONS, step2, broken])).toThrowError(StoreError, /migration 3 failed/);
-    expect(schemaVersion(db)).toBe(1);
+    expect(() => runMigrations(db, [...MIGRATIONS, step2, broken])).toThrowError(StoreError, new RegExp(`migration ${n + 2} failed`));
+    expect(schemaVersion(db)).toBe(n);
     expect(db.exec("SELECT name FROM sqlite_master WHERE name IN ('extra', 'more')")).toEqual([]);
     db.close();
   });
@@ -96,7 +97,7 @@ describe('store migrations', () => {
     const medium = createMemoryMedium();
     await (await openMem(medium)).close();
     const store = await openMem(medium, { migrations: [...MIGRATIONS, step2] });
-    expect(store.query("SELECT value FROM sync_state WHERE key = 'schema_version'")).toEqual([{ value: 2 }]);
+    expect(store.query("SELECT value FROM sync_state WHERE key = 'schema_version'")).toEqual([{ value: n + 1 }]);
     expect(store.query("SELECT name FROM sqlite_master WHERE name = 'extra'").length).toBe(1);
     expect(medium.journal.length).toBe(0);
     expect(store.errors.map((e) => e.code)).not.toContain(ErrorCodes.JOURNAL_CORRUPT);

@@ -1,6 +1,6 @@
 import { SchemaError, StoreError, SyncError } from '../../lib/errors.js';
 import { createMemoryMedium } from '../../lib/store/persistence.js';
-import { ids, insert, openMem, remove, todos, update } from './helpers.js';
+import { ids, insert, openMem, remove, todos, UNIQUE_TITLES, update } from './helpers.js';
 
 describe('store: local changes', () => {
   it('records insert/update/delete atomically with their entity writes, pending in seq order', async () => {
@@ -32,23 +32,30 @@ describe('store: local changes', () => {
 
   it('rolls back everything when one change of a call is bad: no row, no local_changes, nothing journaled', async () => {
     const medium = createMemoryMedium();
-    const store = await openMem(medium);
+    // A UNIQUE index on title: SQLite itself fails on a write after earlier writes of the same call.
+    const store = await openMem(medium, { schema: UNIQUE_TITLES });
     await store.whenDurable();
     const journaled = medium.journal.length;
     expect(() => store.recordLocalChanges([insert('a', 'ok'), update('a', { nope: 1 })], 1)).toThrowError(SchemaError);
-    // A failure inside SQL (after the first change was written) rolls back as well.
-    expect(() => store.recordLocalChanges([insert('b', 'ok'), { op: 'insert', entity: 'notes', entity_id: '1', data: { n: 1, body: 'x' } }, { op: 'insert', entity: 'notes', entity_id: '1', data: { n: 1, body: 'x' } }], 1)).not.toThrow();
+    // A failure inside SQL, after the first change of the call was written (row AND local_changes).
+    expect(() => store.recordLocalChanges([insert('b', 'same'), insert('c', 'same')], 1)).toThrowError(/UNIQUE constraint failed/);
     expect(() =>
       store.transaction(() => {
         store.recordLocalChanges([insert('c', 'inside')], 2);
         throw new Error('boom');
       }),
     ).toThrowError('boom');
+    store.recordLocalChanges([insert('d', 'kept')], 3);
     await store.whenDurable();
-    expect(todos(store).map((r) => r['id'])).toEqual(['b']);
-    expect(store.pendingChanges().map((c) => c.entity_id)).toEqual(['b', '1', '1']);
+    expect(todos(store).map((r) => r['id'])).toEqual(['d']);
+    expect(store.pendingChanges().map((c) => c.entity_id)).toEqual(['d']);
+    expect(store.query('SELECT count(*) AS n FROM local_changes')).toEqual([{ n: 1 }]);
     expect(medium.journal.length).toBe(journaled + 1);
     await store.close();
+    // What was journaled replays to the same: only d.
+    const again = await openMem(medium, { schema: UNIQUE_TITLES });
+    expect(todos(again).map((r) => r['id'])).toEqual(['d']);
+    await again.close();
   });
 
   it('markSynced sets lsn and processed_sync; repeated and unknown acks change nothing', async () => {

@@ -3,7 +3,8 @@
  * small. Rows live in Maps; `failNextApplies(n)` makes the next n applyServerBatch calls throw
  * (after a partial write, which is rolled back) to show the engine's rollback/retry handling.
  */
-import type { ApplyResult, EngineStore, LocalChange, ServerBatch } from '../../../lib/engine/ports.js';
+import type { ApplyResult, EngineStore, FetchedRowRef, LocalChange, QuarantineOutcome, ServerBatch } from '../../../lib/engine/ports.js';
+import type { SyncError } from '../../../lib/errors.js';
 import type { ChangeRequest, Row } from '../../../lib/protocol/index.js';
 
 interface Snapshot {
@@ -16,6 +17,10 @@ export class FakeStore implements EngineStore {
   private state: Snapshot = { rows: new Map(), changes: [], lsn: 0 };
   private nextSeq = 1;
   private failures = 0;
+  private server: string | null = null;
+  private toFetch: { entity: string; id: string }[] = [];
+  /** Quarantined server changes (change_id, error). */
+  readonly quarantined: { change_id: string; error: string }[] = [];
   /** Every applyServerBatch call (also the ones that threw), for assertions. */
   readonly applyCalls: ServerBatch[] = [];
 
@@ -121,6 +126,54 @@ export class FakeStore implements EngineStore {
       this.state = saved; // roll back everything
       throw e;
     }
+  }
+  serverId(): string | null {
+    return this.server;
+  }
+  setServerId(id: string): void {
+    this.server = id;
+  }
+  resetForServer(serverId: string): number {
+    this.state.changes = this.state.changes.filter((c) => c.origin === 'local' && c.status !== 'synced');
+    this.state.rows = new Map();
+    for (const c of this.state.changes) if (isPending(c)) writeRow(this.state.rows, c.entity, c.entity_id, c.op, c.data);
+    this.state.lsn = 0;
+    this.server = serverId;
+    this.toFetch = [];
+    return this.state.changes.filter(isPending).length;
+  }
+  applyServerBatchQuarantining(batch: ServerBatch, now: number): QuarantineOutcome {
+    const out: QuarantineOutcome = { entities: [], echoed: [], applied: 0, quarantined: [] };
+    const from = this.state.lsn;
+    for (const c of batch.changes) {
+      if (c.lsn <= from) continue;
+      try {
+        if (c.lsn > batch.lsn) throw new Error(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`);
+        const r = this.applyServerBatch({ prev_lsn: batch.prev_lsn, lsn: batch.lsn, changes: [c] }, now);
+        this.state.lsn = from;
+        out.applied += r.applied;
+        out.echoed.push(...r.echoed);
+        for (const e of r.entities) if (!out.entities.includes(e)) out.entities.push(e);
+      } catch (e) {
+        const error = (e as Error).message;
+        this.quarantined.push({ change_id: c.change_id, error });
+        out.quarantined.push({ lsn: c.lsn, change_id: c.change_id, entity: c.entity, entity_id: c.entity_id, error });
+        this.toFetch.push({ entity: c.entity, id: c.entity_id });
+      }
+    }
+    this.state.lsn = batch.lsn;
+    return out;
+  }
+  rowsToFetch(): { entity: string; id: string }[] {
+    return [...this.toFetch];
+  }
+  applyFetchedRows(entity: string, rows: readonly FetchedRowRef[]): SyncError[] {
+    for (const r of rows) {
+      writeRow(this.state.rows, entity, r.id, r.row === null ? 'delete' : 'insert', r.row);
+      this.reapplyPending(entity, r.id);
+    }
+    this.toFetch = this.toFetch.filter((f) => !(f.entity === entity && rows.some((r) => r.id === f.id)));
+    return [];
   }
   query(): Record<string, unknown>[] {
     return [];

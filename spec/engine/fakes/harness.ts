@@ -41,7 +41,8 @@ export function harness<S extends EngineStore = FakeStore>(ts: TestScheduler, op
   const store = (opts.store ?? new FakeStore()) as S;
   const transport = new FakeTransport(ts, { state$: opts.state$, message$: opts.message$, errors$: opts.errors$ });
   const local$ = new Subject<LocalChange[]>();
-  const engine = createSyncEngine({ store, transport, localChanges$: local$, scheduler: ts, random: mulberry32(opts.seed ?? 1), config: opts.config });
+  // Acks at once unless a spec asks for coalescing (ack timing is what most specs assert).
+  const engine = createSyncEngine({ store, transport, localChanges$: local$, scheduler: ts, random: mulberry32(opts.seed ?? 1), config: { ackDelay: 0, ...opts.config } });
   const h: Harness<S> = {
     store, transport, engine, errors: [], statuses: [], processed: [],
     record: (...changes) => {

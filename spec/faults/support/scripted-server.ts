@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientFrame, ServerChange } from '../../../lib/protocol/index.js';
+import type { ClientFrame, Row, ServerChange } from '../../../lib/protocol/index.js';
 
 /** What the scripted server does on its own. */
 export interface ScriptOptions {
@@ -13,6 +13,8 @@ export interface ScriptOptions {
   welcomeLsn?: number | null;
   /** Answer `sync_request` from the log (default true). */
   answerSyncRequests?: boolean;
+  /** Current rows by `entity/id`, for answering `fetch_rows` (a row not listed: null, no such row). */
+  rows?: Record<string, Row | null>;
 }
 
 /** The scripted server. */
@@ -121,6 +123,8 @@ export class ScriptedServer {
         reply({ type: 'change_ack', acks });
         return reply({ type: 'server_changes', prev_lsn: prev, lsn: this.lsn(), changes: this.range(prev, this.lsn()) });
       }
+      case 'fetch_rows':
+        return reply({ type: 'rows', entity: frame.entity, lsn: this.lsn(), rows: frame.ids.map((id) => ({ id, row: this.options.rows?.[`${frame.entity}/${id}`] ?? null })) });
       case 'ping':
         return reply({ type: 'pong', ...(frame.t !== undefined && { t: frame.t }) });
       default:

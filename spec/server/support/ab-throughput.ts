@@ -4,13 +4,15 @@
  *   node --import tsx spec/server/support/ab-throughput.ts <checkout A> <checkout B>
  *
  * One writer sends 100 frames of 500 inserts (bench data, 2 awaiting their ack), 50 clients
- * receive the broadcasts; prints changes/s per checkout, three rounds.
+ * receive the broadcasts; prints changes/s per checkout, RSW_ROUNDS rounds (default 3), then the median and range per checkout.
  */
 import { WebSocket } from 'ws';
 import { clientFrames } from '../../../bench/node/ws-client.js';
 import { BENCH_SCHEMA } from '../../../bench/shared/data.js';
 const roots = process.argv.slice(2);
-for (let rep = 0; rep < 3; rep++) for (const root of roots) {
+const rounds = Number(process.env.RSW_ROUNDS ?? 3);
+const rates = new Map<string, number[]>(roots.map((r) => [r, []]));
+for (let rep = 0; rep < rounds; rep++) for (const root of roots) {
   const { startSyncServer } = await import(`${root}/server/index.ts`);
   const server = await startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: BENCH_SCHEMA, logger: 'silent', limits: { framesPerSecond: 1e9, frameBurst: 1e9 } });
   const frames = clientFrames(1, `w${rep}`, 100, 500);
@@ -26,7 +28,13 @@ for (let rep = 0; rep < 3; rep++) for (const root of roots) {
     ws.send(frames[sent++]!); ws.send(frames[sent++]!);
   });
   const ms = performance.now() - t0;
-  console.log(root.padEnd(20), Math.round((frames.length * 500) / (ms / 1000)), 'changes/s');
+  const rate = Math.round((frames.length * 500) / (ms / 1000));
+  rates.get(root)!.push(rate);
+  console.log(root.padEnd(20), rate, 'changes/s');
   ws.close(); readers.forEach((r) => r.close());
   await server.close();
+}
+for (const [root, rs] of rates) {
+  const sorted = [...rs].sort((a, b) => a - b);
+  console.log(root.padEnd(20), 'median', sorted[Math.floor(sorted.length / 2)], 'range', sorted[0], '-', sorted[sorted.length - 1]);
 }

@@ -1,0 +1,290 @@
+/**
+ * Many tabs, one database: the {@link Channel} a client talks over when tabs share a database.
+ * To the client it looks like its own worker; behind it, this tab either LEADS (its worker owns
+ * the sql.js database, the journal and the socket, and serves the other tabs through a
+ * {@link LeaderRelay}) or FOLLOWS (every request goes over the bus to the leader tab). The role
+ * comes from the Web Locks election (election.ts) through the pure machine of role-machine.ts.
+ *
+ * Nothing a client asked for is lost in a failover: every request stays here, in flight, until
+ * the current leader answers it, and is re-sent to each new leader. A write's change_ids are fixed
+ * here, before it is first sent, so a re-sent write is recorded once (SqlJsStore.recordedAlready).
+ * An answer that only says the leader went away (store_taken_over, closed) is not passed on: the
+ * request waits for the next leader. `status.role` says which role this tab has.
+ */
+import { Subject, interval, type Subscription } from 'rxjs';
+import { ErrorCodes, SyncError } from '../errors.js';
+import type { Channel } from '../client/channel.js';
+import type { SyncStatusWire, WorkerOptions } from '../protocol/index.js';
+import { tabBus, type TabBus } from './bus.js';
+import type { BusEnvelope } from './bus-messages.js';
+import { Election } from './election.js';
+import { LeaderRelay, type WorkerMsg } from './leader-relay.js';
+import type { TabsOptions, TabsRuntime } from './options.js';
+import { initialRole, stepRole, type RoleEvent, type RoleState } from './role-machine.js';
+
+/** The status a tab shows before any engine said something. */
+const NO_STATUS: SyncStatusWire = {
+  connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0, catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
+};
+
+/** Answers that only mean "this leader is gone": the request waits for the next one. */
+const LEADER_GONE: ReadonlySet<string> = new Set([ErrorCodes.STORE_TAKEN_OVER, ErrorCodes.CLOSED]);
+
+/** Most requests one tab keeps in flight (each waits for a leader's answer). */
+const MAX_IN_FLIGHT = 10_000;
+
+/** Open the tabs channel of one database. `openEngine` starts this tab's own worker when it leads. */
+export function tabChannel(dbName: string, options: TabsOptions, openEngine: () => Promise<Channel>, runtime: TabsRuntime): Channel {
+  return new TabChannel(dbName, options, openEngine, runtime);
+}
+
+class TabChannel implements Channel {
+  private readonly out = new Subject<unknown>();
+  readonly messages$ = this.out.asObservable();
+  readonly tab: string;
+  private state: RoleState;
+  private readonly stealAfter: number;
+  private readonly bus: TabBus;
+  private readonly election: Election;
+  private readonly subs: Subscription[] = [];
+  /** The client's requests not answered yet, by the client's own id (insertion order = send order). */
+  private readonly inflight = new Map<number, WorkerMsg>();
+  private commands: WorkerMsg[] = [];
+  private init: WorkerMsg | null = null;
+  private initAnswered = false;
+  private closeId: number | null = null;
+  private relay: LeaderRelay | null = null;
+  private engineGen = 0;
+  private status: SyncStatusWire | null = null;
+  /** When this tab's heartbeat timer last ran: a page whose timers stopped (frozen) stops answering. */
+  private lastBeat: number;
+
+  constructor(dbName: string, options: TabsOptions, private readonly openEngine: () => Promise<Channel>, private readonly runtime: TabsRuntime) {
+    this.tab = runtime.newId();
+    this.stealAfter = options.stealAfter ?? 5000;
+    const heartbeat = Math.min(options.heartbeat ?? 1000, Math.max(1, Math.floor(this.stealAfter / 2)));
+    this.state = initialRole(this.now());
+    this.lastBeat = this.now();
+    this.bus = tabBus(runtime.openBus(`rx-sync-worker:tabs:${dbName}`));
+    this.election = new Election(runtime.locks, `rx-sync-worker:${dbName}`, {
+      granted: () => this.step({ type: 'lock_granted', now: this.now() }),
+      lost: () => this.step({ type: 'lock_lost', now: this.now() }),
+    });
+    this.subs.push(
+      this.bus.messages$.subscribe((env) => this.fromBus(env)),
+      interval(heartbeat, runtime.scheduler).subscribe(() => this.beat()),
+    );
+    this.election.request();
+    this.ping();
+  }
+
+  post(message: unknown): void {
+    const msg = message as WorkerMsg;
+    if (msg.type === 'init') {
+      this.init = msg;
+      if (this.state.role === 'leader') this.startEngine();
+      else this.answerInit();
+    } else if (msg.type === 'close' && typeof msg.id === 'number') {
+      this.close(msg.id);
+    } else if (msg.type === 'token_response') {
+      this.relay?.fromSelf(msg);
+    } else if (typeof msg.id !== 'number') {
+      // connect, disconnect (and any command without an answer): for the one engine, wherever it runs.
+      if (!this.sendNow(msg)) this.commands.push(msg);
+    } else if (this.inflight.size >= MAX_IN_FLIGHT) {
+      this.out.next({ type: 'error', id: msg.id, error: new SyncError(ErrorCodes.LIMIT, `more than ${MAX_IN_FLIGHT} requests wait for the leader tab`).toJSON() });
+    } else {
+      const fixed = msg.type === 'change_recorded' ? this.fixIds(msg) : msg;
+      this.inflight.set(msg.id, fixed);
+      this.sendNow(fixed);
+    }
+  }
+
+  terminate(): void {
+    this.stop();
+    this.out.complete();
+  }
+
+  private now(): number {
+    return this.runtime.scheduler.now();
+  }
+
+  private step(event: RoleEvent): void {
+    const before = this.state.role;
+    const { state, actions } = stepRole(this.state, event, { stealAfter: this.stealAfter });
+    this.state = state;
+    for (const action of actions) {
+      if (action === 'start_engine') this.startEngine();
+      else if (action === 'stop_engine') this.stopEngine();
+      else if (action === 'request_lock') this.election.request();
+      else if (action === 'steal') this.election.request(true);
+      else if (action === 'announce') this.announce();
+      else if (action === 'resend') this.resend();
+      else if (action === 'role_changed' && before !== state.role) this.emitStatus();
+    }
+  }
+
+  private startEngine(): void {
+    if (!this.init || this.relay) return;
+    const gen = ++this.engineGen;
+    const options = this.init.options as WorkerOptions;
+    this.openEngine().then(
+      (worker) => {
+        if (gen !== this.engineGen || this.state.role !== 'leader') return worker.terminate();
+        this.relay = new LeaderRelay(worker, this.bus, this.tab, options, {
+          toSelf: (m) => {
+            if (gen === this.engineGen) this.fromRoute(m);
+          },
+          ready: (info) => this.step({ type: 'engine_ready', epoch: info.epoch, now: this.now() }),
+          failed: (error) => this.startFailed(error),
+        });
+      },
+      (e: unknown) => this.startFailed({ code: ErrorCodes.WORKER_START, name: 'SyncError', message: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  private startFailed(error: unknown): void {
+    if (this.init && !this.initAnswered) {
+      this.initAnswered = true;
+      this.out.next({ type: 'error', id: this.init.id, error });
+    }
+  }
+
+  private stopEngine(): void {
+    this.engineGen++;
+    this.relay?.terminate();
+    this.relay = null;
+  }
+
+  /** Send to the current leader (this tab's engine, or the leader tab); false if there is none yet. */
+  private sendNow(msg: WorkerMsg): boolean {
+    if (this.state.role === 'leader' && this.relay?.engine()) {
+      this.relay.fromSelf(msg);
+      return true;
+    }
+    const leader = this.state.role === 'follower' ? this.state.leader : null;
+    if (!leader) return false;
+    this.bus.post({ rsw: 1, kind: 'request', from: this.tab, to: leader.tab, msg });
+    return true;
+  }
+
+  /** A new leader (or this tab's engine just became ready): everything unanswered goes to it. */
+  private resend(): void {
+    this.answerInit();
+    for (const msg of this.inflight.values()) this.sendNow(msg);
+    const commands = this.commands;
+    this.commands = [];
+    for (const c of commands) if (!this.sendNow(c)) this.commands.push(c);
+  }
+
+  private answerInit(): void {
+    if (!this.init || this.initAnswered) return;
+    const engine = this.state.role === 'leader' ? this.relay?.engine() : null;
+    if (engine) {
+      this.initAnswered = true;
+      this.out.next({ type: 'ready', id: this.init.id, client_id: engine.client_id, lsn: engine.lsn, epoch: engine.epoch });
+    } else {
+      // A follower asks the leader for the engine's identity; its answer comes back as `ready`.
+      this.sendNow(this.init);
+    }
+  }
+
+  /** A message of the current leader for this tab's client. */
+  private fromRoute(msg: WorkerMsg): void {
+    if (msg.type === 'ready') {
+      if (this.init && msg.id === this.init.id && !this.initAnswered) {
+        this.initAnswered = true;
+        this.out.next(msg);
+      }
+      return;
+    }
+    if (msg.type === 'closed' && msg.id === this.closeId) return this.finishClose();
+    if (typeof msg.id === 'number' && msg.type !== 'token_request') {
+      // An answer: passed on once; "the leader is gone" is not an answer.
+      if (!this.inflight.has(msg.id)) return;
+      if (msg.type === 'error' && LEADER_GONE.has(String((msg.error as { code?: unknown } | undefined)?.code))) return;
+      this.inflight.delete(msg.id);
+      this.out.next(msg);
+      return;
+    }
+    if (msg.type === 'status') {
+      this.status = msg.status as SyncStatusWire;
+      return this.emitStatus();
+    }
+    this.out.next(msg);
+  }
+
+  private emitStatus(): void {
+    const role = this.state.role;
+    if (role === 'closed') return;
+    this.out.next({ type: 'status', status: { ...(this.status ?? NO_STATUS), role } });
+  }
+
+  private fromBus(env: BusEnvelope): void {
+    const leads = this.state.role === 'leader';
+    const fromLeader = this.state.role === 'follower' && this.state.leader?.tab === env.from;
+    switch (env.kind) {
+      case 'ping':
+        // A frozen page still runs message handlers in Chromium, but not its timers: a leader whose
+        // heartbeat has not run for stealAfter / 2 keeps quiet, so the others steal the lock.
+        if (leads && this.now() - this.lastBeat <= this.stealAfter / 2) this.announce();
+        return;
+      case 'leader':
+        return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now() });
+      case 'request':
+        if (env.to === this.tab && leads) this.relay?.fromTab(env.from, env.msg as WorkerMsg);
+        return;
+      case 'answer':
+        if (env.to === this.tab && fromLeader) this.fromRoute(env.msg as WorkerMsg);
+        return;
+      case 'event':
+        if (env.except !== this.tab && fromLeader) this.fromRoute(env.msg as WorkerMsg);
+        return;
+    }
+  }
+
+  private announce(): void {
+    const engine = this.relay?.engine();
+    this.bus.post({ rsw: 1, kind: 'leader', from: this.tab, epoch: engine?.epoch ?? 0, ready: engine !== null && engine !== undefined });
+  }
+
+  private ping(): void {
+    this.bus.post({ rsw: 1, kind: 'ping', from: this.tab });
+  }
+
+  private beat(): void {
+    this.lastBeat = this.now();
+    if (this.state.role !== 'leader') this.ping();
+    this.step({ type: 'tick', now: this.now() });
+  }
+
+  /** Change ids fixed by this tab: the same write re-sent to another leader is recorded once. */
+  private fixIds(msg: WorkerMsg): WorkerMsg {
+    const changes = (msg.changes as { change_id?: string }[]).map((c) => (c.change_id === undefined ? { ...c, change_id: this.runtime.newId() } : c));
+    return { ...msg, changes };
+  }
+
+  private close(id: number): void {
+    this.closeId = id;
+    const relay = this.state.role === 'leader' ? this.relay : null;
+    this.step({ type: 'close' });
+    // The leader flushes and closes its engine before it lets the lock go; a follower just leaves.
+    if (relay?.engine()) relay.fromSelf({ type: 'close', id });
+    else this.finishClose();
+  }
+
+  private finishClose(): void {
+    const id = this.closeId;
+    this.stop();
+    if (id !== null) this.out.next({ type: 'closed', id });
+  }
+
+  private stop(): void {
+    this.step({ type: 'close' });
+    for (const s of this.subs.splice(0)) s.unsubscribe();
+    this.relay?.terminate();
+    this.relay = null;
+    this.election.end();
+    this.bus.close();
+  }
+}
