@@ -306,7 +306,8 @@ export class ClientConnection {
   private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
     const { store, pageSize, limits } = this.hub.settings;
     if (this.state.kind === 'closing') return;
-    if (from > store.lsn()) {
+    // issue 16: another node may be ahead of what this one heard of: ask the database before refusing.
+    if (from > store.lsn() && from > (await store.refreshLsn())) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
     const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));

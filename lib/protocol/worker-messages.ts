@@ -50,7 +50,7 @@ export const WorkerOptions = strictPartial(
     storage: t.keyof({ memory: null, indexeddb: null }),
   },
   {
-    url: t.string,
+    url: t.union([t.string, t.array(t.string)]),
     schemaVersion: Count,
     /** Checked by the host (`parseSchemaPlan`), which knows the schema they belong to. */
     migrations: t.unknown,

@@ -23,6 +23,8 @@ export interface ApplyContext {
   readonly entities: PgEntities;
   readonly maxChangeBytes: number;
   readonly now: () => number;
+  /** The NOTIFY channel of the schema. */
+  readonly channel: string;
 }
 
 /** Thrown inside the fast path when a change is refused: the frame is re-run with savepoints. */
@@ -96,6 +98,8 @@ async function attempt(
   }
   const versions = versionsUpsert(committed);
   if (versions !== null) await db.query(versions);
+  // The other nodes learn of the commit (delivered at COMMIT, in commit order).
+  if (committed.length > 0) await db.query({ text: 'SELECT pg_notify($1, $2)', values: [ctx.channel, String(lsn)] });
   await db.query({ text: 'COMMIT' });
   return { acks, committed, prevLsn };
 }

@@ -19,6 +19,8 @@ import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcom
 import { applyFrame, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
 import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
+import { PgListener } from './pg-listen.js';
+import { captureDdl, notifyChannel } from './pg-triggers.js';
 import { SETUP_LOCK_CLASS } from './pg-types.js';
 import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
 import type { Pool } from 'pg';
@@ -81,6 +83,7 @@ export class PgStorage implements SyncStorage {
   private closed: Promise<void> | null = null;
   private readonly listeners = new Set<CommitListener>();
   private readonly ctx: ApplyContext;
+  private listener: PgListener | null = null;
 
   private constructor(
     /** The connection pool (exposed for the listener and for specs). */
@@ -92,7 +95,7 @@ export class PgStorage implements SyncStorage {
     private readonly clientRetentionMs: number,
     private readonly now: () => number,
   ) {
-    this.ctx = { schema: opts.schema, entities, maxChangeBytes: opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, now };
+    this.ctx = { schema: opts.schema, entities, maxChangeBytes: opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, now, channel: notifyChannel(schemaName) };
   }
 
   /** Connect, create the tables (under an advisory lock: several nodes may start together), read the LSN. */
@@ -112,16 +115,22 @@ export class PgStorage implements SyncStorage {
         if (schema !== null) await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((e: { code?: string }) => {
           if (e.code !== '23505' && e.code !== '42P06') throw e; // created by a node starting at the same time
         });
+        const current = ((await db.query('SELECT current_schema() AS s')).rows[0] as { s: string | null }).s;
+        if (current === null) throw new RangeError('the PostgreSQL connection has no current schema (search_path): name one with ?schema=');
         await db.query('BEGIN');
         await db.query(`SELECT pg_advisory_xact_lock(${SETUP_LOCK_CLASS}, hashtext(current_schema()))`);
-        for (const sql of [...LOG_DDL, ...ROW_VERSIONS_DDL, ...entityDdl(opts.schema)]) await db.query(sql);
+        for (const sql of [...LOG_DDL, ...ROW_VERSIONS_DDL, ...entityDdl(opts.schema), ...captureDdl(current, opts.schema)]) await db.query(sql);
         await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", values: [opts.serverId ?? randomUUID()] });
         await db.query('COMMIT');
         const id = (await db.query("SELECT value FROM rsw_server_meta WHERE key = 'server_id'")).rows[0] as { value: string };
-        const current = ((await db.query('SELECT current_schema() AS s')).rows[0] as { s: string }).s;
         const store = new PgStorage(pool, current, id.value, opts, new PgEntities(opts.schema), opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS, opts.now);
         await store.refreshLsn();
         await store.pruneClients();
+        // Commits of other nodes and direct writes: LISTEN on a connection of its own.
+        store.listener = await PgListener.start(pg.Client, { connectionString, types, ...(schema !== null && { options: `-c search_path=${schema}` }) }, current, {
+          commit: (lsn) => void store.foreign(lsn).catch(() => undefined),
+          lost: () => undefined,
+        });
         return store;
       } catch (e) {
         await db.query('ROLLBACK').catch(() => undefined);
@@ -245,15 +254,18 @@ export class PgStorage implements SyncStorage {
     return () => this.listeners.delete(listener);
   }
 
-  /** Tell the listeners that `lsn` was committed elsewhere. */
-  protected foreign(lsn: number): void {
-    if (lsn <= this.lastLsn) return;
-    this.saw(lsn);
-    for (const l of this.listeners) l(lsn);
+  /** A commit up to `lsn` was notified (null: the listener (re)connected, look at the log): tell the listeners if it is news. */
+  private async foreign(lsn: number | null): Promise<void> {
+    const before = this.lastLsn;
+    const now = lsn === null ? await this.refreshLsn() : this.saw(lsn);
+    if (now > before) for (const l of this.listeners) l(now);
   }
 
   close(): Promise<void> {
-    this.closed ??= this.pool.end();
+    this.closed ??= (async () => {
+      await this.listener?.close();
+      await this.pool.end();
+    })();
     return this.closed;
   }
 }

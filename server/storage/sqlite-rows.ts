@@ -27,10 +27,17 @@ const DDL = `CREATE TABLE IF NOT EXISTS rsw_row_versions (entity TEXT NOT NULL, 
   change_id TEXT NOT NULL, client_id TEXT NOT NULL, op TEXT NOT NULL, PRIMARY KEY (entity, entity_id));
   CREATE INDEX IF NOT EXISTS rsw_row_versions_lsn ON rsw_row_versions (lsn);`;
 
+/**
+ * The client_id of every snapshot entry. Not the writer's: a snapshot entry is the WHOLE current
+ * row, which the client must write even when the row's last change was its own (an echo would
+ * not be written, and the other columns, written by others, would be missing).
+ */
+export const SNAPSHOT_CLIENT_ID = 'rsw:snapshot';
+
 /** The serialised form of one snapshot entry (the same JSON shape as a logged change). */
-export function versionJson(v: { lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string }, dataJson: string | null): string {
+export function versionJson(v: { lsn: number; change_id: string; entity: string; entity_id: string; op: string }, dataJson: string | null): string {
   return (
-    `{"lsn":${v.lsn},"change_id":${JSON.stringify(v.change_id)},"client_id":${JSON.stringify(v.client_id)},"entity":${JSON.stringify(v.entity)},` +
+    `{"lsn":${v.lsn},"change_id":${JSON.stringify(v.change_id)},"client_id":"${SNAPSHOT_CLIENT_ID}","entity":${JSON.stringify(v.entity)},` +
     `"entity_id":${JSON.stringify(v.entity_id)},"op":"${v.op}","data":${dataJson ?? 'null'}}`
   );
 }

@@ -37,6 +37,10 @@ export class SqliteStorage implements SyncStorage {
     return this.log.readPage(from, limit, maxBytes);
   }
 
+  readLog(from: number, limit: number, maxBytes?: number) {
+    return this.log.readPage(from, limit, maxBytes);
+  }
+
   horizon(): number {
     return 0;
   }

@@ -55,6 +55,8 @@ export interface SyncStorage {
   readPage(from: number, limit: number, maxBytes?: number, cursor?: number): Awaitable<Page>;
   /** Oldest LSN after which the full change history is kept (0: all of it); older history is compacted. */
   horizon(): number;
+  /** The exact log: up to `limit` changes with lsn > `from` (for broadcasting what other nodes committed). */
+  readLog(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
   /** The current row of an entity, or null. */
   currentRow(entity: string, entityId: string): Awaitable<Row | null>;
   /** Record a hello (last_seen); false when the id belongs to another subject. */

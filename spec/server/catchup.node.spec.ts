@@ -41,7 +41,7 @@ describe('server: catch-up', () => {
     ]);
     const all = pages.flatMap((p) => p.changes);
     expect(all.map((ch) => ch.lsn)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(all[0]).toEqual({ lsn: 1, change_id: 'w1', client_id: 'writer', entity: 'todos', entity_id: 'id1', op: 'insert', data: { id: 'id1', title: 't1', done: 0 } });
+    expect(all[0]).toEqual({ lsn: 1, change_id: 'w1', client_id: 'rsw:snapshot', entity: 'todos', entity_id: 'id1', op: 'insert', data: { id: 'id1', title: 't1', done: 0 } });
     await c.close();
   });
 

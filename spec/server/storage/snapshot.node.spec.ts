@@ -66,9 +66,9 @@ for (const { name, make } of BACKENDS) {
       expect(page.complete).toBe(true);
       expect(page.lsn).toBe(104);
       expect(page.changesJson.map((j) => JSON.parse(j) as ServerChange)).toEqual([
-        { lsn: 102, change_id: 'ua49', client_id: 'w', entity: 'todos', entity_id: 'a', op: 'insert', data: { id: 'a', title: 'a49', done: 0 } },
-        { lsn: 103, change_id: 'ub49', client_id: 'w', entity: 'todos', entity_id: 'b', op: 'insert', data: { id: 'b', title: 'b0', done: 1 } },
-        { lsn: 104, change_id: 'dc', client_id: 'w', entity: 'todos', entity_id: 'c', op: 'delete', data: null },
+        { lsn: 102, change_id: 'ua49', client_id: 'rsw:snapshot', entity: 'todos', entity_id: 'a', op: 'insert', data: { id: 'a', title: 'a49', done: 0 } },
+        { lsn: 103, change_id: 'ub49', client_id: 'rsw:snapshot', entity: 'todos', entity_id: 'b', op: 'insert', data: { id: 'b', title: 'b0', done: 1 } },
+        { lsn: 104, change_id: 'dc', client_id: 'rsw:snapshot', entity: 'todos', entity_id: 'c', op: 'delete', data: null },
       ]);
       // Past LSN 0 (and not behind a horizon) a client still gets the exact history.
       const history = await store.readPage(1, 5);
