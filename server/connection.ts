@@ -318,7 +318,7 @@ export class ClientConnection {
       frame = access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-      const page = await store.readPage(from, size, limits.pageMaxBytes, cursor);
+      const page = await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId());
       const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
       frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
     }

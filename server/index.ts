@@ -96,6 +96,12 @@ export interface SyncServerOptions {
   schemaVersion?: number;
   /** The app's migrations (the list the clients declare): run on the server's tables, and tell what each older version knows. */
   migrations?: readonly MigrationInput[] | unknown;
+  /**
+   * Serve a first sync (a client at LSN 0) the CURRENT rows in snapshot pages (default true), so
+   * its cost grows with the live rows, not the history; false: the whole log, like any other LSN
+   * (for clients that want every change). Clients behind the compaction horizon always get a snapshot.
+   */
+  snapshotFirstSync?: boolean;
   /** Oldest client schema version served (default: the oldest the migrations describe); older clients get `schema_outdated`. */
   minSchemaVersion?: number;
 }
@@ -132,7 +138,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const verifier = options.auth ? await createVerifier(options.auth) : null;
-  const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
+  const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes }, { snapshotFirstSync: options.snapshotFirstSync ?? true });
   let access;
   try {
     access = options.access ? accessControl(options.access, schema, store, options.db ?? ':memory:', logger) : null;

@@ -263,8 +263,8 @@ export class LogStore {
    * A snapshot page (the compacted log, see storage/sqlite-rows.ts): the CURRENT rows whose last
    * change is after `from`, in LSN order, as inserts (tombstones as deletes). One consistent read.
    */
-  snapshotPage(from: number, limit: number, maxBytes = Infinity, after = from): Page {
-    return this.versions.snapshotPage(this.entities, from, after, limit, maxBytes, this.lastLsn);
+  snapshotPage(from: number, limit: number, maxBytes = Infinity, after = from, clientId: string | null = null): Page {
+    return this.versions.snapshotPage(this.entities, from, after, limit, maxBytes, this.lastLsn, clientId);
   }
 
   /** The current row of an entity (null if none). */

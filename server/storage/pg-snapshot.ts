@@ -6,7 +6,7 @@
 import type { Pool } from 'pg';
 import type { Row, SchemaDeclaration } from '../../lib/protocol/index.js';
 import type { Page } from '../store.js';
-import { snapshotResult, versionJson } from './sqlite-rows.js';
+import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson } from './sqlite-rows.js';
 import { currentMany } from './pg-entities.js';
 
 /** Rows read per query while a page is built. */
@@ -48,12 +48,15 @@ export function versionsUpsert(entries: readonly { lsn: number; change_id: strin
 }
 
 /** A snapshot page: the rows whose last change is after `from`, current data, in LSN order. */
-export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number): Promise<Page & { top: number }> {
+export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number, clientId: string | null): Promise<Page & { top: number }> {
   const db = await pool.connect();
   try {
     await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const top = Number(((await db.query('SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log')).rows[0] as { m: number }).m);
     const versions = (await db.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op FROM rsw_row_versions WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [after, limit] })).rows as VersionRow[];
+    const own = clientId === null ? new Map<string, string[]>() : ownByRow((await db.query({
+      text: `SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE client_id = $1 AND lsn > $2 ORDER BY lsn LIMIT ${MAX_OWN_ECHOES}`, values: [clientId, from],
+    })).rows as Parameters<typeof ownByRow>[0] & unknown[]);
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = after;
@@ -68,9 +71,10 @@ export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from
         const row = v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id);
         // A row whose table left the schema (or that is gone) goes as a tombstone.
         const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
-        const size = Buffer.byteLength(json) + 1;
+        const entries = [...(own.get(`${v.entity}\u0000${v.entity_id}`) ?? []), json];
+        const size = entries.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0);
         if (changesJson.length > 0 && bytes + size > maxBytes) break outer;
-        changesJson.push(json);
+        changesJson.push(...entries);
         bytes += size;
         lsn = Number(v.lsn);
       }

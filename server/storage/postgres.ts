@@ -78,6 +78,7 @@ export function parsePgUrl(url: string): { connectionString: string; schema: str
 /** {@link SyncStorage} on PostgreSQL. Open with {@link PgStorage.open}. */
 export class PgStorage implements SyncStorage {
   readonly backend = 'postgres' as const;
+  snapshotFirstSync = true;
   private lastLsn = 0;
   private hellos = 0;
   private closed: Promise<void> | null = null;
@@ -174,10 +175,10 @@ export class PgStorage implements SyncStorage {
     }
   }
 
-  async readPage(from: number, limit: number, maxBytes = Infinity, cursor?: number): Promise<Page> {
+  async readPage(from: number, limit: number, maxBytes = Infinity, cursor?: number, clientId: string | null = null): Promise<Page> {
     // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
-    if (cursor !== undefined || from === 0 || from < this.horizon()) {
-      const { top, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes);
+    if (cursor !== undefined || (from === 0 && this.snapshotFirstSync) || from < this.horizon()) {
+      const { top, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes, clientId);
       this.saw(top);
       return page;
     }

@@ -13,6 +13,9 @@ import type Database from 'better-sqlite3';
 import type { ServerChange } from '../../lib/protocol/index.js';
 import type { EntityTables } from '../entities.js';
 
+/** A change log row. */
+type LogRowShape = { lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string; data: string | null };
+
 /** One entry of the compacted log. */
 interface VersionRow {
   lsn: number;
@@ -59,10 +62,37 @@ export function snapshotResult(changesJson: string[], from: number, last: number
   return last >= top || changesJson.length === 0 ? { changesJson, lsn: Math.max(top, from), complete: true } : { changesJson, lsn: from, complete: false, cursor: last };
 }
 
+/** A row of the change log as the JSON of a ServerChange. */
+export function logRowJson(r: { lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string; data: string | null }): string {
+  return (
+    `{"lsn":${r.lsn},"change_id":${JSON.stringify(r.change_id)},"client_id":${JSON.stringify(r.client_id)},"entity":${JSON.stringify(r.entity)},` +
+    `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`
+  );
+}
+
+/** Most of the requesting client's own changes looked at per snapshot page. */
+export const MAX_OWN_ECHOES = 10_000;
+
+/**
+ * The requesting client's OWN changes after `from`, by row. A snapshot row already contains them
+ * (and maybe newer changes of others): each goes in the page right before its row, as itself, so
+ * the client takes it as the echo it is (marks it synced) and does not re-apply it, as a change
+ * still pending, over the newer row (its ack may have been lost on a cut connection).
+ */
+export function ownByRow(rows: Iterable<{ lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string; data: string | null }>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const key = `${r.entity}\u0000${r.entity_id}`;
+    (out.get(key) ?? out.set(key, []).get(key)!).push(logRowJson(r));
+  }
+  return out;
+}
+
 /** Reads and writes `rsw_row_versions`. */
 export class RowVersions {
   private readonly upsert;
   private readonly page;
+  private readonly own;
 
   constructor(db: Database.Database) {
     const fresh = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'rsw_row_versions'").pluck().get() === 0;
@@ -77,6 +107,7 @@ export class RowVersions {
       `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = excluded.lsn, change_id = excluded.change_id, client_id = excluded.client_id, op = excluded.op`,
     );
+    this.own = db.prepare(`SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE client_id = ? AND lsn > ? ORDER BY lsn LIMIT ${MAX_OWN_ECHOES}`);
     this.page = db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op FROM rsw_row_versions WHERE lsn > ? ORDER BY lsn LIMIT ?');
   }
 
@@ -90,17 +121,19 @@ export class RowVersions {
    * entries and `maxBytes` of JSON (at least one). Synchronous, so one consistent read.
    * `top` is the log's LSN (the page is complete when it reaches it).
    */
-  snapshotPage(entities: EntityTables, from: number, after: number, limit: number, maxBytes: number, top: number): Page {
+  snapshotPage(entities: EntityTables, from: number, after: number, limit: number, maxBytes: number, top: number, clientId: string | null): Page {
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = after;
+    const own = clientId === null ? new Map<string, string[]>() : ownByRow(this.own.all(clientId, from) as LogRowShape[]);
     for (const v of this.page.iterate(after, limit) as IterableIterator<VersionRow>) {
       const row = v.op === 'delete' ? null : entities.current(v.entity, v.entity_id);
       // A row whose table left the schema (or that is gone) goes as a tombstone.
       const json = versionJson(row === null ? { ...v, op: 'delete' } : v, row === null ? null : JSON.stringify(row));
-      const size = Buffer.byteLength(json) + 1;
+      const entries = [...(own.get(`${v.entity}\u0000${v.entity_id}`) ?? []), json];
+      const size = entries.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0);
       if (changesJson.length > 0 && bytes + size > maxBytes) break;
-      changesJson.push(json);
+      changesJson.push(...entries);
       bytes += size;
       lsn = v.lsn;
     }

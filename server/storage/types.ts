@@ -30,6 +30,8 @@ export type CommitListener = (lsn: number) => void;
 export interface SyncStorage {
   /** Identifies this log (stays with the database). */
   readonly serverId: string;
+  /** Whether a client at LSN 0 gets snapshot pages (default true; see {@link SyncStorage.readPage}). */
+  snapshotFirstSync: boolean;
   /** Which implementation: `'sqlite'` or `'postgres'`. */
   readonly backend: 'sqlite' | 'postgres';
   /** The last LSN this node knows to be committed (0 when the log is empty). */
@@ -51,8 +53,10 @@ export interface SyncStorage {
    * deleted row a `delete`) with the LSN, change_id and client_id of its last change; read
    * consistently at one LSN per page (docs/DESIGN.md "Snapshot first sync"). A snapshot page that
    * is not the last keeps `lsn: from` and names a `cursor`: the next request passes it back.
+   * `clientId` (the requester): its own changes after `from` go right before their rows, as
+   * themselves, so it takes them as echoes (see storage/sqlite-rows.ts ownByRow).
    */
-  readPage(from: number, limit: number, maxBytes?: number, cursor?: number): Awaitable<Page>;
+  readPage(from: number, limit: number, maxBytes?: number, cursor?: number, clientId?: string | null): Awaitable<Page>;
   /** Oldest LSN after which the full change history is kept (0: all of it); older history is compacted. */
   horizon(): number;
   /** The exact log: up to `limit` changes with lsn > `from` (for broadcasting what other nodes committed). */

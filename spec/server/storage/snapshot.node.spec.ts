@@ -75,6 +75,22 @@ for (const { name, make } of BACKENDS) {
       expect(history.changesJson.map((j) => (JSON.parse(j) as ServerChange).change_id)).toEqual(['i2', 'i3', 'ua0', 'ub0', 'ua1']);
     });
 
+    it("puts the requester's own changes right before their rows, as themselves (echoes, not pending changes to re-apply)", async () => {
+      await store.applyChanges('other', [todo('o1', 'r1', 'theirs')]);
+      await store.applyChanges('me', [{ change_id: 'm1', entity: 'todos', entity_id: 'r1', op: 'update', data: { done: 1 } }, todo('m2', 'r2', 'mine')]);
+      await store.applyChanges('other', [{ change_id: 'o2', entity: 'todos', entity_id: 'r1', op: 'update', data: { title: 'newer' } }]);
+      const page = await store.readPage(0, 100, Infinity, undefined, 'me');
+      expect(page.changesJson.map((j) => JSON.parse(j) as ServerChange).map((c) => [c.lsn, c.change_id, c.client_id, c.op, c.data])).toEqual([
+        [3, 'm2', 'me', 'insert', { id: 'r2', title: 'mine', done: 0 }],
+        [3, 'm2', 'rsw:snapshot', 'insert', { id: 'r2', title: 'mine', done: 0 }],
+        [2, 'm1', 'me', 'update', { done: 1 }],
+        [4, 'o2', 'rsw:snapshot', 'insert', { id: 'r1', title: 'newer', done: 1 }],
+      ]);
+      expect(page.lsn).toBe(4);
+      // Another requester gets the rows only.
+      expect((await store.readPage(0, 100, Infinity, undefined, 'someone')).changesJson.length).toBe(2);
+    });
+
     it('pages are byte-bounded and each one consistent: rows changing between pages still end as the current rows', async () => {
       for (let i = 0; i < 30; i++) await store.applyChanges('w', [todo(`i${i}`, `r${i}`, 'x'.repeat(100))]);
       const replica: Replica = new Map();
