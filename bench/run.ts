@@ -3,7 +3,7 @@
  * each against a baseline measured in the same run on the same machine, print a table and write
  * bench/results/latest.json (smoke: bench/results/smoke.json). See bench/README.md.
  *
- *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory,storage] [--out=file]
+ *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory,tabs,access,storage] [--out=file]
  *                                  [--compare old.json]   (ratio change per metric, with the spreads)
  */
 import os from 'node:os';
@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { buildBenchPage } from './driver/build.js';
 import { applyServerBatch, bulkRecord, catchUpAndKill, endToEnd, memory, recordLocalChange, type BrowserContext } from './driver/browser-metrics.js';
 import { openBenchPage, type BenchBrowser } from './driver/chromium.js';
-import { serverThroughputMetric } from './driver/node-metrics.js';
 import { storageMetrics } from './driver/storage-metrics.js';
+import { accessMetrics, serverThroughputMetric } from './driver/node-metrics.js';
+import { tabsMetrics } from './driver/tabs-metrics.js';
 import fs from 'node:fs';
 import { compare, comparisonTable } from './driver/compare.js';
 import { environment, table, writeResult, type BenchResult, type Metric } from './driver/report.js';
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
       ['memory', 'memory', () => memory(ctx)],
       ['throughput', 'server_throughput', () => serverThroughputMetric(sizes)],
       ['storage', 'first_sync + server_throughput.postgres', () => storageMetrics(sizes, log)],
+      ['tabs', 'tabs_follower_insert + tabs_failover', () => tabsMetrics(sizes.tabs, log)],
+      ['access', 'server_throughput.access + scope_backfill', () => accessMetrics(sizes)],
     ];
     for (const [key, name, run] of steps) {
       if (!wanted(key)) continue;

@@ -22,6 +22,7 @@ const TEMPLATE = `
   </header>
   <dl class="status">
     <dt>Connection</dt><dd><span class="badge" data-field="connection">starting</span></dd>
+    <dt>This tab</dt><dd data-field="role" title="Tabs that open the demo share one engine per client: the leader tab runs it, the others relay to it">-</dd>
     <dt>LSN</dt><dd data-field="lsn">0</dd>
     <dt>Pending</dt><dd data-field="pending">0</dd>
     <dt>Failed</dt><dd data-field="failed">0</dd>
@@ -99,6 +100,7 @@ function renderStatus(field: (name: string) => HTMLElement, s: SyncStatus): void
   const badge = field('connection');
   badge.textContent = s.connection.replace('_', ' ');
   badge.className = `badge state-${s.connection}`;
+  field('role').textContent = s.role ?? 'own engine';
   field('lsn').textContent = String(s.lsn);
   field('pending').textContent = s.inFlight > 0 ? `${s.pending} (${s.inFlight} in flight)` : String(s.pending);
   field('failed').textContent = String(s.failed);

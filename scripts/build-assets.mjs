@@ -17,3 +17,14 @@ fs.writeFileSync(
 );
 // The inline module's source map describes the empty stub, not this file.
 fs.rmSync(path.join(store, 'sql-wasm-inline.js.map'), { force: true });
+// sql.js's browser build as an ES module (see lib/store/sql-js.browser.ts). Its code assigns
+// `module = undefined` and checks `typeof exports` / `define`: a module-scoped `module` keeps that
+// legal in strict mode and exports nothing by the CommonJS or AMD paths.
+const sqljs = path.join(root, 'node_modules', 'sql.js');
+const sqljsVersion = JSON.parse(fs.readFileSync(path.join(sqljs, 'package.json'), 'utf8')).version;
+fs.writeFileSync(
+  path.join(store, 'sql-js.browser.js'),
+  `/* sql.js ${sqljsVersion} (MIT, https://github.com/sql-js/sql.js): dist/sql-wasm-browser.js as an ES module, written by scripts/build-assets.mjs */\n` +
+    `var module;\n${fs.readFileSync(path.join(sqljs, 'dist', 'sql-wasm-browser.js'), 'utf8')}\nexport default initSqlJs;\n`,
+);
+fs.rmSync(path.join(store, 'sql-js.browser.js.map'), { force: true });

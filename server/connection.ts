@@ -254,7 +254,7 @@ export class ClientConnection {
       const scopes = await access.evaluate(AccessControl.userOf(result.identity));
       if (this.state.kind === 'closing') return;
       welcome();
-      access.attach(this, result.identity, scopes, store.lsn());
+      access.attach(this, result.identity, scopes, store.lsn(), hello, this.hub.settings.limits.pageMaxBytes);
     });
   }
 
@@ -315,7 +315,7 @@ export class ClientConnection {
     const access = this.hub.settings.access;
     let frame: string;
     if (access) {
-      frame = access.pageFrame(this, from, size, limits.pageMaxBytes);
+      frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
       const page = await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId());

@@ -141,7 +141,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes }, { snapshotFirstSync: options.snapshotFirstSync ?? true });
   let access;
   try {
-    access = options.access ? accessControl(options.access, schema, store, options.db ?? ':memory:', logger) : null;
+    access = options.access ? await accessControl(options.access, schema, store, options.db ?? ':memory:', logger) : null;
   } catch (e) {
     await store.close();
     throw e;

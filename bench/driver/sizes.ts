@@ -20,6 +20,10 @@ export interface Sizes {
   memory: { n: number };
   /** first_sync: live rows, updates of them in the log before, runs of each side. */
   firstSync: { rows: number; updates: number; runs: number };
+  /** tabs_follower_insert: sequential inserts per tab per run; tabs_failover: failovers. */
+  tabs: { n: number; warmup: number; runs: number; failovers: number };
+  /** server_throughput.access (the throughput sizes, in 10 scopes) and scope_backfill (`rows` per backfill, `backfills` per run). */
+  access: { runs: number; rows: number; backfills: number };
 }
 
 /** `npm run bench`: the sizes of the issue, under 10 minutes on 2 cores. */
@@ -34,6 +38,8 @@ export const FULL: Sizes = {
   throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 5 },
   memory: { n: 100_000 },
   firstSync: { rows: 10_000, updates: 200_000, runs: 5 },
+  tabs: { n: 300, warmup: 30, runs: 5, failovers: 7 },
+  access: { runs: 5, rows: 1000, backfills: 10 },
 };
 
 /** `npm run bench:smoke`: every metric at a tiny size (well under a minute). */
@@ -47,4 +53,6 @@ export const SMOKE: Sizes = {
   throughput: { clients: 10, writers: 2, total: 4000, frameSize: 500, window: 2, runs: 1 },
   memory: { n: 2000 },
   firstSync: { rows: 500, updates: 2000, runs: 1 },
+  tabs: { n: 20, warmup: 5, runs: 1, failovers: 1 },
+  access: { runs: 1, rows: 100, backfills: 2 },
 };

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startSyncServer } from '../../server/index.js';
 import { BENCH_SCHEMA } from '../shared/data.js';
+import { ACCESS_BENCH_SCHEMA, BENCH_RULES } from './access-rules.js';
 
 /** What the thread is started with. */
 export interface ServerThreadData {
@@ -19,6 +20,12 @@ export interface ServerThreadData {
   frameSize?: number;
   /** The sync server's database (default `':memory:'`; a `postgres://` URL for the PostgreSQL backend). */
   db?: string;
+  /** `access`: the schema of the access benches (items + members). Default: BENCH_SCHEMA. */
+  schema?: 'bench' | 'access';
+  /** HS256 secret: the server requires tokens. */
+  auth?: string;
+  /** Access rules by name (bench/node/access-rules.ts). */
+  access?: 'scopes10' | 'members';
 }
 
 interface Running {
@@ -65,7 +72,11 @@ async function main(): Promise<void> {
   const data = workerData as ServerThreadData;
   const server: Running =
     data.kind === 'sync'
-      ? await startSyncServer({ host: '127.0.0.1', port: 0, db: data.db ?? ':memory:', schema: BENCH_SCHEMA, logger: 'error' })
+      ? await startSyncServer({
+          host: '127.0.0.1', port: 0, db: data.db ?? ':memory:', schema: data.schema === 'access' ? ACCESS_BENCH_SCHEMA : BENCH_SCHEMA, logger: 'error',
+          ...(data.auth !== undefined && { auth: { secret: data.auth } }),
+          ...(data.access !== undefined && { access: BENCH_RULES[data.access] }),
+        })
       : await startFanout(data.frameSize ?? 1);
   parentPort!.on('message', (m: { id: number; cmd: 'lsn' | 'close' }) => {
     if (m.cmd === 'lsn') parentPort!.postMessage({ id: m.id, value: server.lsn() });

@@ -21,8 +21,8 @@ export class WsBenchClient {
     ws.on('close', (code, reason) => this.onClose(new Error(`bench client closed by the server: ${code} ${reason.toString()}`)));
   }
 
-  /** Connect and say hello; resolves after `welcome`. */
-  static async connect(url: string, clientId: string): Promise<WsBenchClient> {
+  /** Connect and say hello (with `token` when given); resolves after `welcome`. */
+  static async connect(url: string, clientId: string, token?: string): Promise<WsBenchClient> {
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
@@ -30,7 +30,7 @@ export class WsBenchClient {
     });
     const client = new WsBenchClient(ws);
     const welcome = new Promise<void>((resolve) => ws.once('message', () => resolve()));
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1, client_id: clientId, last_lsn: 0 }));
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1, client_id: clientId, last_lsn: 0, ...(token !== undefined && { token }) }));
     await welcome;
     return client;
   }

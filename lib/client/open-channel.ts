@@ -25,7 +25,7 @@ export function openChannel(options: SyncClientOptions, onWorkerFailure: WorkerF
       const worker =
         typeof options.worker === 'function'
           ? options.worker()
-          : new Worker(new URL('../worker/sync.worker.js', import.meta.url), { type: 'module', name: 'rx-sync-worker' });
+          : viteDevWorker() ?? new Worker(new URL('../worker/sync.worker.js', import.meta.url), { type: 'module', name: 'rx-sync-worker' });
       watchWorker(worker, (e) => onWorkerFailure(e, source));
       return Promise.resolve(workerChannel(worker as unknown as Parameters<typeof workerChannel>[0]));
     } catch (e) {
@@ -33,4 +33,18 @@ export function openChannel(options: SyncClientOptions, onWorkerFailure: WorkerF
     }
   }
   return import('../worker/in-process.js').then((m) => m.startInProcessHost(options));
+}
+
+/**
+ * Vite's dev server pre-bundles a dependency into `node_modules/.vite/deps/`, where the worker URL
+ * above points at no file, and it does not bundle a dependency's worker. From there, start the
+ * package's own unbundled worker module, which the dev server serves and transforms like any
+ * module (its sql.js import is an ES module, see lib/store/sql-js.browser.ts). The path is built
+ * at run time so that bundlers do not take it for a second worker.
+ */
+function viteDevWorker(): Worker | null {
+  const here = import.meta.url;
+  if (!here.includes('/node_modules/.vite/deps/')) return null;
+  const file = ['..', '..', 'rx-sync-worker', 'dist', 'lib', 'worker', 'sync.worker.js'].join('/');
+  return new Worker(new URL(file, here), { type: 'module', name: 'rx-sync-worker' });
 }

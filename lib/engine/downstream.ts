@@ -9,7 +9,7 @@
  * bytes (backlog.ts). A `welcome` from another server log (`server_id`) resets the replica.
  */
 import {
-  defer, finalize, merge, mergeMap, mergeScan, Observable, of, concat, concatMap, Subject, Subscription, type SchedulerLike,
+  defer, finalize, map, merge, mergeMap, mergeScan, Observable, of, concat, concatMap, Subject, Subscription, type SchedulerLike,
 } from 'rxjs';
 import { ErrorCodes, SyncError } from '../errors.js';
 import type { ClientFrame, RowsFrame, ServerFrame } from '../protocol/index.js';
@@ -21,9 +21,10 @@ import {
   afterPage, answersRequest, batchBytes, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
   trimBatch, type OrderedBatch, type OrderingState,
 } from './lsn-ordering.js';
-import type { EngineStore, QuarantineOutcome } from './ports.js';
+import type { EngineStore, QuarantineOutcome, ScopePatchBatch } from './ports.js';
 import type { RandomSource } from './random.js';
 import { checkServerIdentity, fetchRows, putFetchedRows } from './recovery.js';
+import { applyPatchWithRetry } from './scope-patch.js';
 
 /** What the downstream pipeline needs. */
 export interface DownstreamDeps {
@@ -46,6 +47,8 @@ export type Input =
   | { kind: 'batch'; batch: OrderedBatch }
   | { kind: 'overdue'; serial: number }
   | { kind: 'rows'; frame: RowsFrame }
+  /** Access rules: rows the replica gained or lost with a scope. */
+  | { kind: 'patch'; patch: ScopePatchBatch }
   | { kind: 'refetch' }
   /** Frames were dropped (backlog over its bytes): ask again from the local LSN. */
   | { kind: 'resync' };
@@ -103,6 +106,7 @@ export function downstream(message$: Observable<ServerFrame>, deps: DownstreamDe
 function inputBytes(input: Input): number {
   if (input.kind === 'batch') return batchBytes(input.batch);
   if (input.kind === 'rows') return JSON.stringify(input.frame.rows).length;
+  if (input.kind === 'patch') return JSON.stringify(input.patch.changes).length;
   return 0;
 }
 
@@ -112,6 +116,8 @@ function toInput(frame: ServerFrame): Input[] {
       return [{ kind: 'welcome', serverLsn: frame.server_lsn, serverId: frame.server_id }];
     case 'rows':
       return [{ kind: 'rows', frame }];
+    case 'scope_patch':
+      return [{ kind: 'patch', patch: frame.scopes === undefined ? { changes: frame.changes } : { changes: frame.changes, scopes: frame.scopes } }];
     case 'server_changes':
       return [{ kind: 'batch', batch: { prev_lsn: frame.prev_lsn, lsn: frame.lsn, changes: frame.changes, page: null } }];
     case 'sync_response':
@@ -135,6 +141,13 @@ function step(deps: StepDeps, state: OrderingState, input: Input): Observable<St
       return of(overdue(deps, fresh, input.serial));
     case 'rows':
       return of({ state: fresh, events: putFetchedRows(deps, fresh.lsn, input.frame) });
+    case 'patch': {
+      // Batches held behind a gap were sent before the patch and may carry rows it removed:
+      // dropped, and that range is asked for again (filtered by the new scopes).
+      const cleared: OrderingState = { ...fresh, held: [] };
+      const next = fresh.held.length > 0 && fresh.requestedFrom === null ? request(deps, cleared) : cleared;
+      return applyPatchWithRetry(deps, input.patch, next.lsn).pipe(map((events): Step => ({ state: next, events })));
+    }
     case 'refetch':
       fetchRows(deps, deps.store.rowsToFetch());
       return of({ state: fresh, events: [] });

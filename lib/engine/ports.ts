@@ -42,6 +42,13 @@ export interface ServerBatch {
   snapshot?: boolean;
 }
 
+/** A `scope_patch` frame to apply atomically (access rules: rows gained or lost with a scope). */
+export interface ScopePatchBatch {
+  changes: readonly { entity: string; entity_id: string; op: 'insert' | 'delete'; data: Row | null }[];
+  /** Present on the last frame of a patch: the scopes the replica holds after it. */
+  scopes?: readonly string[];
+}
+
 /** What applying a batch did. */
 export interface ApplyResult {
   /** Entity tables touched (for live queries). */
@@ -139,6 +146,13 @@ export interface EngineStore {
    * `batch.lsn`. Any error rolls everything back and rethrows (LSN unchanged).
    */
   applyServerBatch(batch: ServerBatch, now: number): ApplyResult;
+  /**
+   * Apply a scope patch in ONE transaction: write its rows, delete the ones it removes, re-apply
+   * this client's pending changes on those rows, record `scopes` when given. The LSN does not move.
+   */
+  applyScopePatch(patch: ScopePatchBatch, now: number): ApplyResult;
+  /** The scopes the replica holds (recorded from the last complete scope patch), or null. */
+  replicaScopes(): string[] | null;
   /**
    * The server lost its log after `serverLsn` (it answered `client_ahead`): make this client's
    * changes acked above it pending again and move the LSN back to it, in one transaction.

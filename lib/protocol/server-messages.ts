@@ -25,11 +25,16 @@ export const ServerChange = strict(
 );
 export type ServerChange = t.TypeOf<typeof ServerChange>;
 
+/** Most scopes a replica may name (access rules: `hello.scopes`, `scope_patch.scopes`). */
+export const MAX_SCOPES = 10_000;
+/** The scopes a replica holds (access rules): bounded names, at most {@link MAX_SCOPES}. */
+export const ScopeList = t.refinement(t.array(boundedText(512, 'ScopeName')), (a) => a.length <= MAX_SCOPES, 'ScopeList');
+
 /** First frame of a connection, client -> server. */
 export const Hello = strictPartial(
   { type: t.literal('hello'), protocol: t.number, client_id: ClientId, last_lsn: Lsn },
   /** `schema_version`: the app's schema version (absent: 1). */
-  { token: t.union([t.string, t.null]), schema_version: Count },
+  { token: t.union([t.string, t.null]), schema_version: Count, scopes: ScopeList },
   'Hello',
 );
 /**
@@ -67,6 +72,21 @@ export const ServerChanges = strict(
   { type: t.literal('server_changes'), prev_lsn: Lsn, lsn: Lsn, changes: t.array(ServerChange) },
   'ServerChanges',
 );
+/** One row of a scope patch: the row as it is now (`insert`, whole row), or `delete` it from the replica. */
+export const PatchChange = strict(
+  { entity: Identifier, entity_id: EntityId, op: t.keyof({ insert: null, delete: null }), data: t.union([Row, t.null]) },
+  'PatchChange',
+);
+export type PatchChange = t.TypeOf<typeof PatchChange>;
+/**
+ * Server -> client (access rules): the scopes this replica holds changed (a scope gained or lost
+ * while connected, or other claims at hello). `changes` are current rows to write and rows to
+ * remove, applied on arrival without moving the LSN; the LAST frame of a patch carries `scopes`,
+ * which the client records and names in its next `hello` (`hello.scopes`).
+ */
+export const ScopePatch = strictPartial({ type: t.literal('scope_patch'), changes: t.array(PatchChange) }, { scopes: ScopeList }, 'ScopePatch');
+export type ScopePatch = t.TypeOf<typeof ScopePatch>;
+
 /** Client -> server: everything up to `lsn` is applied locally. */
 export const Ack = strict({ type: t.literal('ack'), lsn: Lsn }, 'Ack');
 /** Client -> server: send me the changes after `from_lsn` (catch-up or gap fill). */
@@ -124,7 +144,7 @@ export const ErrorFrame = strictPartial(
 export const ClientFrame = t.union([Hello, ClientChangeFrame, Ack, SyncRequest, FetchRows, Ping, Pong, ErrorFrame], 'ClientFrame');
 export type ClientFrame = t.TypeOf<typeof ClientFrame>;
 /** Frames a server sends. */
-export const ServerFrame = t.union([Welcome, ChangeAck, ServerChanges, SyncResponse, RowsFrame, Ping, Pong, ErrorFrame], 'ServerFrame');
+export const ServerFrame = t.union([Welcome, ChangeAck, ServerChanges, SyncResponse, RowsFrame, ScopePatch, Ping, Pong, ErrorFrame], 'ServerFrame');
 export type ServerFrame = t.TypeOf<typeof ServerFrame>;
 
 export type Hello = t.TypeOf<typeof Hello>;
@@ -158,6 +178,7 @@ export const SERVER_FRAME_CODECS = {
   server_changes: ServerChanges,
   sync_response: SyncResponse,
   rows: RowsFrame,
+  scope_patch: ScopePatch,
   ping: Ping,
   pong: Pong,
   error: ErrorFrame,

@@ -1,7 +1,7 @@
 /**
  * Loads sql.js once per realm (worker or Node process) and shares the module between stores.
  */
-import initSqlJs from 'sql.js';
+import initSqlJs from './sql-js.js';
 import type { SqlJsStatic } from 'sql.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { sqlWasmUrl } from './wasm-url.js';

@@ -5,10 +5,11 @@
  * Create one with `openStore()` (open.ts).
  */
 import type { Database } from 'sql.js';
-import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ServerBatch } from '../engine/ports.js';
+import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ScopePatchBatch, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
 import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
+import { SCOPES_STATE_KEY, applyPatch } from './apply-patch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
 import type { Persistence } from './persistence.js';
 import { QueryRunner } from './query.js';
@@ -275,6 +276,23 @@ export class SqlJsStore implements EngineStore {
     const result = this.tx(() => applyBatch({ writer: this.parts.writer, schema: this.schema, currentLsn: this.lsn, clientId: this.id }, batch, now));
     this.lsn = batch.lsn;
     return result;
+  }
+
+  /** Apply a scope patch in one transaction (see `applyPatch`); the LSN does not move. */
+  applyScopePatch(patch: ScopePatchBatch, _now: number): ApplyResult {
+    return this.tx(() => applyPatch(this.parts.writer, this.schema, patch));
+  }
+
+  /** The scopes the replica holds (see `applyPatch`), or null when none were recorded. */
+  replicaScopes(): string[] | null {
+    const raw = this.parts.writer.getState(SCOPES_STATE_KEY);
+    if (typeof raw !== 'string') return null;
+    try {
+      const list: unknown = JSON.parse(raw);
+      return Array.isArray(list) && list.every((s) => typeof s === 'string') ? (list as string[]) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Read-only app SQL under `PRAGMA query_only = ON`; returns row objects. */

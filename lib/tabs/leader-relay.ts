@@ -40,7 +40,8 @@ export class LeaderRelay {
   private readonly routes = new Map<number, { origin: Origin; id: number }>();
   private waiting: { origin: Origin; msg: WorkerMsg }[] = [];
   private info: EngineInfo | null = null;
-  private lastStatus: WorkerMsg | null = null;
+  /** The latest status and metrics, for a follower that joins (the client replays the latest of each). */
+  private readonly latest = new Map<string, WorkerMsg>();
   private readonly initId: number;
   private closing = false;
 
@@ -68,7 +69,7 @@ export class LeaderRelay {
       // The follower shares this engine: it gets the engine's identity and the current status.
       if (!this.info) return void this.waiting.push({ origin: { self: false, tab }, msg });
       this.answer(tab, { type: 'ready', id: msg.id, client_id: this.info.client_id, lsn: this.info.lsn, epoch: this.info.epoch });
-      if (this.lastStatus) this.answer(tab, this.lastStatus);
+      for (const m of this.latest.values()) this.answer(tab, m);
       return;
     }
     if (msg.type === 'token_response') return;
@@ -97,7 +98,7 @@ export class LeaderRelay {
     const route = typeof m.id === 'number' ? this.routes.get(m.id) : undefined;
     if (!route) {
       // An event of the engine: every tab hears it.
-      if (m.type === 'status') this.lastStatus = m;
+      if (m.type === 'status' || m.type === 'metrics') this.latest.set(m.type, m);
       this.hooks.toSelf(m);
       this.bus.post({ rsw: 1, kind: 'event', from: this.tab, msg: m });
       return;

@@ -22,11 +22,6 @@ import { LeaderRelay, type WorkerMsg } from './leader-relay.js';
 import type { TabsOptions, TabsRuntime } from './options.js';
 import { initialRole, stepRole, type RoleEvent, type RoleState } from './role-machine.js';
 
-/** The status a tab shows before any engine said something. */
-const NO_STATUS: SyncStatusWire = {
-  connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0, catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
-};
-
 /** Answers that only mean "this leader is gone": the request waits for the next one. */
 const LEADER_GONE: ReadonlySet<string> = new Set([ErrorCodes.STORE_TAKEN_OVER, ErrorCodes.CLOSED]);
 
@@ -125,6 +120,8 @@ class TabChannel implements Channel {
   }
 
   private startEngine(): void {
+    // The old leader's status says nothing about this tab's engine, which is not even open yet.
+    this.status = null;
     if (!this.init || this.relay) return;
     const gen = ++this.engineGen;
     const options = this.init.options as WorkerOptions;
@@ -214,10 +211,11 @@ class TabChannel implements Channel {
     this.out.next(msg);
   }
 
+  /** The last real status of the engine this tab uses, with this tab's role (nothing before the engine spoke). */
   private emitStatus(): void {
     const role = this.state.role;
-    if (role === 'closed') return;
-    this.out.next({ type: 'status', status: { ...(this.status ?? NO_STATUS), role } });
+    if (role === 'closed' || this.status === null) return;
+    this.out.next({ type: 'status', status: { ...this.status, role } });
   }
 
   private fromBus(env: BusEnvelope): void {

@@ -191,6 +191,7 @@ class ConnectionManager implements Transport {
     const { client_id, last_lsn, schema_version } = info;
     const hello: Hello = { type: 'hello', protocol: PROTOCOL_VERSION, client_id, last_lsn };
     if (schema_version !== undefined) hello.schema_version = schema_version;
+    if (info.scopes !== undefined) hello.scopes = info.scopes;
     if (token !== undefined) hello.token = token;
     this.sendNow(JSON.stringify(hello));
   }

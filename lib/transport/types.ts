@@ -37,6 +37,8 @@ export interface HelloInfo {
   last_lsn: number;
   /** The app's schema version (omitted: the server takes 1). */
   schema_version?: number;
+  /** The scopes the replica holds, as the last `scope_patch` said (access rules; omitted: none recorded). */
+  scopes?: string[];
 }
 
 /** Heartbeat timing, in ms. */

@@ -175,7 +175,7 @@ class SyncHost {
       this.transport = createTransport({
         url: options.url,
         WebSocket: this.runtime.WebSocket,
-        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1 }),
+        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1, ...withScopes(store.replicaScopes()) }),
         ...(options.hasToken && { token: () => this.requestToken() }),
         schema: store.schema,
         ...(options.backoff !== undefined && { backoff: options.backoff }),
@@ -251,4 +251,9 @@ const OFFLINE_TRANSPORT: EngineTransport = { state$: of('closed'), message$: NEV
 /** Start a sync host on a channel. It lives until `close` (or the channel ends). */
 export function startSyncHost(channel: Channel, runtime: HostRuntime): void {
   new SyncHost(channel, runtime);
+}
+
+/** `hello.scopes` when the replica has recorded scopes (a server without access rules never sends any). */
+function withScopes(scopes: string[] | null): { scopes?: string[] } {
+  return scopes === null ? {} : { scopes };
 }

@@ -7,9 +7,10 @@
 import type { Row, SchemaDeclaration, ServerChange } from '../../lib/protocol/index.js';
 import type { Identity } from '../handshake.js';
 import type { Logger } from '../logger.js';
-import type { LogStore } from '../store.js';
 import { chunkByBytes } from '../frames.js';
-import { filteredPage } from './pages.js';
+import { filteredPage, type PageSource } from './pages.js';
+import type { RowSource } from './read-access.js';
+import { patchChanges, patchFrames, type RowScanner } from './patch.js';
 import { readAccess } from './read-access.js';
 import { ScopeIndex } from './scope-index.js';
 import { ScopeLog } from './scope-log.js';
@@ -34,8 +35,17 @@ export interface PeerAccess {
   lastSent: number;
 }
 
-/** The store operations access control uses (LogStore has them). */
-export type AccessStore = Pick<LogStore, 'currentRow' | 'rowsWhere' | 'readPage' | 'scanRows' | 'lsn'>;
+/**
+ * Where access control reads. `rows`: the current state, synchronously (rules, rows after a
+ * commit, patch scans): the SQLite store itself, or a {@link TableMirror} of another backend.
+ * `pages`: the log and current rows for catch-up (may answer asynchronously). `refresh`: called
+ * with each commit's changes before anything reads `rows` (a mirror reads those rows again).
+ */
+export interface AccessSources {
+  rows: RowSource & RowScanner;
+  pages: PageSource;
+  refresh?: (committed: readonly ServerChange[]) => Promise<void>;
+}
 
 /** Evaluated scopes of a user, with the tables read to compute them. */
 export interface EvaluatedScopes {
@@ -53,12 +63,12 @@ export class AccessControl {
 
   constructor(
     readonly rules: AccessRules,
-    private readonly store: AccessStore,
+    private readonly sources: AccessSources,
     readonly schema: SchemaDeclaration,
     dbFile: string,
     private readonly logger: Logger,
   ) {
-    this.read = readAccess(store);
+    this.read = readAccess(sources.rows);
     this.log = new ScopeLog(dbFile);
     this.scopesOf = (table, row) => {
       const fn = Object.prototype.hasOwnProperty.call(rules.rowScopes, table) ? rules.rowScopes[table] : undefined;
@@ -74,18 +84,32 @@ export class AccessControl {
   /** Evaluate `scopes()` for a user, recording which tables it read. */
   async evaluate(user: AccessUser): Promise<EvaluatedScopes> {
     const reads = new Set<string>();
-    const list = await this.rules.scopes(user, readAccess(this.store, (t) => reads.add(t)));
+    const list = await this.rules.scopes(user, readAccess(this.sources.rows, (t) => reads.add(t)));
     if (!Array.isArray(list)) throw new TypeError('access.scopes() must return an array of strings');
     return { scopes: new Set(list.map(String)), reads };
   }
 
-  /** Start filtering for a connection that was just welcomed at `lsn`. */
-  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number): PeerAccess {
+  /**
+   * Start filtering for a connection that was just welcomed at `lsn`, and bring its replica to its
+   * scopes: `hello.scopes` is what the replica holds (absent: none recorded; a fresh replica at
+   * LSN 0 then gets everything from catch-up, an older one a backfill of all its scopes).
+   */
+  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number, hello: { scopes?: readonly string[]; last_lsn: number }, maxBytes: number): PeerAccess {
     const state: PeerAccess = { user: AccessControl.userOf(identity), clientId: identity.clientId, ...evaluated, lastSent: lsn };
     this.detach(peer);
     this.peers.set(peer, state);
     this.index.add(peer, state.scopes);
+    const had = hello.scopes !== undefined ? new Set(hello.scopes) : hello.last_lsn === 0 ? state.scopes : new Set<string>();
+    if (hello.scopes === undefined || !sameSet(had, state.scopes)) this.sendPatch(peer, had, state.scopes, maxBytes);
     return state;
+  }
+
+  /** Send `peer` the rows of the scopes it gained and the deletes of those it lost (patch.ts). */
+  private sendPatch(peer: AccessPeer, had: ReadonlySet<string>, now: ReadonlySet<string>, maxBytes: number): void {
+    const tables = Object.keys(this.rules.rowScopes).filter((t) => Object.prototype.hasOwnProperty.call(this.schema, t));
+    const changes = patchChanges(this.sources.rows, this.schema, tables, this.scopesOf, had, now);
+    for (const frame of patchFrames(changes, now, maxBytes)) peer.sendRaw(frame);
+    this.logger.debug('scope patch', { rows: changes.length, scopes: now.size });
   }
 
   /** Stop filtering for a connection (closing). */
@@ -114,9 +138,9 @@ export class AccessControl {
   }
 
   /** A filtered `sync_response` frame for `peer`. */
-  pageFrame(peer: AccessPeer, from: number, limit: number, maxBytes: number): string {
+  async pageFrame(peer: AccessPeer, from: number, limit: number, maxBytes: number): Promise<string> {
     const state = this.peers.get(peer);
-    const page = filteredPage(this.store, this.log, this.scopesOf, state?.scopes ?? new Set(), from, limit, maxBytes);
+    const page = await filteredPage(this.sources.pages, this.log, this.scopesOf, state?.scopes ?? new Set(), from, limit, maxBytes);
     return `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
   }
 
@@ -126,9 +150,10 @@ export class AccessControl {
    * elsewhere; a row that left a scope then reaches nobody as a delete).
    */
   async broadcast(prevLsn: number, committed: readonly ServerChange[], capture: WriteCapture | null, maxBytes: number): Promise<void> {
+    if (this.sources.refresh) await this.sources.refresh(committed);
     const scoped = this.scope(committed, capture);
     this.log.record(scoped.map((s) => [s.change.lsn, [...new Set([...s.before, ...s.after])]] as const));
-    await this.rescope(committed);
+    const rescoped = await this.rescope(committed);
     const views = scoped.map((s) => new ChangeViews(s));
     const reached = new Set<AccessPeer>();
     for (const s of scoped) {
@@ -157,6 +182,11 @@ export class AccessControl {
         state.lastSent = lsn;
       });
     }
+    // After the frames of this commit: the rows of scopes gained or lost with it.
+    for (const [peer, had] of rescoped) {
+      const state = this.peers.get(peer);
+      if (state) this.sendPatch(peer, had, state.scopes, maxBytes);
+    }
   }
 
   /** Scopes before and after each change; the row after a change is the row before the next one on it, or the current row. */
@@ -166,7 +196,7 @@ export class AccessControl {
     for (let i = committed.length - 1; i >= 0; i--) {
       const change = committed[i]!;
       const key = `${change.entity}\u0000${change.entity_id}`;
-      const afterRow = nextBefore.has(key) ? nextBefore.get(key)! : this.store.currentRow(change.entity, change.entity_id);
+      const afterRow = nextBefore.has(key) ? nextBefore.get(key)! : this.sources.rows.currentRow(change.entity, change.entity_id);
       const beforeRow = capture?.before.get(change.change_id) ?? null;
       nextBefore.set(key, beforeRow);
       out[i] = {
@@ -179,8 +209,12 @@ export class AccessControl {
     return out;
   }
 
-  /** Evaluate again the scopes of connections whose `scopes()` read a table these changes touched. */
-  private async rescope(committed: readonly ServerChange[]): Promise<void> {
+  /**
+   * Evaluate again the scopes of connections whose `scopes()` read a table these changes touched.
+   * Returns the connections whose scopes changed, with the scopes they had.
+   */
+  private async rescope(committed: readonly ServerChange[]): Promise<Map<AccessPeer, Set<string>>> {
+    const changed = new Map<AccessPeer, Set<string>>();
     const tables = new Set(committed.map((c) => c.entity));
     for (const [peer, state] of [...this.peers]) {
       if (![...state.reads].some((t) => tables.has(t))) continue;
@@ -192,11 +226,13 @@ export class AccessControl {
         continue;
       }
       if (this.peers.get(peer) !== state) continue;
+      if (!sameSet(state.scopes, next.scopes)) changed.set(peer, state.scopes);
       this.index.remove(peer, state.scopes);
       state.scopes = next.scopes;
       state.reads = next.reads;
       this.index.add(peer, state.scopes);
     }
+    return changed;
   }
 
   /** Close the scope log. */
@@ -205,3 +241,8 @@ export class AccessControl {
   }
 }
 
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}

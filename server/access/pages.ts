@@ -9,6 +9,7 @@
  */
 import type { Row, ServerChange } from '../../lib/protocol/index.js';
 import type { Page } from '../store.js';
+import type { Awaitable } from '../storage/types.js';
 import { intersects } from './scope-index.js';
 import type { ScopeLog } from './scope-log.js';
 import { maskedIds } from './views.js';
@@ -16,8 +17,8 @@ import type { RowScopesOf } from './writes.js';
 
 /** What a filtered page needs of the server. */
 export interface PageSource {
-  readPage(from: number, limit: number, maxBytes?: number): Page;
-  currentRow(entity: string, entityId: string): Row | null;
+  readPage(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
+  currentRow(entity: string, entityId: string): Awaitable<Row | null>;
 }
 
 /** A filtered page: its changes serialised, and the log range it covers. */
@@ -32,17 +33,17 @@ export interface FilteredPage {
  * bigger than the changes that touched them: a page over `maxBytes` is read again with half the
  * limit (down to one change).
  */
-export function filteredPage(source: PageSource, log: ScopeLog, scopesOf: RowScopesOf, scopes: ReadonlySet<string>, from: number, limit: number, maxBytes: number): FilteredPage {
+export async function filteredPage(source: PageSource, log: ScopeLog, scopesOf: RowScopesOf, scopes: ReadonlySet<string>, from: number, limit: number, maxBytes: number): Promise<FilteredPage> {
   for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
-    const page = filterOnce(source, log, scopesOf, scopes, from, size, maxBytes);
+    const page = await filterOnce(source, log, scopesOf, scopes, from, size, maxBytes);
     let bytes = 0;
     for (const j of page.changesJson) bytes += j.length * 3;
     if (size === 1 || page.changesJson.length <= 1 || bytes <= maxBytes) return page;
   }
 }
 
-function filterOnce(source: PageSource, log: ScopeLog, scopesOf: RowScopesOf, scopes: ReadonlySet<string>, from: number, size: number, maxBytes: number): FilteredPage {
-  const page = source.readPage(from, size, maxBytes);
+async function filterOnce(source: PageSource, log: ScopeLog, scopesOf: RowScopesOf, scopes: ReadonlySet<string>, from: number, size: number, maxBytes: number): Promise<FilteredPage> {
+  const page = await source.readPage(from, size, maxBytes);
   const recorded = page.changesJson.length > 0 ? log.between(from, page.lsn) : new Map<number, string[]>();
   const current = new Map<string, { row: Row | null; scopes: readonly string[] }>();
   const last = new Map<string, ServerChange>();
@@ -51,7 +52,7 @@ function filterOnce(source: PageSource, log: ScopeLog, scopesOf: RowScopesOf, sc
     const key = `${c.entity}\u0000${c.entity_id}`;
     let now = current.get(key);
     if (!now) {
-      const row = source.currentRow(c.entity, c.entity_id);
+      const row = await source.currentRow(c.entity, c.entity_id);
       now = { row, scopes: row === null ? [] : scopesOf(c.entity, row) };
       current.set(key, now);
     }

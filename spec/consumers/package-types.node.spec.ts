@@ -8,23 +8,25 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cachedInstall, copyFixture, installTarball, packTarball, ROOT } from './support/workspace.js';
+import { cachedInstall, copyFixture, installTarball, packTarball, removeRun, ROOT } from './support/workspace.js';
 
 const FIXTURES = path.join(ROOT, 'spec', 'consumers', 'fixtures');
 
 describe('the packed package in a consumer install', () => {
   let install: string;
+  let run: string;
   let pkg: string;
 
   beforeAll(() => {
     install = cachedInstall('shared', path.join(FIXTURES, 'shared'));
-    installTarball(install, packTarball());
-    pkg = path.join(install, 'node_modules', 'rx-sync-worker');
+    run = installTarball(install, packTarball());
+    pkg = path.join(run, 'node_modules', 'rx-sync-worker');
   }, 600_000);
+  afterAll(() => removeRun(run));
 
   it('type-checks every browser entry with skipLibCheck: false', () => {
     expect(fs.existsSync(path.join(install, 'node_modules', '@types', 'sql.js'))).withContext('no @types/sql.js in the install').toBeFalse();
-    const dir = copyFixture(path.join(FIXTURES, 'typecheck'), install, 'typecheck');
+    const dir = copyFixture(path.join(FIXTURES, 'typecheck'), run, 'typecheck');
     let out = '';
     try {
       execFileSync(process.execPath, [path.join(install, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });

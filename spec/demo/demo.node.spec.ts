@@ -135,6 +135,38 @@ describe('demo (npm start)', () => {
     await page.close();
   }, 45_000);
 
+  it('two tabs of one browser: both columns keep working in both, and when the leader tab closes', async () => {
+    demo = await startDemo({ port: 0, dataFile: path.join(tmp, 'tabs.sqlite'), outDir, mode: 'development', logLevel: 'error' });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 860 } });
+    const open = async () => {
+      const p = await context.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      await p.goto(demo!.url);
+      return p;
+    };
+    const first = await open();
+    await Promise.all([fieldIs(first, 'left', 'role', 'leader'), fieldIs(first, 'right', 'role', 'leader')]);
+    const second = await open();
+    await Promise.all([fieldIs(second, 'left', 'role', 'follower'), fieldIs(second, 'right', 'role', 'follower')]);
+    await Promise.all([fieldIs(second, 'left', 'connection', 'synced'), fieldIs(second, 'right', 'connection', 'synced')]);
+    await addTodo(second, 'left', 'from the second tab');
+    await addTodo(first, 'right', 'from the first tab');
+    for (const p of [first, second]) {
+      for (const side of ['left', 'right'] as const) {
+        await listed(p, side, 'from the second tab');
+        await listed(p, side, 'from the first tab');
+      }
+    }
+    // The first tab goes: the second one's clients take over their engines and carry on.
+    await first.close();
+    await Promise.all([fieldIs(second, 'left', 'role', 'leader'), fieldIs(second, 'right', 'role', 'leader')]);
+    await addTodo(second, 'left', 'after the first tab closed');
+    await listed(second, 'right', 'after the first tab closed');
+    await fieldIs(second, 'right', 'count', '3 items, 0 done');
+    expect(await field(second, 'left', 'errors').textContent()).toBe('none');
+    await context.close();
+  }, 60_000);
+
   it('`node scripts/start.mjs` prints the URL; on SIGINT it closes the SQLite file cleanly and exits 0', async () => {
     const dataFile = path.join(tmp, 'cli', 'sync.sqlite');
     const child = spawn(process.execPath, ['scripts/start.mjs', '--port', '0', '--data', dataFile, '--out-dir', outDir, '--dev'], {

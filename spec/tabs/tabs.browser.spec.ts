@@ -46,6 +46,11 @@ describe('tabs: one engine per database (Chromium)', () => {
     await waitFor(b.status$, (s) => s.pending === 0 && s.connection === 'synced', 'follower status synced, nothing pending');
     expect((await b.pendingChanges()).length).toBe(0);
     expect(await b.failedChanges()).toEqual([]);
+    // The rest of the API is relayed as it is (issue 14's methods included).
+    expect(await b.retryFailed()).toEqual([]);
+    expect(await b.discardFailed()).toEqual([]);
+    expect(await b.quarantinedChanges()).toEqual([]);
+    expect(typeof (await firstValueFrom(b.metrics$))).toBe('object');
     const local = await a.query<{ n: number }>("SELECT count(*) AS n FROM local_changes WHERE origin = 'local'");
     expect(local[0]!.n).toBe(3);
   });

@@ -1,8 +1,10 @@
 /**
  * Consumer workspaces for the packaging specs: ONE shared npm install per lockfile (cached, keyed by
  * the lockfile's hash, so only the first run pays for it) and the package itself from `npm pack`,
- * unpacked into that install's node_modules each run: a file missing from package.json `files` is
- * missing there too.
+ * unpacked each run into a folder of that run's own inside the install (`run-*`, its node_modules
+ * holds only rx-sync-worker; everything else resolves from the shared install above it): a file
+ * missing from package.json `files` is missing there too, and runs of several checkouts at once do
+ * not overwrite each other's package.
  *
  * The cache lives OUTSIDE the repository (`~/.cache/rx-sync-worker/consumers`, or
  * $RSW_CONSUMER_CACHE): Node, TypeScript and the bundlers look for packages in every parent folder's
@@ -38,24 +40,34 @@ export function cachedInstall(name: string, fromDir: string, npm: { node?: strin
 
 let packed: string | null = null;
 
-/** Build the package and `npm pack` it (once per process); the tarball's path. */
+/** Build the package and `npm pack` it (once per process, into a temp folder of its own); the tarball's path. */
 export function packTarball(): string {
   if (packed && fs.existsSync(packed)) return packed;
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
-  const out = path.join(CACHE, 'pack');
-  fs.rmSync(out, { recursive: true, force: true });
-  fs.mkdirSync(out, { recursive: true });
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-pack-'));
   const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
   packed = path.join(out, name);
   return packed;
 }
 
-/** Unpack the tarball as node_modules/rx-sync-worker of an install (what `npm install <tgz>` puts there). */
-export function installTarball(installDir: string, tarball: string): void {
-  const dest = path.join(installDir, 'node_modules', 'rx-sync-worker');
-  fs.rmSync(dest, { recursive: true, force: true });
+/**
+ * Unpack the tarball as node_modules/rx-sync-worker (what `npm install <tgz>` puts there) of a new
+ * run folder inside the install; returns that folder: put the apps in it, remove it with {@link removeRun}.
+ */
+export function installTarball(installDir: string, tarball: string): string {
+  const run = fs.mkdtempSync(path.join(installDir, 'run-'));
+  // An app folder has its package.json next to the node_modules that holds the library (Vite puts
+  // its dependency cache beside the nearest package.json, and the library finds its worker from there).
+  fs.writeFileSync(path.join(run, 'package.json'), JSON.stringify({ name: 'rsw-consumer-run', private: true, type: 'module', dependencies: { 'rx-sync-worker': '*' } }, null, 2));
+  const dest = path.join(run, 'node_modules', 'rx-sync-worker');
   fs.mkdirSync(dest, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', dest, '--strip-components=1']);
+  return run;
+}
+
+/** Remove a run folder of {@link installTarball}. */
+export function removeRun(run: string | undefined): void {
+  if (run) fs.rmSync(run, { recursive: true, force: true });
 }
 
 /** Copy a fixture's files (not its node_modules or output) into the install folder, under `name`. */
@@ -64,4 +76,10 @@ export function copyFixture(fixtureDir: string, installDir: string, name: string
   fs.rmSync(dest, { recursive: true, force: true });
   fs.cpSync(fixtureDir, dest, { recursive: true, filter: (src) => !/[\\/](node_modules|dist|\.angular)([\\/]|$)/.test(src) });
   return dest;
+}
+
+/** A dev server's console text without its colour codes. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the escape character is what is being removed
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
 }

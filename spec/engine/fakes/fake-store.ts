@@ -3,7 +3,7 @@
  * small. Rows live in Maps; `failNextApplies(n)` makes the next n applyServerBatch calls throw
  * (after a partial write, which is rolled back) to show the engine's rollback/retry handling.
  */
-import type { ApplyResult, EngineStore, FetchedRowRef, LocalChange, QuarantineOutcome, ServerBatch } from '../../../lib/engine/ports.js';
+import type { ApplyResult, EngineStore, FetchedRowRef, LocalChange, QuarantineOutcome, ScopePatchBatch, ServerBatch } from '../../../lib/engine/ports.js';
 import type { SyncError } from '../../../lib/errors.js';
 import type { ChangeRequest, Row } from '../../../lib/protocol/index.js';
 
@@ -17,6 +17,7 @@ export class FakeStore implements EngineStore {
   private state: Snapshot = { rows: new Map(), changes: [], lsn: 0 };
   private nextSeq = 1;
   private failures = 0;
+  private scopes: string[] | null = null;
   private server: string | null = null;
   private toFetch: { entity: string; id: string }[] = [];
   /** Quarantined server changes (change_id, error). */
@@ -88,6 +89,17 @@ export class FakeStore implements EngineStore {
     if (serverRow === undefined) return;
     writeRow(this.state.rows, c.entity, c.entity_id, serverRow === null ? 'delete' : 'insert', serverRow);
     this.reapplyPending(c.entity, c.entity_id);
+  }
+  applyScopePatch(patch: ScopePatchBatch, _now: number): ApplyResult {
+    for (const c of patch.changes) {
+      writeRow(this.state.rows, c.entity, c.entity_id, c.op, c.data);
+      this.reapplyPending(c.entity, c.entity_id);
+    }
+    if (patch.scopes !== undefined) this.scopes = [...patch.scopes];
+    return { entities: [...new Set(patch.changes.map((c) => c.entity))], echoed: [], applied: patch.changes.length };
+  }
+  replicaScopes(): string[] | null {
+    return this.scopes;
   }
   applyServerBatch(batch: ServerBatch, now: number): ApplyResult {
     this.applyCalls.push(batch);

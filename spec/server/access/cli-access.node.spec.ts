@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signToken } from '../../../server/index.js';
-import { TestClient, tempDir } from '../helpers.js';
-import { NOTES_SCHEMA, SECRET } from './notes-app.js';
+import { tempDir } from '../helpers.js';
+import { NOTES_SCHEMA, SECRET, handshakeScoped } from './notes-app.js';
 
 const ACCESS_JS = `export default {
   scopes: (user) => ['user:' + user.sub],
@@ -46,8 +46,8 @@ describe('server CLI --access', () => {
     expect(line).toContain(`access: ${join(tmp.dir, 'access.mjs')}`);
     const url = /(ws:\/\/\S+)/.exec(line)![1]!;
     const tok = (sub: string) => signToken(SECRET, { sub, exp: Math.floor(Date.now() / 1000) + 600 });
-    const { c: alice } = await TestClient.handshake(url, 'alice-1', { token: tok('alice') });
-    const { c: bob } = await TestClient.handshake(url, 'bob-1', { token: tok('bob') });
+    const { c: alice } = await handshakeScoped(url, 'alice-1', { token: tok('alice') });
+    const { c: bob } = await handshakeScoped(url, 'bob-1', { token: tok('bob') });
     await alice.commit([{ change_id: 'a1', entity: 'notes', entity_id: 'n1', op: 'insert', data: { id: 'n1', owner: 'alice', text: 'hers' } }]);
     const ack = await bob.commit([{ change_id: 'b1', entity: 'notes', entity_id: 'n2', op: 'insert', data: { id: 'n2', owner: 'bob', text: 'his' } }]);
     expect(ack.acks[0]!.status).toBe('applied');

@@ -7,7 +7,7 @@ import { createSyncClient, type SyncClient } from '../../../lib/index.js';
 import { createLogger, signToken, type SyncServer } from '../../../server/index.js';
 import { waitFor } from '../../support/wait.js';
 import { TestClient, startServer } from '../helpers.js';
-import { NOTES_SCHEMA, SECRET, notesAccess } from './notes-app.js';
+import { NOTES_SCHEMA, SECRET, notesAccess, handshakeScoped } from './notes-app.js';
 
 const token = (sub: string, admin = false) => signToken(SECRET, { sub, exp: Math.floor(Date.now() / 1000) + 3600, ...(admin ? { admin: true } : {}) });
 
@@ -24,7 +24,7 @@ describe('access rules: the real client and a filtered stream', () => {
       if (line.includes('sync_request') && line.includes('bob-device')) requests.push(line);
     });
     server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: notesAccess(), logger });
-    const { c: root } = await TestClient.handshake(server.url, 'root-device', { token: token('root', true) });
+    const { c: root } = await handshakeScoped(server.url, 'root-device', { token: token('root', true) });
     raws.push(root);
     await root.commit([
       { change_id: 'm1', entity: 'members', entity_id: 'm-bob', op: 'insert', data: { id: 'm-bob', user: 'bob', team: 't1' } },
@@ -44,10 +44,10 @@ describe('access rules: the real client and a filtered stream', () => {
     await waitFor(bob.status$, (s) => s.connection === 'synced' && s.lsn === server.lsn(), 'bob synced');
     const asked = requests.length;
 
-    const { c: alice } = await TestClient.handshake(server.url, 'alice-device', { token: token('alice') });
+    const { c: alice } = await handshakeScoped(server.url, 'alice-device', { token: token('alice') });
     raws.push(alice);
     for (let i = 0; i < 3; i++) await alice.commit([{ change_id: `a${i}`, entity: 'notes', entity_id: `n${i}`, op: 'insert', data: { id: `n${i}`, owner: 'alice', text: 'private' } }]);
-    const { c: dave } = await TestClient.handshake(server.url, 'dave-device', { token: token('dave') });
+    const { c: dave } = await handshakeScoped(server.url, 'dave-device', { token: token('dave') });
     raws.push(dave);
     const ack = await dave.commit([{ change_id: 'd1', entity: 'items', entity_id: 'i1', op: 'insert', data: { id: 'i1', list: 'l', team: 't1', text: 'for team 1' } }]);
 

@@ -6,7 +6,7 @@
 import { signToken, type SyncServer } from '../../../server/index.js';
 import type { ClientChange, ServerChange, ServerFrame } from '../../../lib/protocol/index.js';
 import { TestClient, startServer } from '../helpers.js';
-import { NOTES_SCHEMA, SECRET, notesAccess } from './notes-app.js';
+import { NOTES_SCHEMA, SECRET, notesAccess, handshakeScoped } from './notes-app.js';
 
 const token = (sub: string, admin = false) => signToken(SECRET, { sub, exp: Math.floor(Date.now() / 1000) + 3600, ...(admin ? { admin: true } : {}) });
 const ins = (change_id: string, entity: string, data: Record<string, string>): ClientChange => ({ change_id, entity, entity_id: data['id']!, op: 'insert', data });
@@ -35,7 +35,7 @@ describe('access rules: filtered reads (real sockets)', () => {
   let permitCalls: { entity: string; current: unknown; sub: string }[];
   const open: TestClient[] = [];
   const connect = async (sub: string, admin = false, last_lsn = 0) => {
-    const { c, welcome } = await TestClient.handshake(server.url, `${sub}-device`, { token: token(sub, admin), last_lsn });
+    const { c, welcome } = await handshakeScoped(server.url, `${sub}-device`, { token: token(sub, admin), last_lsn });
     open.push(c);
     return { c, welcome };
   };

@@ -3,6 +3,7 @@
  * (`lists.team`, `items.team`) and a `members` table; only admins (a token claim) change members.
  */
 import type { AccessRules } from '../../../server/index.js';
+import { TestClient } from '../helpers.js';
 
 export const NOTES_SCHEMA = {
   notes: { primaryKey: 'id', columns: { id: 'TEXT', owner: 'TEXT', text: 'TEXT' } },
@@ -54,4 +55,11 @@ export function mayRead(table: string, row: Record<string, unknown>, scopes: Rea
     default:
       return false;
   }
+}
+
+/** Handshake with a server that has access rules: the welcome, then the scope patch naming the scopes (a replica with none recorded gets one). */
+export async function handshakeScoped(url: string, clientId: string, extra: { last_lsn?: number; token?: string }) {
+  const { c, welcome } = await TestClient.handshake(url, clientId, extra);
+  const patch = await c.next('scope_patch');
+  return { c, welcome, patch };
 }

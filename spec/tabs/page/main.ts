@@ -15,7 +15,9 @@ interface Reports {
 
 /** What Node calls in the page. */
 export interface TabsPage {
-  open(url: string, dbName: string, stealAfter: number): Promise<string>;
+  open(url: string, dbName: string, stealAfter: number, tabs?: boolean): Promise<string>;
+  /** Wall-clock ms (Date.now, comparable with Node's) of: open, first synced status, first synced status as leader. */
+  times(): { openedAt: number; syncedAt: number | null; leaderSyncedAt: number | null };
   /** Start `count` sequential inserts `${prefix}-${i}` in the background. */
   burst(prefix: string, count: number): void;
   /** Inserts of the current burst still to come or unanswered. */
@@ -38,15 +40,24 @@ let role: string | undefined;
 let connection = 'disconnected';
 let pending = 0;
 let live: string[] = [];
+let times = { openedAt: 0, syncedAt: null as number | null, leaderSyncedAt: null as number | null };
 
 scope.tabsPage = {
-  async open(url, dbName, stealAfter) {
-    const c = createSyncClient({ url, schema: TEST_SCHEMA, dbName, tabs: { stealAfter, heartbeat: Math.max(50, Math.floor(stealAfter / 5)) }, backoff: { initialDelay: 50, maxDelay: 300 } });
+  async open(url, dbName, stealAfter, tabs = true) {
+    times = { openedAt: Date.now(), syncedAt: null, leaderSyncedAt: null };
+    const c = createSyncClient({
+      url, schema: TEST_SCHEMA, dbName, backoff: { initialDelay: 50, maxDelay: 300 },
+      tabs: tabs && { stealAfter, heartbeat: Math.max(50, Math.floor(stealAfter / 5)) },
+    });
     client = c;
     c.status$.subscribe((s) => {
       role = s.role;
       connection = s.connection;
       pending = s.pending;
+      if (s.connection === 'synced') {
+        times.syncedAt ??= Date.now();
+        if (s.role === 'leader') times.leaderSyncedAt ??= Date.now();
+      }
     });
     c.query$<{ id: string }>(`SELECT id FROM todos WHERE id LIKE '${dbName}%' ORDER BY id`).subscribe((rows) => (live = rows.map((r) => r.id)));
     await c.ready;
@@ -70,6 +81,7 @@ scope.tabsPage = {
       running--;
     })();
   },
+  times: () => times,
   busy: () => running > 0,
   role: () => role,
   connection: () => connection,
