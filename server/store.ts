@@ -20,6 +20,7 @@ import { ErrorCodes } from '../lib/errors.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
 import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
 import { RowVersions } from './storage/sqlite-rows.js';
+import { compactLog, readHorizon } from './storage/sqlite-compact.js';
 
 /**
  * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
@@ -99,6 +100,7 @@ export class LogStore {
   private hellos = 0;
   private readonly entities: EntityTables;
   private readonly versions: RowVersions;
+  private horizonLsn: number;
   private readonly stmt;
   private readonly applyTx;
 
@@ -128,6 +130,7 @@ export class LogStore {
       client: db.prepare('SELECT client_id, acked_lsn, last_seen FROM clients WHERE client_id = ?'),
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
+    this.horizonLsn = readHorizon(db);
     this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
       this.applyInTx(clientId, changes, permit, sub, known),
     );
@@ -295,6 +298,18 @@ export class LogStore {
     this.stmt.seen.run(clientId, this.now(), sub);
     if (++this.hellos % PRUNE_EVERY === 0) this.pruneClients();
     return true;
+  }
+
+  /** History up to this LSN is compacted (0: none); see storage/sqlite-compact.ts. */
+  horizon(): number {
+    return this.horizonLsn;
+  }
+
+  /** Delete the history written more than `retentionMs` ago; returns the horizon and how many changes went. */
+  compact(retentionMs: number): { horizon: number; removed: number } {
+    const out = compactLog(this.db, this.now() - retentionMs);
+    this.horizonLsn = out.horizon;
+    return out;
   }
 
   /** Forget client ids not seen for `clientRetentionMs`; returns how many. */

@@ -66,6 +66,12 @@ function refuseMigrationSteps(plan: SchemaPlan | undefined): void {
   }
 }
 
+/** The compaction horizon in `rsw_server_meta` (0: nothing compacted). */
+async function readPgHorizon(db: Pick<Pool, 'query'>): Promise<number> {
+  const r = await db.query("SELECT value FROM rsw_server_meta WHERE key = 'horizon'");
+  return r.rows.length === 0 ? 0 : Number((r.rows[0] as { value: string }).value);
+}
+
 /** Split `?schema=` off a URL: the rest goes to `pg`. */
 export function parsePgUrl(url: string): { connectionString: string; schema: string | null } {
   const u = new URL(url);
@@ -85,6 +91,7 @@ export class PgStorage implements SyncStorage {
   private readonly listeners = new Set<CommitListener>();
   private readonly ctx: ApplyContext;
   private listener: PgListener | null = null;
+  private horizonLsn = 0;
 
   private constructor(
     /** The connection pool (exposed for the listener and for specs). */
@@ -126,6 +133,7 @@ export class PgStorage implements SyncStorage {
         const id = (await db.query("SELECT value FROM rsw_server_meta WHERE key = 'server_id'")).rows[0] as { value: string };
         const store = new PgStorage(pool, current, id.value, opts, new PgEntities(opts.schema), opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS, opts.now);
         await store.refreshLsn();
+        store.horizonLsn = await readPgHorizon(pool);
         await store.pruneClients();
         // Commits of other nodes and direct writes: LISTEN on a connection of its own.
         store.listener = await PgListener.start(pg.Client, { connectionString, types, ...(schema !== null && { options: `-c search_path=${schema}` }) }, current, {
@@ -182,16 +190,57 @@ export class PgStorage implements SyncStorage {
       this.saw(top);
       return page;
     }
-    return this.readLog(from, limit, maxBytes);
+    // The log read and the horizon in ONE snapshot: a compaction running meanwhile cannot leave a gap.
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      this.horizonLsn = Math.max(this.horizonLsn, await readPgHorizon(db));
+      const page = from < this.horizonLsn ? null : await this.readLog(from, limit, maxBytes, db);
+      await db.query('COMMIT');
+      if (page !== null) return page;
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      db.release();
+    }
+    return this.readPage(from, limit, maxBytes, cursor, clientId); // behind the horizon now: a snapshot
   }
 
   horizon(): number {
-    return 0;
+    return this.horizonLsn;
+  }
+
+  async compact(retentionMs: number): Promise<{ horizon: number; removed: number; clientsPruned: number }> {
+    const db = await this.pool.connect();
+    let removed = 0;
+    try {
+      await db.query('BEGIN');
+      const old = await readPgHorizon(db);
+      // The last change always stays: max(lsn) is the log's LSN (the next one numbers on from it).
+      const r = await db.query({
+        text: 'SELECT least(coalesce(max(lsn) FILTER (WHERE created_at < $1), 0), coalesce(max(lsn), 0) - 1)::int8 AS up FROM rsw_change_log',
+        values: [this.now() - retentionMs],
+      });
+      const upTo = Number((r.rows[0] as { up: number }).up);
+      if (upTo > old) {
+        removed = (await db.query({ text: 'DELETE FROM rsw_change_log WHERE lsn <= $1', values: [upTo] })).rowCount ?? 0;
+        await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('horizon', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", values: [String(upTo)] });
+      }
+      await db.query('COMMIT');
+      this.horizonLsn = Math.max(old, upTo);
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      db.release();
+    }
+    return { horizon: this.horizonLsn, removed, clientsPruned: await this.pruneClients() };
   }
 
   /** Up to `limit` changes of the log with lsn > `from` (the exact history). */
-  async readLog(from: number, limit: number, maxBytes = Infinity): Promise<Page> {
-    const res = await this.pool.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
+  async readLog(from: number, limit: number, maxBytes = Infinity, on: Pick<Pool, 'query'> = this.pool): Promise<Page> {
+    const res = await on.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = from;

@@ -43,7 +43,12 @@ export class SqliteStorage implements SyncStorage {
   }
 
   horizon(): number {
-    return 0;
+    return this.log.horizon();
+  }
+
+  compact(retentionMs: number) {
+    const out = this.log.compact(retentionMs);
+    return { ...out, clientsPruned: this.log.pruneClients() };
   }
 
   currentRow(entity: string, entityId: string) {

@@ -59,6 +59,12 @@ export interface SyncStorage {
   readPage(from: number, limit: number, maxBytes?: number, cursor?: number, clientId?: string | null): Awaitable<Page>;
   /** Oldest LSN after which the full change history is kept (0: all of it); older history is compacted. */
   horizon(): number;
+  /**
+   * Compaction: delete the change history written more than `retentionMs` ago (the current rows
+   * and the compacted log serve any client from there: a client below the new horizon gets the
+   * snapshot path), and prune the clients not seen for the client retention.
+   */
+  compact(retentionMs: number): Awaitable<{ horizon: number; removed: number; clientsPruned: number }>;
   /** The exact log: up to `limit` changes with lsn > `from` (for broadcasting what other nodes committed). */
   readLog(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
   /** The current row of an entity, or null. */
