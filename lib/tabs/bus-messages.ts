@@ -6,7 +6,7 @@
  * so io-ts stays off the main thread.
  *
  *   ping    any waiting tab -> the lock holder: "who leads?"
- *   leader  the lock holder -> all: its tab id, owner epoch, whether its engine is ready
+ *   leader  the lock holder -> all: its tab id, owner epoch, whether its engine is ready, its app schema version
  *   request follower -> leader (`to`): a client message (init, change_recorded, query, ...)
  *   answer  leader -> one follower (`to`): the answer to its request
  *   event   leader -> all followers: status, errors, changes_processed (`except`: its writer)
@@ -16,12 +16,13 @@ type Base = { rsw: 1; from: string };
 /** One message on the bus. */
 export type BusEnvelope =
   | (Base & { kind: 'ping' })
-  | (Base & { kind: 'leader'; epoch: number; ready: boolean })
+  | (Base & { kind: 'leader'; epoch: number; ready: boolean; schemaVersion?: number })
   | (Base & { kind: 'request'; to: string; msg: unknown })
   | (Base & { kind: 'answer'; to: string; msg: unknown })
   | (Base & { kind: 'event'; msg: unknown; except?: string });
 
 const isId = (u: unknown): u is string => typeof u === 'string' && u.length > 0 && u.length <= 128;
+const isCount = (u: unknown): boolean => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
 const isMsg = (u: unknown): boolean => typeof u === 'object' && u !== null && !Array.isArray(u) && typeof (u as { type?: unknown }).type === 'string';
 
 /** The envelope, or null when it is not one of ours (another library version, garbage). */
@@ -33,7 +34,7 @@ export function checkBusEnvelope(raw: unknown): BusEnvelope | null {
     case 'ping':
       return raw as BusEnvelope;
     case 'leader':
-      return typeof e['epoch'] === 'number' && Number.isSafeInteger(e['epoch']) && e['epoch'] >= 0 && typeof e['ready'] === 'boolean' ? (raw as BusEnvelope) : null;
+      return isCount(e['epoch']) && typeof e['ready'] === 'boolean' && (e['schemaVersion'] === undefined || isCount(e['schemaVersion'])) ? (raw as BusEnvelope) : null;
     case 'request':
     case 'answer':
       return isId(e['to']) && isMsg(e['msg']) ? (raw as BusEnvelope) : null;

@@ -16,6 +16,8 @@
  *      | follower | ----+
  *      +----------+ <---+
  *   (electing / follower) no lock holder heard for `stealAfter` ms: steal the lock (frozen leader)
+ *   (electing / follower) a ready leader runs an OLDER app schema version: steal the lock (an app
+ *                         update: the newest tab's engine migrates the database and leads)
  *
  * Leaders are ordered by the store's owner epoch (each open of the database claims a higher one),
  * so a late announcement from a leader that lost its lock while frozen is never followed.
@@ -50,7 +52,7 @@ export type RoleEvent =
   | { type: 'lock_granted'; now: number }
   | { type: 'lock_lost'; now: number }
   | { type: 'engine_ready'; epoch: number; now: number }
-  | { type: 'heard'; tab: string; epoch: number; ready: boolean; now: number }
+  | { type: 'heard'; tab: string; epoch: number; ready: boolean; now: number; schemaVersion?: number }
   | { type: 'tick'; now: number }
   | { type: 'close' };
 
@@ -61,6 +63,8 @@ export type RoleAction = 'start_engine' | 'stop_engine' | 'request_lock' | 'stea
 export interface RoleConfig {
   /** Ms without hearing any lock holder before a waiting tab steals the lock. */
   readonly stealAfter: number;
+  /** This tab's app schema version: a leader on an older one is taken over (default 1). */
+  readonly schemaVersion?: number;
 }
 
 /** The result of one step. */
@@ -89,8 +93,12 @@ export function stepRole(s: RoleState, e: RoleEvent, config: RoleConfig): RoleSt
     case 'engine_ready':
       if (s.role !== 'leader') return { state: s, actions: [] };
       return { state: { ...s, epoch: e.epoch, seenEpoch: Math.max(s.seenEpoch, e.epoch) }, actions: ['announce', 'resend'] };
-    case 'heard':
-      return heard(s, e);
+    case 'heard': {
+      const step = heard(s, e);
+      const older = e.ready && (e.schemaVersion ?? 1) < (config.schemaVersion ?? 1);
+      if (!older || step.state.role === 'leader' || step.state.stealing) return step;
+      return { state: { ...step.state, stealing: true }, actions: [...step.actions, 'steal'] };
+    }
     case 'tick':
       if (s.role === 'leader' || s.stealing || e.now - s.heardAt < config.stealAfter) return { state: s, actions: [] };
       return { state: { ...s, stealing: true }, actions: ['steal'] };

@@ -85,7 +85,8 @@ class TabChannel implements Channel {
       this.relay?.fromSelf(msg);
     } else if (typeof msg.id !== 'number') {
       // connect, disconnect (and any command without an answer): for the one engine, wherever it runs.
-      if (!this.sendNow(msg)) this.commands.push(msg);
+      // Waiting for a leader, only the latest of each kind counts (bounded however often it is called).
+      if (!this.sendNow(msg)) this.commands = [...this.commands.filter((c) => c.type !== msg.type), msg];
     } else if (this.inflight.size >= MAX_IN_FLIGHT) {
       this.out.next({ type: 'error', id: msg.id, error: new SyncError(ErrorCodes.LIMIT, `more than ${MAX_IN_FLIGHT} requests wait for the leader tab`).toJSON() });
     } else {
@@ -100,13 +101,18 @@ class TabChannel implements Channel {
     this.out.complete();
   }
 
+  /** The app schema version this tab's client runs (from its init; 1 until then). */
+  private schemaVersion(): number {
+    return (this.init?.options as WorkerOptions | undefined)?.schemaVersion ?? 1;
+  }
+
   private now(): number {
     return this.runtime.scheduler.now();
   }
 
   private step(event: RoleEvent): void {
     const before = this.state.role;
-    const { state, actions } = stepRole(this.state, event, { stealAfter: this.stealAfter });
+    const { state, actions } = stepRole(this.state, event, { stealAfter: this.stealAfter, schemaVersion: this.schemaVersion() });
     this.state = state;
     for (const action of actions) {
       if (action === 'start_engine') this.startEngine();
@@ -228,7 +234,7 @@ class TabChannel implements Channel {
         if (leads && this.now() - this.lastBeat <= this.stealAfter / 2) this.announce();
         return;
       case 'leader':
-        return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now() });
+        return this.step({ type: 'heard', tab: env.from, epoch: env.epoch, ready: env.ready, now: this.now(), ...(env.schemaVersion !== undefined && { schemaVersion: env.schemaVersion }) });
       case 'request':
         if (env.to === this.tab && leads) this.relay?.fromTab(env.from, env.msg as WorkerMsg);
         return;
@@ -243,7 +249,7 @@ class TabChannel implements Channel {
 
   private announce(): void {
     const engine = this.relay?.engine();
-    this.bus.post({ rsw: 1, kind: 'leader', from: this.tab, epoch: engine?.epoch ?? 0, ready: engine !== null && engine !== undefined });
+    this.bus.post({ rsw: 1, kind: 'leader', from: this.tab, epoch: engine?.epoch ?? 0, ready: engine !== null && engine !== undefined, schemaVersion: this.schemaVersion() });
   }
 
   private ping(): void {

@@ -6,6 +6,7 @@ describe('tabs bus envelopes', () => {
     const ok = [
       { rsw: 1, kind: 'ping', from: 't1' },
       { rsw: 1, kind: 'leader', from: 't1', epoch: 3, ready: true },
+      { rsw: 1, kind: 'leader', from: 't1', epoch: 3, ready: true, schemaVersion: 2 },
       { rsw: 1, kind: 'request', from: 't1', to: 't2', msg: { type: 'query', id: 1 } },
       { rsw: 1, kind: 'answer', from: 't2', to: 't1', msg: { type: 'query_result', id: 1 } },
       { rsw: 1, kind: 'event', from: 't2', msg: { type: 'status' }, except: 't1' },
@@ -17,6 +18,7 @@ describe('tabs bus envelopes', () => {
     const bad: unknown[] = [
       null, 'ping', [], { rsw: 2, kind: 'ping', from: 't' }, { rsw: 1, kind: 'ping' }, { rsw: 1, kind: 'nope', from: 't' },
       { rsw: 1, kind: 'leader', from: 't', epoch: -1, ready: true }, { rsw: 1, kind: 'leader', from: 't', epoch: 1 },
+      { rsw: 1, kind: 'leader', from: 't', epoch: 1, ready: true, schemaVersion: '2' },
       { rsw: 1, kind: 'request', from: 't', msg: { type: 'x' } }, { rsw: 1, kind: 'answer', from: 't', to: 'u', msg: 'x' },
       { rsw: 1, kind: 'event', from: 't', msg: { type: 'x' }, except: 5 }, { rsw: 1, kind: 'ping', from: 'x'.repeat(129) },
     ];

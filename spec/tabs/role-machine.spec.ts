@@ -70,6 +70,16 @@ describe('tab role machine', () => {
     expect(r.state.leader).toEqual({ tab: 'L2', epoch: 2 });
   });
 
+  it('a ready leader on an older app schema version is taken over (steal once); a newer one is followed', () => {
+    const v2 = { stealAfter: 5000, schemaVersion: 2 };
+    let r = stepRole(initialRole(0), { type: 'heard', tab: 'OLD', epoch: 1, ready: true, now: 1, schemaVersion: 1 }, v2);
+    expect(r.actions).toEqual(['resend', 'role_changed', 'steal']);
+    r = stepRole(r.state, { type: 'heard', tab: 'OLD', epoch: 1, ready: true, now: 2, schemaVersion: 1 }, v2);
+    expect(r.actions).toEqual([]);
+    const v1 = stepRole(initialRole(0), { type: 'heard', tab: 'NEW', epoch: 2, ready: true, now: 1, schemaVersion: 2 }, { stealAfter: 5000, schemaVersion: 1 });
+    expect(v1.actions).toEqual(['resend', 'role_changed']);
+  });
+
   it('closed is final', () => {
     const r = run([{ type: 'close' }, { type: 'lock_granted', now: 1 }, { type: 'tick', now: 99_999 }]);
     expect(r.state.role).toBe('closed');

@@ -7,6 +7,7 @@
 import { firstValueFrom } from 'rxjs';
 import { createSyncClient, type SyncClient, type SyncClientOptions } from '../../lib/index.js';
 import { TEST_SCHEMA } from '../support/schema.js';
+import { TEST_MIGRATIONS_V2, TEST_SCHEMA_V2 } from '../support/schema-v2.js';
 import { syncServerUrl, uniqueName } from '../support/browser-env.js';
 import { eventually, waitFor } from '../support/wait.js';
 
@@ -88,6 +89,23 @@ describe('tabs: one engine per database (Chromium)', () => {
     const rows = await other.query<{ entity_id: string; n: number }>("SELECT entity_id, count(*) AS n FROM local_changes WHERE origin = 'local' GROUP BY entity_id ORDER BY entity_id");
     expect(rows).toEqual([{ entity_id: `${db}-1`, n: 1 }, { entity_id: `${db}-2`, n: 1 }]);
     await eventually(async () => (await leader.pendingChanges()).length === 0, 'both writes acknowledged');
+  });
+
+  it('an app update: a tab on a newer schema version takes the lead, migrates, and the old tab follows', async () => {
+    const db = uniqueName('tabs');
+    const old = open(db, { url: undefined });
+    await old.ready;
+    await old.insert('todos', { id: `${db}-old`, title: 'v1', done: 0 });
+    expect(await role(old)).toBe('leader');
+    const updated = createSyncClient({ schema: TEST_SCHEMA_V2, schemaVersion: 2, migrations: TEST_MIGRATIONS_V2, dbName: db });
+    clients.push(updated);
+    await updated.ready;
+    await waitFor(updated.status$, (s) => s.role === 'leader', 'the v2 tab leads');
+    await waitFor(old.status$, (s) => s.role === 'follower', 'the v1 tab follows');
+    // The v1 tab's write goes to the v2 engine (its defaults fill the new columns).
+    await old.insert('todos', { id: `${db}-old2`, title: 'v1 again', done: 0 });
+    const rows = await updated.query<{ id: string; priority: number }>(`SELECT id, priority FROM todos WHERE id LIKE '${db}%' ORDER BY id`);
+    expect(rows).toEqual([{ id: `${db}-old`, priority: 0 }, { id: `${db}-old2`, priority: 0 }]);
   });
 
   it('tabs: false keeps one engine per client (and then the store refuses the older writer)', async () => {
