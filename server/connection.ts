@@ -254,7 +254,7 @@ export class ClientConnection {
       const scopes = await access.evaluate(AccessControl.userOf(result.identity));
       if (this.state.kind === 'closing') return;
       welcome();
-      access.attach(this, result.identity, scopes, store.lsn(), hello, this.hub.settings.limits.pageMaxBytes);
+      access.attach(this, result.identity, scopes, store.lsn(), hello, this.hub.settings.limits);
     });
   }
 

@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
 import { chunkByBytes } from '../frames.js';
 import { filteredPage, type PageSource } from './pages.js';
 import type { RowSource } from './read-access.js';
-import { patchChanges, patchFrames, type RowScanner } from './patch.js';
+import { patchStream, type RowScanner } from './patch.js';
+import { PatchSender, type PatchPeer } from './patch-sender.js';
 import { readAccess } from './read-access.js';
 import { ScopeIndex } from './scope-index.js';
 import { ScopeLog } from './scope-log.js';
@@ -19,10 +20,7 @@ import { ChangeViews, type ScopedChange } from './views.js';
 import { visibleRow, writeCapture, type RowScopesOf, type WriteCapture } from './writes.js';
 
 /** What access control needs of a connection. */
-export interface AccessPeer {
-  /** Send an already-serialised frame. */
-  sendRaw(frame: string | Buffer): void;
-}
+export type AccessPeer = PatchPeer;
 
 /** A connection's access state. */
 export interface PeerAccess {
@@ -33,6 +31,8 @@ export interface PeerAccess {
   reads: Set<string>;
   /** LSN of the last frame of the live stream sent to it (the next one's `prev_lsn`). */
   lastSent: number;
+  /** Its scope patch (sent as its output drains). */
+  readonly patches: PatchSender;
 }
 
 /**
@@ -94,28 +94,29 @@ export class AccessControl {
    * scopes: `hello.scopes` is what the replica holds (absent: none recorded; a fresh replica at
    * LSN 0 then gets everything from catch-up, an older one a backfill of all its scopes).
    */
-  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number, hello: { scopes?: readonly string[]; last_lsn: number }, maxBytes: number): PeerAccess {
-    const state: PeerAccess = { user: AccessControl.userOf(identity), clientId: identity.clientId, ...evaluated, lastSent: lsn };
+  attach(peer: AccessPeer, identity: Identity, evaluated: EvaluatedScopes, lsn: number, hello: { scopes?: readonly string[]; last_lsn: number }, limits: { pageMaxBytes: number; pauseBufferedBytes: number }): PeerAccess {
+    const patches = new PatchSender(peer, { maxBytes: limits.pageMaxBytes, pauseBytes: limits.pauseBufferedBytes }, (had, now) => this.patchOf(had, now));
+    const state: PeerAccess = { user: AccessControl.userOf(identity), clientId: identity.clientId, ...evaluated, lastSent: lsn, patches };
     this.detach(peer);
     this.peers.set(peer, state);
     this.index.add(peer, state.scopes);
     const had = hello.scopes !== undefined ? new Set(hello.scopes) : hello.last_lsn === 0 ? state.scopes : new Set<string>();
-    if (hello.scopes === undefined || !sameSet(had, state.scopes)) this.sendPatch(peer, had, state.scopes, maxBytes);
+    if (hello.scopes === undefined || !sameSet(had, state.scopes)) patches.start(had, state.scopes);
     return state;
   }
 
-  /** Send `peer` the rows of the scopes it gained and the deletes of those it lost (patch.ts). */
-  private sendPatch(peer: AccessPeer, had: ReadonlySet<string>, now: ReadonlySet<string>, maxBytes: number): void {
+  /** The rows of the scopes gained and the deletes of those lost, from `had` to `now` (patch.ts). */
+  private patchOf(had: ReadonlySet<string>, now: ReadonlySet<string>): Iterator<string, void, undefined> {
     const tables = Object.keys(this.rules.rowScopes).filter((t) => Object.prototype.hasOwnProperty.call(this.schema, t));
-    const changes = patchChanges(this.sources.rows, this.schema, tables, this.scopesOf, had, now);
-    for (const frame of patchFrames(changes, now, maxBytes)) peer.sendRaw(frame);
-    this.logger.debug('scope patch', { rows: changes.length, scopes: now.size });
+    this.logger.debug('scope patch', { had: had.size, now: now.size });
+    return patchStream(this.sources.rows, this.schema, tables, this.scopesOf, had, now);
   }
 
   /** Stop filtering for a connection (closing). */
   detach(peer: AccessPeer): void {
     const state = this.peers.get(peer);
     if (!state) return;
+    state.patches.stop();
     this.index.remove(peer, state.scopes);
     this.peers.delete(peer);
   }
@@ -185,7 +186,7 @@ export class AccessControl {
     // After the frames of this commit: the rows of scopes gained or lost with it.
     for (const [peer, had] of rescoped) {
       const state = this.peers.get(peer);
-      if (state) this.sendPatch(peer, had, state.scopes, maxBytes);
+      state?.patches.start(had, state.scopes);
     }
   }
 

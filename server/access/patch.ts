@@ -5,10 +5,12 @@
  * `scope_patch` frames (byte-bounded; only the LAST carries `scopes`, the set the replica then
  * holds, so a patch cut by a disconnect is sent again at the next hello). The client applies each
  * frame on arrival, in one transaction, without moving its LSN: these rows have LSNs below its
- * position, so catch-up alone could not bring them.
+ * position, so catch-up alone could not bring them. The rows are read lazily, frame by frame, as
+ * the connection's output drains (patch-sender.ts): a frame holds rows as they are when it is
+ * made, and a change committed in between reaches the connection as a broadcast (its scopes are
+ * already the new ones), so the replica ends at the current state.
  */
 import type { Row, SchemaDeclaration } from '../../lib/protocol/index.js';
-import { chunkByBytes } from '../frames.js';
 import { intersects } from './scope-index.js';
 import type { RowScopesOf } from './writes.js';
 
@@ -17,12 +19,11 @@ export interface RowScanner {
   scanRows(entity: string): IterableIterator<Row>;
 }
 
-/** The changes of a patch from `had` to `now` (serialised), over every table that has a rule. */
-export function patchChanges(store: RowScanner, schema: SchemaDeclaration, tables: readonly string[], scopesOf: RowScopesOf, had: ReadonlySet<string>, now: ReadonlySet<string>): string[] {
+/** The changes of a patch from `had` to `now` (serialised, made one at a time), over every table with a rule. */
+export function* patchStream(store: RowScanner, schema: SchemaDeclaration, tables: readonly string[], scopesOf: RowScopesOf, had: ReadonlySet<string>, now: ReadonlySet<string>): Generator<string, void, undefined> {
   const gained = [...now].some((s) => !had.has(s));
   const lost = [...had].some((s) => !now.has(s));
-  if (!gained && !lost) return [];
-  const out: string[] = [];
+  if (!gained && !lost) return;
   for (const table of tables) {
     const pk = schema[table]!.primaryKey;
     for (const row of store.scanRows(table)) {
@@ -31,15 +32,12 @@ export function patchChanges(store: RowScanner, schema: SchemaDeclaration, table
       const after = intersects(scopes, now);
       if (before === after) continue;
       const entity_id = String(row[pk]);
-      out.push(JSON.stringify(after ? { entity: table, entity_id, op: 'insert', data: row } : { entity: table, entity_id, op: 'delete', data: null }));
+      yield JSON.stringify(after ? { entity: table, entity_id, op: 'insert', data: row } : { entity: table, entity_id, op: 'delete', data: null });
     }
   }
-  return out;
 }
 
-/** `scope_patch` frames for `changes`, each within `maxBytes`; the last one names the scopes held after it. */
-export function patchFrames(changes: readonly string[], now: ReadonlySet<string>, maxBytes: number): string[] {
-  const runs = changes.length > 0 ? chunkByBytes(changes, maxBytes) : [[]];
-  const scopes = JSON.stringify([...now].sort());
-  return runs.map((run, i) => `{"type":"scope_patch","changes":[${run.join(',')}]${i === runs.length - 1 ? `,"scopes":${scopes}` : ''}}`);
+/** One `scope_patch` frame; `scopes` on the last frame of a patch only. */
+export function patchFrame(changes: readonly string[], scopes: ReadonlySet<string> | null): string {
+  return `{"type":"scope_patch","changes":[${changes.join(',')}]${scopes === null ? '' : `,"scopes":${JSON.stringify([...scopes].sort())}`}}`;
 }

@@ -68,6 +68,39 @@ describe('access rules: scope changes at hello', () => {
     expect(patch.scopes).toEqual(['team:t2']);
   });
 
+  it('a backfill bigger than maxBufferedBytes is paced by the output, not held in memory nor cut (1013)', async () => {
+    await server.close();
+    const limits = { pageMaxBytes: 32 * 1024, pauseBufferedBytes: 64 * 1024, maxBufferedBytes: 256 * 1024 };
+    server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: rules, limits });
+    const { c: w } = await TestClient.handshake(server.url, 'writer', { token: token(['t1']) });
+    open.push(w);
+    await w.next('scope_patch');
+    const text = 'y'.repeat(4000);
+    for (let i = 0; i < 40; i++) w.send({ type: 'client_change', changes: Array.from({ length: 50 }, (_, j) => ({ ...item(`p${i}-${j}`, 't1'), data: { id: `p${i}-${j}`, list: 'l', team: 't1', text } })) });
+    await eventually(() => server.lsn() === 2000, 'the writes applied', 30_000);
+    await w.close();
+    const c = await TestClient.open(server.url);
+    open.push(c);
+    c.send({ type: 'hello', protocol: 1, client_id: 'zoe-1', last_lsn: 2000, token: token(['t1']), scopes: [] }); // about 8 MB to backfill
+    await c.next('welcome');
+    c.ws.pause(); // a reader that does not read: the server's output for it grows ...
+    await eventually(() => server.outputBytes() > limits.pauseBufferedBytes, 'the output buffer filling');
+    // ... only up to the pause (plus a frame), far below the 8 MB of the patch and the close at maxBufferedBytes.
+    expect(server.outputBytes()).toBeLessThanOrEqual(limits.pauseBufferedBytes + limits.pageMaxBytes + 1024);
+    c.ws.resume();
+    let rows = 0;
+    let last: unknown;
+    while (last === undefined) {
+      const f = await c.next('scope_patch', 10_000);
+      rows += f.changes.length;
+      last = f.scopes;
+    }
+    expect(rows).toBe(2000);
+    expect(last).toEqual(['team:t1']);
+    c.send({ type: 'ping', t: 2 });
+    expect(await c.next()).toEqual({ type: 'pong', t: 2 }); // still open
+  }, 60_000);
+
   it('a big patch is split within pageMaxBytes; only the last frame names the scopes', async () => {
     await server.close();
     server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: rules, limits: { pageMaxBytes: 64 * 1024 } });
