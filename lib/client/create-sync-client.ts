@@ -12,7 +12,7 @@
  */
 import { Observable, ReplaySubject, Subject, filter, map, share, timer } from 'rxjs';
 import { ErrorCodes, SchemaError, SyncError, fromSerialized, toSyncError, type SerializedSyncError } from '../errors.js';
-import type { ChangeRequest, Row, SyncStatusWire, WorkerOptions } from '../protocol/index.js';
+import type { ChangeRequest, Row, WorkerOptions } from '../protocol/index.js';
 import { readColumnTypes, type ColumnTypes } from '../schema/column-types.js';
 import { rowDecoder, toAppRow } from '../schema/rows.js';
 import { toWireRow } from '../schema/values.js';
@@ -26,88 +26,10 @@ import { openChannel, type WorkerFailureReport } from './open-channel.js';
 import { openTabsChannel } from '../tabs/open-tabs.js';
 import { startTimeoutError, workerRuntimeError, workerStartError } from './worker-start.js';
 
-/** The status snapshot published by the engine. */
-export type SyncStatus = SyncStatusWire;
-
-/**
- * A row as the app passes it: any object whose values are SQLite values. (Interfaces without an
- * index signature fit too; every column and value is checked against the schema at run time.)
- */
-export type RowLike<T> = { [K in keyof T]: AppValue };
-
-/** A bound query parameter (`true` / `false` bind as 1 / 0, as BOOLEAN columns store them). */
-export type QueryParam = string | number | boolean | null;
-
-/** A value as the app passes it: text, number, null, a boolean (BOOLEAN), bytes (BLOB), any JSON value (JSON). */
-export type AppValue = string | number | boolean | null | Uint8Array | object;
-
-/** One write of a {@link SyncClient.write} batch. */
-export type WriteOp =
-  | { op: 'insert'; table: string; row: object }
-  | { op: 'update'; table: string; id: string | number; patch: object }
-  | { op: 'delete'; table: string; id: string | number };
-
-/** What createSyncClient returns. */
-export interface SyncClient {
-  /** Resolves once the local database is open (and rejects if it cannot be). */
-  readonly ready: Promise<void>;
-  /** This client's id (known after `ready`). */
-  readonly clientId: Promise<string>;
-  /** Insert (or replace) a whole row. Resolves once recorded durably; rejects with SchemaError for a bad table/column/value. */
-  insert<T extends RowLike<T>>(table: string, row: T): Promise<void>;
-  /** Change some columns of a row. */
-  update<T extends RowLike<T>>(table: string, id: string | number, patch: Partial<T>): Promise<void>;
-  /** Delete a row. */
-  delete(table: string, id: string | number): Promise<void>;
-  /** Several writes recorded in ONE transaction: all or none. */
-  write(ops: readonly WriteOp[]): Promise<void>;
-  /** Read-only SQL; resolves to row objects. */
-  query<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Promise<T[]>;
-  /** A live query: emits now and again after each change to the tables it reads (when the result changed). */
-  query$<T = Record<string, unknown>>(sql: string, params?: readonly QueryParam[]): Observable<T[]>;
-  /** Local changes not yet acknowledged by the server, oldest first. */
-  pendingChanges(): Promise<LocalChange[]>;
-  /** Local changes that failed for good (rejected, or out of attempts), newest first. */
-  failedChanges(): Promise<LocalChange[]>;
-  /**
-   * Send failed changes again (all, or those named): each goes to the END of the queue with fresh
-   * attempts (same change_id: a change the server did get is not applied twice), and its value is
-   * written on top of its row again. Resolves to the change_ids retried, once durable.
-   */
-  retryFailed(ids?: readonly string[]): Promise<string[]>;
-  /**
-   * Give failed changes up (all, or those named): they are removed, and their rows are fetched
-   * again from the server, whose version then replaces the local one (this client's other pending
-   * changes of the row re-applied on top). Resolves to the change_ids discarded.
-   */
-  discardFailed(ids?: readonly string[]): Promise<string[]>;
-  /** Server changes this client could not apply (quarantined; their rows were fetched again), oldest first. */
-  quarantinedChanges(): Promise<QuarantinedChange[]>;
-  /**
-   * Replays the latest status; emits only real changes. The first value is the host's real status
-   * (read from the stored database): nothing is emitted before the sync host answered.
-   */
-  readonly status$: Observable<SyncStatus>;
-  /** The engine's counters (see README "Metrics"): the latest on subscribe, then each change. */
-  readonly metrics$: Observable<EngineMetrics>;
-  /** Errors: bad frames, rejections, exhausted retries, storage problems. */
-  readonly errors$: Observable<SyncError>;
-  connect(): void;
-  disconnect(): void;
-  /** Flush, close the connection and the database, stop the worker. */
-  close(): Promise<void>;
-  /**
-   * Stop the worker at once, without flushing or closing anything: what a page reload or a crash
-   * does. Everything a write promise reported as recorded is durable and comes back on reopen.
-   */
-  terminate(): void;
-}
-
-/** A status with nothing known yet (for UIs that need a value before `status$` emits; `status$` never emits it). */
-export const INITIAL_STATUS: SyncStatus = {
-  connection: 'disconnected', lsn: 0, pending: 0, failed: 0, inFlight: 0,
-  catchingUp: null, lastSyncedAt: null, lastError: null, stuck: false,
-};
+export type { AppValue, QueryParam, RowLike, SyncClient, SyncStatus, WriteOp } from './types.js';
+export { INITIAL_STATUS } from './types.js';
+import { INITIAL_STATUS, type QueryParam, type RowLike, type SyncClient, type SyncStatus, type WriteOp } from './types.js';
+import { lazyChannel } from './lazy-channel.js';
 
 /**
  * Create a client. The schema is checked by the sync host (io-ts stays off the main thread):
@@ -168,7 +90,7 @@ class SyncClientImpl implements SyncClient {
       ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
       ...(options.migrations !== undefined && { migrations: options.migrations as WorkerOptions['migrations'] }),
       storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
-      ...(options.url !== undefined && { url: options.url }),
+      ...(options.url !== undefined && { url: typeof options.url === 'string' ? options.url : [...options.url] }),
       ...(options.clientId !== undefined && { clientId: options.clientId }),
       ...(options.dbName !== undefined && { dbName: options.dbName }),
       ...(options.backoff !== undefined && { backoff: options.backoff }),
@@ -336,34 +258,6 @@ class SyncClientImpl implements SyncClient {
     }
     this.rpc.send({ type: 'token_response', id, token });
   }
-}
-
-/** A channel usable at once, whose real end arrives later (the worker module loads asynchronously). */
-function lazyChannel(channel: Promise<Channel>, onError: (e: SyncError) => void): Channel {
-  const queue: unknown[] = [];
-  let real: Channel | null = null;
-  channel.then(
-    (c) => {
-      real = c;
-      for (const m of queue.splice(0)) c.post(m);
-    },
-    (e) => onError(e instanceof SyncError ? e : new SyncError(ErrorCodes.WORKER_START, `could not start the sync host: ${e instanceof Error ? e.message : String(e)}`, { cause: e })),
-  );
-  return {
-    post: (m) => (real ? real.post(m) : queue.push(m)),
-    messages$: new Observable<unknown>((sub) => {
-      let inner: { unsubscribe(): void } | null = null;
-      let done = false;
-      channel.then((c) => {
-        if (!done) inner = c.messages$.subscribe(sub);
-      }, () => sub.complete());
-      return () => {
-        done = true;
-        inner?.unsubscribe();
-      };
-    }),
-    terminate: () => void channel.then((c) => c.terminate()),
-  };
 }
 
 /** A URL made absolute against the page: the worker resolves relative URLs against its own script. */
