@@ -63,6 +63,13 @@ export function applyQuarantining(ctx: BatchContext, batch: ServerBatch, now: nu
       };
       writer.addQuarantined(q);
       out.quarantined.push(q);
+      // Our own change came back unusable: it still proves the server applied it at c.lsn. Mark it
+      // synced as an echo would, or it would stay pending and be re-applied over later changes.
+      const ours = c.client_id === ctx.clientId ? writer.changes.findLocal(c.change_id) : null;
+      if (ours && ours.status !== 'synced') {
+        writer.updateChange(ours.seq, { status: 'synced', processed_sync: 1, lsn: c.lsn, attempts: ours.attempts, last_error: ours.last_error, updated_at: now });
+        out.echoed.push(c.change_id);
+      }
     }
   }
   addRowsToFetch(writer, out.quarantined.map((q) => ({ entity: q.entity, id: q.entity_id })));

@@ -30,6 +30,20 @@ describe('store recovery operations', () => {
     await again.close();
   });
 
+  it('a quarantined echo of OUR change still marks it synced: later server changes of the row are not overwritten by it', async () => {
+    const store = await openMem();
+    const [mine] = store.recordLocalChanges([insert('s0', 'mine', 0)], 1);
+    // Our insert comes back unusable (its key nulled in transit), then another client deletes the row.
+    const echo = sc(1, mine!.change_id, 'insert', 's0', { id: null, title: 'mine', done: 0 }, 'me');
+    const r = store.applyServerBatchQuarantining({ prev_lsn: 0, lsn: 2, changes: [echo, sc(2, 's2', 'delete', 's0', null)] }, 2);
+    expect(r.quarantined.map((q) => q.change_id)).toEqual([mine!.change_id]);
+    expect(r.echoed).toEqual([mine!.change_id]);
+    expect(store.change(mine!.change_id)).toEqual(jasmine.objectContaining({ status: 'synced', lsn: 1 }));
+    // As on the server: the delete came after our insert.
+    expect(todos(store)).toEqual([]);
+    await store.close();
+  });
+
   it('resetForServer empties the replica but keeps pending (re-applied) and failed local changes; survives a reopen', async () => {
     const medium = createMemoryMedium();
     const store = await openMem(medium);
