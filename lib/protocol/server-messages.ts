@@ -27,8 +27,10 @@ export type ServerChange = t.TypeOf<typeof ServerChange>;
 
 /** Most scopes a replica may name (access rules: `hello.scopes`, `scope_patch.scopes`). */
 export const MAX_SCOPES = 10_000;
+/** Longest scope name (access rules). */
+export const MAX_SCOPE_CHARS = 512;
 /** The scopes a replica holds (access rules): bounded names, at most {@link MAX_SCOPES}. */
-export const ScopeList = t.refinement(t.array(boundedText(512, 'ScopeName')), (a) => a.length <= MAX_SCOPES, 'ScopeList');
+export const ScopeList = t.refinement(t.array(boundedText(MAX_SCOPE_CHARS, 'ScopeName')), (a) => a.length <= MAX_SCOPES, 'ScopeList');
 
 /** First frame of a connection, client -> server. */
 export const Hello = strictPartial(

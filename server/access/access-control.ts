@@ -4,7 +4,7 @@
  * (one chain of `prev_lsn` per connection, so a change it may not see leaves no gap for it),
  * filtered catch-up pages, the permission check with the current row and filtered rejections.
  */
-import type { Row, SchemaDeclaration, ServerChange } from '../../lib/protocol/index.js';
+import { MAX_SCOPES, MAX_SCOPE_CHARS, isWellFormed, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import type { Identity } from '../handshake.js';
 import type { Logger } from '../logger.js';
 import { chunkByBytes } from '../frames.js';
@@ -86,7 +86,11 @@ export class AccessControl {
     const reads = new Set<string>();
     const list = await this.rules.scopes(user, readAccess(this.sources.rows, (t) => reads.add(t)));
     if (!Array.isArray(list)) throw new TypeError('access.scopes() must return an array of strings');
-    return { scopes: new Set(list.map(String)), reads };
+    const scopes = new Set(list.map(String));
+    // The client's codec bounds what a replica names (hello.scopes, scope_patch.scopes): say so here, not there.
+    if (scopes.size > MAX_SCOPES) throw new RangeError(`access.scopes() gave ${scopes.size} scopes (at most ${MAX_SCOPES})`);
+    for (const s of scopes) if (s.length > MAX_SCOPE_CHARS || !isWellFormed(s)) throw new RangeError(`access.scopes() gave a scope over ${MAX_SCOPE_CHARS} characters or not well-formed`);
+    return { scopes, reads };
   }
 
   /**

@@ -101,6 +101,16 @@ describe('access rules: scope changes at hello', () => {
     expect(await c.next()).toEqual({ type: 'pong', t: 2 }); // still open
   }, 60_000);
 
+  it('scopes() giving a scope the client could not name back: no welcome, an internal error (nothing unfiltered is served)', async () => {
+    await server.close();
+    server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: { ...rules, scopes: () => ['x'.repeat(600)] } });
+    const c = await TestClient.open(server.url);
+    open.push(c);
+    c.send({ type: 'hello', protocol: 1, client_id: 'zoe-9', last_lsn: 0, token: token(['t1']) });
+    expect(await c.next('error')).toEqual(jasmine.objectContaining({ code: 'internal_error' }));
+    expect(server.clientCount()).toBe(0);
+  });
+
   it('a big patch is split within pageMaxBytes; only the last frame names the scopes', async () => {
     await server.close();
     server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: rules, limits: { pageMaxBytes: 64 * 1024 } });
