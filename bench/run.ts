@@ -3,7 +3,7 @@
  * each against a baseline measured in the same run on the same machine, print a table and write
  * bench/results/latest.json (smoke: bench/results/smoke.json). See bench/README.md.
  *
- *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory,tabs,access] [--out=file]
+ *   node --import tsx bench/run.ts [--smoke] [--only=apply,record,bulk,e2e,catchup,throughput,memory,tabs,access,storage] [--out=file]
  *                                  [--compare old.json]   (ratio change per metric, with the spreads)
  */
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBenchPage } from './driver/build.js';
 import { applyServerBatch, bulkRecord, catchUpAndKill, endToEnd, memory, recordLocalChange, type BrowserContext } from './driver/browser-metrics.js';
 import { openBenchPage, type BenchBrowser } from './driver/chromium.js';
+import { storageMetrics } from './driver/storage-metrics.js';
 import { accessMetrics, serverThroughputMetric } from './driver/node-metrics.js';
 import { tabsMetrics } from './driver/tabs-metrics.js';
 import fs from 'node:fs';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       ['catchup', 'catch_up + resent_after_kill', () => catchUpAndKill(ctx)],
       ['memory', 'memory', () => memory(ctx)],
       ['throughput', 'server_throughput', () => serverThroughputMetric(sizes)],
+      ['storage', 'first_sync + server_throughput.postgres', () => storageMetrics(sizes, log)],
       ['tabs', 'tabs_follower_insert + tabs_failover', () => tabsMetrics(sizes.tabs, log)],
       ['access', 'server_throughput.access + scope_backfill', () => accessMetrics(sizes)],
     ];

@@ -214,7 +214,7 @@ export class ClientConnection {
       case 'client_change':
         return this.onChanges(ready, frame);
       case 'sync_request':
-        return this.onSyncRequest(frame.from_lsn, frame.limit);
+        return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
         return this.onAck(frame.lsn);
       case 'fetch_rows':
@@ -303,10 +303,11 @@ export class ClientConnection {
     });
   }
 
-  private async onSyncRequest(from: number, limit: number | undefined): Promise<void> {
+  private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
     const { store, pageSize, limits } = this.hub.settings;
     if (this.state.kind === 'closing') return;
-    if (from > store.lsn()) {
+    // issue 16: another node may be ahead of what this one heard of: ask the database before refusing.
+    if (from > store.lsn() && from > (await store.refreshLsn())) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
     const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
@@ -316,8 +317,10 @@ export class ClientConnection {
     if (access) {
       frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
-      const page = await store.readPage(from, size, limits.pageMaxBytes);
-      frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}}`;
+      // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
+      const page = await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId());
+      const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
+      frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
     }
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));

@@ -53,7 +53,8 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
     logger.warn('schema version refused', { client_id: hello.client_id, schema_version: schemaVersion });
     return { kind: 'refused', code: ErrorCodes.SCHEMA_OUTDATED, message: schemaRefusal, close: 4426, reason: 'schema version' };
   }
-  const lsn = store.lsn();
+  // Another node may have committed more than this one has heard of yet: ask the database before refusing.
+  const lsn = hello.last_lsn > store.lsn() ? await store.refreshLsn() : store.lsn();
   if (hello.last_lsn > lsn) {
     // The server lost history (restored from a backup): say so; the client must resync.
     logger.warn('client ahead of server', { client_id: hello.client_id, client_lsn: hello.last_lsn, server_lsn: lsn });

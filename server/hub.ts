@@ -17,6 +17,7 @@ import type { PermitFn } from './store.js';
 import type { SyncStorage } from './storage/types.js';
 import type { AccessControl } from './access/access-control.js';
 import type { WriteCapture } from './access/writes.js';
+import { ForeignRelay } from './storage/relay.js';
 
 /**
  * What a `rejected` ack may show of the current row: the hook point where access control filters
@@ -71,12 +72,16 @@ export class SyncHub implements HubContext {
   private readonly ready = new Set<ClientConnection>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout | null;
+  /** issue 16: what other nodes and direct writes committed reaches the clients too (see relay.ts). */
+  private readonly relay: ForeignRelay | null;
 
   constructor(readonly settings: HubSettings) {
     const every = settings.limits.heartbeatMs;
     // The server's own lifecycle timer (not protocol logic): finds sockets that stopped answering.
     this.heartbeat = every > 0 ? setInterval(() => this.all.forEach((c) => c.heartbeat()), every) : null;
     this.heartbeat?.unref();
+    // With access rules every frame is filtered per connection: no unfiltered relay (several nodes with access rules: not yet).
+    this.relay = settings.access ? null : new ForeignRelay(settings, this, () => this.ready);
   }
 
   /** Serve a newly accepted socket. */
@@ -110,6 +115,13 @@ export class SyncHub implements HubContext {
   broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null = null): void | Promise<void> {
     const { access } = this.settings;
     if (access) return access.broadcast(prevLsn, committed, capture, this.settings.limits.pageMaxBytes);
+    // Another node committed in between (not relayed yet): send that first, so every client sees one gap-free sequence.
+    if (this.relay?.behind(prevLsn)) return this.relay.upTo(prevLsn).then(() => this.fanOut(prevLsn, committed));
+    this.fanOut(prevLsn, committed);
+  }
+
+  private fanOut(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void {
+    this.relay?.sent(committed[committed.length - 1]?.lsn ?? prevLsn);
     for (const frame of serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes)) {
       const bytes = Buffer.from(frame, 'utf8');
       for (const conn of this.ready) conn.sendRaw(bytes);
@@ -135,6 +147,7 @@ export class SyncHub implements HubContext {
   /** Close every connection (server stopping) and stop the heartbeat. */
   closeAll(code: number, reason: string): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.relay?.stop();
     for (const conn of this.all) conn.close(code, reason);
   }
 }

@@ -41,6 +41,9 @@ export { loadAccessModule } from './access/load.js';
 /** How long close() waits for clients to answer the close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
+/** Default change history kept: 30 days (older is compacted). */
+export const DEFAULT_HISTORY_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 /** Default (and largest) number of changes in one catch-up page. */
 export const DEFAULT_PAGE_SIZE = 1000;
 
@@ -96,6 +99,24 @@ export interface SyncServerOptions {
   schemaVersion?: number;
   /** The app's migrations (the list the clients declare): run on the server's tables, and tell what each older version knows. */
   migrations?: readonly MigrationInput[] | unknown;
+  /**
+   * Serve a first sync (a client at LSN 0) the CURRENT rows in snapshot pages (default true), so
+   * its cost grows with the live rows, not the history; false: the whole log, like any other LSN
+   * (for clients that want every change). Clients behind the compaction horizon always get a snapshot.
+   */
+  snapshotFirstSync?: boolean;
+  /**
+   * How long the change history is kept (ms, default 30 days). Older history is compacted (the
+   * current rows and the compacted log are enough): a client whose LSN is older gets the snapshot
+   * path, not an error and not a gap. A change re-sent after its history was compacted is applied
+   * again (its dedupe record went with it): keep this well above how long a client may stay offline
+   * with unacked changes.
+   */
+  historyRetentionMs?: number;
+  /** A client id not seen for this long is forgotten (its row in the clients table). Default 90 days. */
+  clientRetentionMs?: number;
+  /** How often compaction runs (ms, default 1 hour; 0: never by itself, see {@link SyncServer.compact}). */
+  compactEveryMs?: number;
   /** Oldest client schema version served (default: the oldest the migrations describe); older clients get `schema_outdated`. */
   minSchemaVersion?: number;
 }
@@ -112,6 +133,8 @@ export interface SyncServer {
   readonly serverId: string;
   /** LSN of the last committed change. */
   lsn(): number;
+  /** Compact now (see `historyRetentionMs`): the new horizon, changes removed, client ids forgotten. */
+  compact(): Promise<{ horizon: number; removed: number; clientsPruned: number }>;
   /** Handshaken connections right now. */
   clientCount(): number;
   /** Open sockets right now (handshaken or not). */
@@ -132,7 +155,10 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   checkLimits(limits);
   const verifier = options.auth ? await createVerifier(options.auth) : null;
-  const store = await openStorage({ file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes });
+  const store = await openStorage({
+    file: options.db ?? ':memory:', schema, now, plan, maxChangeBytes: limits.maxChangeBytes,
+    ...(options.clientRetentionMs !== undefined && { clientRetentionMs: options.clientRetentionMs }),
+  }, { snapshotFirstSync: options.snapshotFirstSync ?? true });
   let access;
   try {
     access = options.access ? await accessControl(options.access, schema, store, options.db ?? ':memory:', logger) : null;
@@ -201,8 +227,16 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   logger.info('listening', { url, db: options.db ?? ':memory:', auth: verifier !== null, lsn: store.lsn() });
 
   let closing: Promise<void> | null = null;
+  const retention = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+  // Compaction in the hub's serial queue (between applies and their broadcasts).
+  const compact = () => hub.serial(() => store.compact(retention));
+  const every = options.compactEveryMs ?? 3600_000;
+  // The server's own lifecycle timer (not protocol logic).
+  const compactor = every > 0 ? setInterval(() => void compact().catch((e: unknown) => logger.warn('compaction failed', { error: (e as Error).message })), every) : null;
+  compactor?.unref();
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      if (compactor) clearInterval(compactor);
       hub.closeAll(CloseCodes.GOING_AWAY, 'server stopping');
       // Stop accepting upgrades NOW: a client reconnecting during the grace period would
       // otherwise join after closeAll and keep wss.close() waiting forever.
@@ -218,7 +252,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     return closing;
   };
 
-  return { url, port, authRequired: verifier !== null, serverId: store.serverId, lsn: () => store.lsn(), clientCount: () => hub.readyCount(),
+  return { url, port, authRequired: verifier !== null, serverId: store.serverId, lsn: () => store.lsn(), compact, clientCount: () => hub.readyCount(),
     connectionCount: () => hub.connectionCount(),
     outputBytes: () => hub.outputBytes(),
     close,

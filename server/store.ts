@@ -19,6 +19,8 @@ import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type
 import { ErrorCodes } from '../lib/errors.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
 import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
+import { RowVersions } from './storage/sqlite-rows.js';
+import { compactLog, readHorizon } from './storage/sqlite-compact.js';
 
 /**
  * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
@@ -73,10 +75,12 @@ export interface ApplyOutcome {
 export interface Page {
   /** The changes as JSON texts, in LSN order. */
   changesJson: string[];
-  /** Last LSN in the page, or `from` when empty. */
+  /** Last LSN in the page, or `from` when empty; a snapshot page that is not the last: `from`. */
   lsn: number;
   /** Nothing in the log after `lsn`. */
   complete: boolean;
+  /** A snapshot page that is not the last: the LSN to continue after (`sync_response.cursor`). */
+  cursor?: number;
 }
 
 /** One row of the change log table. */
@@ -95,6 +99,8 @@ export class LogStore {
   private lastLsn: number;
   private hellos = 0;
   private readonly entities: EntityTables;
+  private readonly versions: RowVersions;
+  private horizonLsn: number;
   private readonly stmt;
   private readonly applyTx;
 
@@ -108,6 +114,7 @@ export class LogStore {
     private readonly clientRetentionMs: number,
   ) {
     this.entities = new EntityTables(db, schema);
+    this.versions = new RowVersions(db);
     this.stmt = {
       byChangeId: db.prepare('SELECT lsn FROM change_log WHERE client_id = ? AND change_id = ?').pluck(),
       append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -123,6 +130,7 @@ export class LogStore {
       client: db.prepare('SELECT client_id, acked_lsn, last_seen FROM clients WHERE client_id = ?'),
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
+    this.horizonLsn = readHorizon(db);
     this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
       this.applyInTx(clientId, changes, permit, sub, known),
     );
@@ -199,7 +207,9 @@ export class LogStore {
       const lsn = this.lastLsn + 1;
       this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
       this.lastLsn = lsn;
-      committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
+      const entry: ServerChange = { lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data };
+      this.versions.record(entry);
+      committed.push(entry);
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
     }
     return { acks, committed, prevLsn };
@@ -252,6 +262,14 @@ export class LogStore {
     return { changesJson, lsn, complete: lsn >= this.lastLsn };
   }
 
+  /**
+   * A snapshot page (the compacted log, see storage/sqlite-rows.ts): the CURRENT rows whose last
+   * change is after `from`, in LSN order, as inserts (tombstones as deletes). One consistent read.
+   */
+  snapshotPage(from: number, limit: number, maxBytes = Infinity, after = from, clientId: string | null = null): Page {
+    return this.versions.snapshotPage(this.entities, from, after, limit, maxBytes, this.lastLsn, clientId);
+  }
+
   /** The current row of an entity (null if none). */
   currentRow(entity: string, entityId: string) {
     return this.entities.current(entity, entityId);
@@ -280,6 +298,18 @@ export class LogStore {
     this.stmt.seen.run(clientId, this.now(), sub);
     if (++this.hellos % PRUNE_EVERY === 0) this.pruneClients();
     return true;
+  }
+
+  /** History up to this LSN is compacted (0: none); see storage/sqlite-compact.ts. */
+  horizon(): number {
+    return this.horizonLsn;
+  }
+
+  /** Delete the history written more than `retentionMs` ago; returns the horizon and how many changes went. */
+  compact(retentionMs: number): { horizon: number; removed: number } {
+    const out = compactLog(this.db, this.now() - retentionMs);
+    this.horizonLsn = out.horizon;
+    return out;
   }
 
   /** Forget client ids not seen for `clientRetentionMs`; returns how many. */

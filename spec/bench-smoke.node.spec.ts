@@ -8,7 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const METRICS = ['apply_server_batch', 'record_local_change', 'bulk_record', 'end_to_end_latency', 'end_to_end_latency.loaded', 'catch_up', 'resent_after_kill', 'server_throughput', 'memory', 'tabs_follower_insert', 'tabs_failover', 'server_throughput.access', 'scope_backfill'];
+const METRICS = [
+  'apply_server_batch', 'record_local_change', 'bulk_record', 'end_to_end_latency', 'end_to_end_latency.loaded', 'catch_up', 'resent_after_kill', 'server_throughput', 'memory',
+  'tabs_follower_insert', 'tabs_failover', 'server_throughput.access', 'scope_backfill', 'first_sync', 'first_sync.postgres', 'server_throughput.postgres',
+];
 
 describe('benchmark smoke run', () => {
   it('runs every metric and writes { env, metrics[] } with baselines and ratios', () => {

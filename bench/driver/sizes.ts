@@ -18,6 +18,8 @@ export interface Sizes {
   throughput: { clients: number; writers: number; total: number; frameSize: number; window: number; runs: number };
   /** memory: rows of history / pending. */
   memory: { n: number };
+  /** first_sync: live rows, updates of them in the log before, runs of each side. */
+  firstSync: { rows: number; updates: number; runs: number };
   /** tabs_follower_insert: sequential inserts per tab per run; tabs_failover: failovers. */
   tabs: { n: number; warmup: number; runs: number; failovers: number };
   /** server_throughput.access (the throughput sizes, in 10 scopes) and scope_backfill (`rows` per backfill, `backfills` per run). */
@@ -35,6 +37,7 @@ export const FULL: Sizes = {
   kill: { n: 5000, runs: 3 },
   throughput: { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, runs: 5 },
   memory: { n: 100_000 },
+  firstSync: { rows: 10_000, updates: 200_000, runs: 5 },
   tabs: { n: 300, warmup: 30, runs: 5, failovers: 7 },
   access: { runs: 5, rows: 1000, backfills: 10 },
 };
@@ -49,6 +52,7 @@ export const SMOKE: Sizes = {
   kill: { n: 400, runs: 1 },
   throughput: { clients: 10, writers: 2, total: 4000, frameSize: 500, window: 2, runs: 1 },
   memory: { n: 2000 },
+  firstSync: { rows: 500, updates: 2000, runs: 1 },
   tabs: { n: 20, warmup: 5, runs: 1, failovers: 1 },
   access: { runs: 1, rows: 100, backfills: 2 },
 };

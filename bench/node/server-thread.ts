@@ -18,6 +18,8 @@ export interface ServerThreadData {
   kind: 'sync' | 'fanout';
   /** Changes per client frame (the fan-out server counts LSNs without parsing). */
   frameSize?: number;
+  /** The sync server's database (default `':memory:'`; a `postgres://` URL for the PostgreSQL backend). */
+  db?: string;
   /** `access`: the schema of the access benches (items + members). Default: BENCH_SCHEMA. */
   schema?: 'bench' | 'access';
   /** HS256 secret: the server requires tokens. */
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   const server: Running =
     data.kind === 'sync'
       ? await startSyncServer({
-          host: '127.0.0.1', port: 0, db: ':memory:', schema: data.schema === 'access' ? ACCESS_BENCH_SCHEMA : BENCH_SCHEMA, logger: 'error',
+          host: '127.0.0.1', port: 0, db: data.db ?? ':memory:', schema: data.schema === 'access' ? ACCESS_BENCH_SCHEMA : BENCH_SCHEMA, logger: 'error',
           ...(data.auth !== undefined && { auth: { secret: data.auth } }),
           ...(data.access !== undefined && { access: BENCH_RULES[data.access] }),
         })

@@ -10,6 +10,8 @@ import { WsBenchClient, clientFrames, sendWindowed } from './ws-client.js';
 /** Parameters of one run. */
 export interface ThroughputParams {
   kind: 'sync' | 'fanout';
+  /** The sync server's database (default in-memory SQLite). */
+  db?: string;
   clients: number;
   writers: number;
   total: number;
@@ -20,7 +22,7 @@ export interface ThroughputParams {
 
 /** One run: changes accepted and broadcast to all, and the wall time. */
 export async function serverThroughput(p: ThroughputParams): Promise<{ changes: number; ms: number }> {
-  const server = await startServerThread({ kind: p.kind, frameSize: p.frameSize });
+  const server = await startServerThread({ kind: p.kind, frameSize: p.frameSize, ...(p.db !== undefined && { db: p.db }) });
   const clients: WsBenchClient[] = [];
   try {
     for (let i = 0; i < p.clients; i++) clients.push(await WsBenchClient.connect(server.url, `bench-tp-${i}`));

@@ -29,7 +29,7 @@ export async function rawCatchUp(url: string, fromLsn: number): Promise<ApplyRun
     ws.onerror = () => reject(new Error('raw catch-up socket failed'));
     ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, client_id: `bench-raw-${Math.floor(t0)}`, last_lsn: fromLsn }));
     ws.onmessage = (e: MessageEvent<string>) => {
-      const frame = JSON.parse(e.data) as { type: string; lsn: number; complete: boolean; changes: { data: BenchRow }[] };
+      const frame = JSON.parse(e.data) as { type: string; lsn: number; complete: boolean; cursor?: number; changes: { data: BenchRow }[] };
       if (frame.type === 'welcome') {
         ws.send(JSON.stringify({ type: 'sync_request', from_lsn: fromLsn }));
       } else if (frame.type === 'sync_response') {
@@ -41,7 +41,8 @@ export async function rawCatchUp(url: string, fromLsn: number): Promise<ApplyRun
           ws.close();
           resolve();
         } else {
-          ws.send(JSON.stringify({ type: 'sync_request', from_lsn: frame.lsn }));
+          // A snapshot page (from LSN 0) names the cursor to go on from.
+          ws.send(JSON.stringify(frame.cursor === undefined ? { type: 'sync_request', from_lsn: frame.lsn } : { type: 'sync_request', from_lsn: frame.lsn, cursor: frame.cursor }));
         }
       }
     };

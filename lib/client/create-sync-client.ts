@@ -90,7 +90,7 @@ class SyncClientImpl implements SyncClient {
       ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
       ...(options.migrations !== undefined && { migrations: options.migrations as WorkerOptions['migrations'] }),
       storage: options.storage === 'memory' ? 'memory' : 'indexeddb',
-      ...(options.url !== undefined && { url: options.url }),
+      ...(options.url !== undefined && { url: typeof options.url === 'string' ? options.url : [...options.url] }),
       ...(options.clientId !== undefined && { clientId: options.clientId }),
       ...(options.dbName !== undefined && { dbName: options.dbName }),
       ...(options.backoff !== undefined && { backoff: options.backoff }),

@@ -33,8 +33,12 @@ export interface SyncWorkerHandle {
 
 /** Everything createSyncClient accepts. Only `schema` is required. */
 export interface SyncClientOptions {
-  /** WebSocket URL of the sync server. Without it the client works offline only. */
-  url?: string;
+  /**
+   * WebSocket URL of the sync server, or a list of them (several nodes on one PostgreSQL): a lost
+   * or failed connection fails over to the next URL, and sync resumes from the client's LSN there.
+   * Without it the client works offline only.
+   */
+  url?: string | readonly string[];
   /**
    * The app's tables, as of `schemaVersion`: `{ todos: { primaryKey: 'id', columns: { id: 'TEXT', ... } } }`
    * (long column form `{ type, notNull?, default? }`, `indexes?`: see README "Schema").

@@ -122,6 +122,11 @@ function toInput(frame: ServerFrame): Input[] {
       return [{ kind: 'batch', batch: { prev_lsn: frame.prev_lsn, lsn: frame.lsn, changes: frame.changes, page: null } }];
     case 'sync_response':
       // A catch-up page is a batch whose prev_lsn is the from_lsn it answers.
+      // A snapshot page with a cursor keeps the local LSN (its changes are above it): see lsn-ordering.ts.
+      if (frame.cursor !== undefined) {
+        const page = { complete: frame.complete, from: frame.from_lsn, cursor: frame.cursor };
+        return [{ kind: 'batch', batch: { prev_lsn: frame.from_lsn, lsn: frame.from_lsn, changes: frame.changes, snapshot: true, page } }];
+      }
       return [{ kind: 'batch', batch: { prev_lsn: frame.from_lsn, lsn: frame.lsn, changes: frame.changes, page: { complete: frame.complete, from: frame.from_lsn } } }];
     default:
       return [];
@@ -208,16 +213,17 @@ function holdGap(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Ste
 }
 
 function request(deps: StepDeps, state: OrderingState): OrderingState {
-  deps.send({ type: 'sync_request', from_lsn: state.lsn });
+  // A snapshot in progress goes on from its cursor (also after a timeout or a held-batch overflow).
+  deps.send(state.cursor === null ? { type: 'sync_request', from_lsn: state.lsn } : { type: 'sync_request', from_lsn: state.lsn, cursor: state.cursor });
   const next = markRequested(state);
   deps.watchRequest(next.requestSerial);
   return next;
 }
 
-function followPage(deps: StepDeps, state: OrderingState, page: { complete: boolean; from: number }): Step {
+function followPage(deps: StepDeps, state: OrderingState, page: { complete: boolean; from: number; cursor?: number }): Step {
   // The answer to an older request: its changes were applied, but it starts no chain of its own.
   if (!answersRequest(state, page.from)) return { state, events: [] };
-  const after = afterPage(state, page.complete);
+  const after = afterPage(state, page.complete, page.cursor ?? null);
   if (after.more) return { state: request(deps, after.state), events: [] };
   if (after.caughtUp) fetchRows(deps, deps.store.rowsToFetch());
   return { state: after.state, events: after.caughtUp ? [{ type: 'caught_up', lsn: after.state.lsn }] : [] };
@@ -241,7 +247,10 @@ function applyChain(deps: StepDeps, state: OrderingState, batch: OrderedBatch): 
 function committedStep(deps: StepDeps, state: OrderingState, batch: OrderedBatch, result: QuarantineOutcome, ms: number): Step {
   deps.ack(batch.lsn);
   const events: EngineEvent[] = [
-    { type: 'batch_applied', lsn: batch.lsn, applied: result.applied, echoed: result.echoed, entities: result.entities, ms },
+    {
+      type: 'batch_applied', lsn: batch.lsn, applied: result.applied, echoed: result.echoed, entities: result.entities, ms,
+      ...(batch.page?.cursor !== undefined && { progress: batch.page.cursor }),
+    },
   ];
   if (result.quarantined.length > 0) {
     events.push({ type: 'quarantined', change_ids: result.quarantined.map((q) => q.change_id) });

@@ -30,7 +30,8 @@ export type EngineEvent =
   /** Catch-up is complete (or was not needed): the client is synced. */
   | { type: 'caught_up'; lsn: number }
   /** A server batch committed: the new LSN, what it did, how long the transaction took. */
-  | { type: 'batch_applied'; lsn: number; applied: number; echoed: string[]; entities: string[]; ms: number }
+  /** `progress`: for a snapshot page, the LSN of the last row it brought (the local LSN stays until the last page). */
+  | { type: 'batch_applied'; lsn: number; applied: number; echoed: string[]; entities: string[]; ms: number; progress?: number }
   /** A server batch already applied (lsn <= local lsn) was skipped and acked. */
   | { type: 'batch_skipped'; lsn: number }
   /** `changes_processed` for the main thread (server batch committed, or a rejected row restored). */

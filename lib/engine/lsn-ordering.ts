@@ -7,13 +7,16 @@
  * - stale when `lsn <= L` (already applied: skip, ack);
  * - a gap when `prev_lsn > L` (something between is missing: hold it, request from `L`);
  * - next otherwise (`prev_lsn <= L < lsn`): apply its changes with `lsn > L`.
+ *
+ * A snapshot page that is not the last (`snapshot`, `lsn = prev_lsn`) is next when `prev_lsn = L`
+ * (the snapshot continues from the state's `cursor`), stale below, a gap above.
  */
 import type { ServerBatch } from './ports.js';
 
 /** A batch with where it came from: `page` is set for a `sync_response` page. */
 export interface OrderedBatch extends ServerBatch {
   /** `null` for `server_changes`; for a `sync_response` page: its `complete` flag and the `from_lsn` it answers. */
-  page: { complete: boolean; from: number } | null;
+  page: { complete: boolean; from: number; cursor?: number } | null;
   /** JSON size of its changes, once measured (only batches that wait are measured). */
   bytes?: number;
 }
@@ -36,6 +39,8 @@ export interface OrderingState {
   requestSerial: number;
   /** The server LSN announced by `welcome` while catch-up runs, else null. */
   catchUpTo: number | null;
+  /** While a snapshot runs: the `cursor` of its last page (the next request carries it), else null. */
+  cursor: number | null;
 }
 
 /** Where a batch stands against the local LSN. */
@@ -43,11 +48,12 @@ export type BatchClass = 'stale' | 'gap' | 'next';
 
 /** The state before the first welcome. */
 export function initialOrdering(lsn: number, requestSerial = 0): OrderingState {
-  return { lsn, held: [], requestedFrom: null, catchUpTo: null, requestSerial };
+  return { lsn, held: [], requestedFrom: null, catchUpTo: null, requestSerial, cursor: null };
 }
 
 /** Classify a batch against the local LSN (see the module comment). */
 export function classifyBatch(localLsn: number, batch: ServerBatch): BatchClass {
+  if (batch.snapshot) return batch.prev_lsn === localLsn ? 'next' : batch.prev_lsn < localLsn ? 'stale' : 'gap';
   if (batch.lsn <= localLsn) return 'stale';
   if (batch.prev_lsn > localLsn) return 'gap';
   return 'next';
@@ -112,8 +118,8 @@ export function isOverdue(state: OrderingState, serial: number): boolean {
  * After a page (`sync_response`) was applied or skipped: the outstanding request is answered.
  * `more`: the page was not complete, request the next one. `caughtUp`: this completed catch-up.
  */
-export function afterPage(state: OrderingState, complete: boolean): { state: OrderingState; more: boolean; caughtUp: boolean } {
-  const answered = { ...state, requestedFrom: null };
+export function afterPage(state: OrderingState, complete: boolean, cursor: number | null = null): { state: OrderingState; more: boolean; caughtUp: boolean } {
+  const answered = { ...state, requestedFrom: null, cursor: complete ? null : cursor };
   if (!complete) return { state: answered, more: true, caughtUp: false };
   if (state.catchUpTo !== null) return { state: { ...answered, catchUpTo: null }, more: false, caughtUp: true };
   return { state: answered, more: false, caughtUp: false };

@@ -35,6 +35,11 @@ export interface ServerBatch {
   prev_lsn: number;
   lsn: number;
   changes: readonly ServerChange[];
+  /**
+   * A snapshot page that is not the last (`sync_response` with a `cursor`): current rows whose
+   * change LSNs are above `lsn`, which equals `prev_lsn` (the local LSN stays until the last page).
+   */
+  snapshot?: boolean;
 }
 
 /** A `scope_patch` frame to apply atomically (access rules: rows gained or lost with a scope). */

@@ -48,7 +48,7 @@ export function reduceStatus(status: SyncStatus, event: EngineEvent, now: number
       return { ...status, connection: 'synced', catchingUp: null, lsn: event.lsn, lastSyncedAt: now };
     case 'batch_applied': {
       const catchingUp = status.catchingUp
-        ? { ...status.catchingUp, done: event.lsn, to: Math.max(status.catchingUp.to, event.lsn) }
+        ? { ...status.catchingUp, done: event.progress ?? event.lsn, to: Math.max(status.catchingUp.to, event.lsn) }
         : null;
       return { ...status, lsn: event.lsn, catchingUp, lastSyncedAt: status.connection === 'synced' ? now : status.lastSyncedAt };
     }

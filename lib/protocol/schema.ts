@@ -17,7 +17,10 @@ import {
 export * from './schema-codec.js';
 
 /** Names the library keeps for itself (tables; `rsw_rebuild` is the scratch table of a table copy). */
-export const RESERVED_TABLES: ReadonlySet<string> = new Set(['local_changes', 'sync_state', 'schema_migrations', 'change_log', 'clients', 'server_meta', 'rsw_rebuild', 'quarantined_changes', 'local_changes_counts']);
+export const RESERVED_TABLES: ReadonlySet<string> = new Set([
+  'local_changes', 'sync_state', 'schema_migrations', 'change_log', 'clients', 'server_meta', 'rsw_rebuild', 'quarantined_changes',
+  'local_changes_counts', 'rsw_row_versions', 'rsw_change_log', 'rsw_clients', 'rsw_server_meta',
+]);
 /** Most columns in one index. */
 export const MAX_INDEX_COLUMNS = 16;
 /** Types a primary key may have (its value is the row's `entity_id` text). */

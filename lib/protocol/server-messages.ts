@@ -92,10 +92,22 @@ export type ScopePatch = t.TypeOf<typeof ScopePatch>;
 /** Client -> server: everything up to `lsn` is applied locally. */
 export const Ack = strict({ type: t.literal('ack'), lsn: Lsn }, 'Ack');
 /** Client -> server: send me the changes after `from_lsn` (catch-up or gap fill). */
-export const SyncRequest = strictPartial({ type: t.literal('sync_request'), from_lsn: Lsn }, { limit: Count }, 'SyncRequest');
+export const SyncRequest = strictPartial(
+  { type: t.literal('sync_request'), from_lsn: Lsn },
+  /** `cursor`: continue a snapshot (the `cursor` of the previous snapshot page). */
+  { limit: Count, cursor: Lsn },
+  'SyncRequest',
+);
 /** Server -> client: one catch-up page, changes in (`from_lsn`, `lsn`]; `complete` on the last page. */
-export const SyncResponse = strict(
+export const SyncResponse = strictPartial(
   { type: t.literal('sync_response'), from_lsn: Lsn, lsn: Lsn, changes: t.array(ServerChange), complete: t.boolean },
+  /**
+   * `cursor`: a snapshot page that is not the last (the answer to a first sync, or to a client
+   * behind the compaction horizon): its changes are current rows with lsn > `from_lsn`, `lsn` equals
+   * `from_lsn` (the client's LSN does not move until the last page, which has no cursor and
+   * `lsn` = the snapshot's LSN); ask for the next page with this cursor.
+   */
+  { cursor: Lsn },
   'SyncResponse',
 );
 /** Most ids in one `fetch_rows` frame. */

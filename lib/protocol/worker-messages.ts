@@ -50,7 +50,7 @@ export const WorkerOptions = strictPartial(
     storage: t.keyof({ memory: null, indexeddb: null }),
   },
   {
-    url: t.string,
+    url: t.union([t.string, t.array(t.string)]),
     schemaVersion: Count,
     /** Checked by the host (`parseSchemaPlan`), which knows the schema they belong to. */
     migrations: t.unknown,
@@ -82,6 +82,8 @@ export const CloseMsg = strict({ type: t.literal('close'), id: Count }, 'CloseMs
 export const RetryFailedMsg = strictPartial({ type: t.literal('retry_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'RetryFailedMsg');
 export const DiscardFailedMsg = strictPartial({ type: t.literal('discard_failed'), id: Count }, { change_ids: t.array(ChangeId) }, 'DiscardFailedMsg');
 export const TokenResponseMsg = strict({ type: t.literal('token_response'), id: Count, token: t.union([t.string, t.null]) }, 'TokenResponseMsg');
+/** A follower tab's standby worker: load sql.js now (nothing opened), so a failover starts warm. */
+export const PreloadMsg = strictPartial({ type: t.literal('preload') }, { wasmUrl: t.string }, 'PreloadMsg');
 
 // worker -> main
 /** `epoch`: the store's owner epoch (higher = opened later), which orders leader tabs. */
@@ -101,7 +103,7 @@ export const FailedResultMsg = strict({ type: t.literal('failed_result'), id: Co
 /** The engine's metrics counters (lib/log/metrics.ts), after each change. */
 export const MetricsMsg = strict({ type: t.literal('metrics'), metrics: t.record(Identifier, t.number) }, 'MetricsMsg');
 
-export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg, RetryFailedMsg, DiscardFailedMsg], 'MainToWorker');
+export const MainToWorker = t.union([InitMsg, ChangeRecordedMsg, QueryMsg, ConnectMsg, DisconnectMsg, CloseMsg, TokenResponseMsg, RetryFailedMsg, DiscardFailedMsg, PreloadMsg], 'MainToWorker');
 export type MainToWorker = t.TypeOf<typeof MainToWorker>;
 export const WorkerToMain = t.union([ReadyMsg, ChangesProcessedMsg, QueryResultMsg, StatusMsg, ErrorMsg, TokenRequestMsg, ClosedMsg, FailedResultMsg, MetricsMsg], 'WorkerToMain');
 export type WorkerToMain = t.TypeOf<typeof WorkerToMain>;
@@ -116,6 +118,7 @@ export const MAIN_TO_WORKER_CODECS = {
   token_response: TokenResponseMsg,
   retry_failed: RetryFailedMsg,
   discard_failed: DiscardFailedMsg,
+  preload: PreloadMsg,
 } as const;
 export const WORKER_TO_MAIN_CODECS = {
   ready: ReadyMsg,

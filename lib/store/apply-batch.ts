@@ -51,7 +51,7 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   for (const c of batch.changes) {
     const err = checkChange(schema, c);
     if (err) throw err;
-    if (c.lsn > batch.lsn) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
+    if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
   // Only rows with pending local changes need a rebase: find them once, not per change.
   const pendingRows = writer.changes.countByStatus().pending > 0 ? writer.changes.pendingRowKeys() : null;

@@ -14,6 +14,11 @@ export interface TabsOptions {
   stealAfter?: number;
   /** Ms between a waiting tab's pings to the leader (default 1000, at most stealAfter / 2). */
   heartbeat?: number;
+  /**
+   * A follower keeps a standby worker with sql.js loaded (no database opened), so that taking over
+   * starts warm. Default true; `false` saves the idle worker per follower tab.
+   */
+  standby?: boolean;
 }
 
 /** What the tabs mode takes from its environment (injected, so specs can pass their own). */

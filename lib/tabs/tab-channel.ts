@@ -19,6 +19,7 @@ import { tabBus, type TabBus } from './bus.js';
 import type { BusEnvelope } from './bus-messages.js';
 import { Election } from './election.js';
 import { LeaderRelay, type WorkerMsg } from './leader-relay.js';
+import { Standby } from './standby.js';
 import type { TabsOptions, TabsRuntime } from './options.js';
 import { initialRole, stepRole, type RoleEvent, type RoleState } from './role-machine.js';
 
@@ -50,13 +51,15 @@ class TabChannel implements Channel {
   private closeId: number | null = null;
   private relay: LeaderRelay | null = null;
   private engineGen = 0;
+  private readonly standby: Standby;
   private status: SyncStatusWire | null = null;
   /** When this tab's heartbeat timer last ran: a page whose timers stopped (frozen) stops answering. */
   private lastBeat: number;
 
-  constructor(dbName: string, options: TabsOptions, private readonly openEngine: () => Promise<Channel>, private readonly runtime: TabsRuntime) {
+  constructor(dbName: string, options: TabsOptions, openEngine: () => Promise<Channel>, private readonly runtime: TabsRuntime) {
     this.tab = runtime.newId();
     this.stealAfter = options.stealAfter ?? 5000;
+    this.standby = new Standby(options.standby ?? true, openEngine);
     const heartbeat = Math.min(options.heartbeat ?? 1000, Math.max(1, Math.floor(this.stealAfter / 2)));
     this.state = initialRole(this.now());
     this.lastBeat = this.now();
@@ -78,7 +81,10 @@ class TabChannel implements Channel {
     if (msg.type === 'init') {
       this.init = msg;
       if (this.state.role === 'leader') this.startEngine();
-      else this.answerInit();
+      else {
+        this.prepareStandby();
+        this.answerInit();
+      }
     } else if (msg.type === 'close' && typeof msg.id === 'number') {
       this.close(msg.id);
     } else if (msg.type === 'token_response') {
@@ -131,7 +137,7 @@ class TabChannel implements Channel {
     if (!this.init || this.relay) return;
     const gen = ++this.engineGen;
     const options = this.init.options as WorkerOptions;
-    this.openEngine().then(
+    this.standby.take().then(
       (worker) => {
         if (gen !== this.engineGen || this.state.role !== 'leader') return worker.terminate();
         this.relay = new LeaderRelay(worker, this.bus, this.tab, options, {
@@ -157,6 +163,11 @@ class TabChannel implements Channel {
     this.engineGen++;
     this.relay?.terminate();
     this.relay = null;
+    this.prepareStandby();
+  }
+
+  private prepareStandby(): void {
+    if (this.init && this.state.role !== 'leader' && this.state.role !== 'closed') this.standby.prepare((this.init.options as WorkerOptions).wasmUrl);
   }
 
   /** Send to the current leader (this tab's engine, or the leader tab); false if there is none yet. */
@@ -288,6 +299,7 @@ class TabChannel implements Channel {
     for (const s of this.subs.splice(0)) s.unsubscribe();
     this.relay?.terminate();
     this.relay = null;
+    this.standby.drop();
     this.election.end();
     this.bus.close();
   }

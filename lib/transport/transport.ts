@@ -63,6 +63,8 @@ class ConnectionManager implements Transport {
   private readonly subscriptions = new Subscription();
   private session: Session | null = null;
   private lifecycle: 'running' | 'closed' = 'running';
+  /** Which of the URLs the next dial uses. */
+  private urlIndex = 0;
 
   constructor(private readonly o: ResolvedTransportOptions) {
     this.state$ = this.state.changes$;
@@ -71,7 +73,10 @@ class ConnectionManager implements Transport {
     this.outbox = new Outbox(o.bufferSize);
     this.gate = new DialGate({ scheduler: o.scheduler, random: o.random, backoff: o.backoff, authRetryDelay: o.authRetryDelay });
     const GatedSocket = createGatedSocketClass({ WebSocket: o.WebSocket, gate: this.gate, scheduler: o.scheduler, onDial: () => this.onDial() });
-    this.rws = new ReconnectingWebSocket(o.url, undefined, {
+    const urls = typeof o.url === 'string' ? [o.url] : [...o.url];
+    if (urls.length === 0) throw new RangeError('transport: url is an empty list');
+    // A provider, asked at every dial: failover moves `urlIndex` on (see onClose).
+    this.rws = new ReconnectingWebSocket(() => urls[this.urlIndex % urls.length]!, undefined, {
       WebSocket: GatedSocket,
       minReconnectionDelay: 0,
       maxReconnectionDelay: 0,
@@ -290,6 +295,7 @@ class ConnectionManager implements Transport {
           return this.afterAuthRejection();
         }
         this.errors.next(new SyncError(ErrorCodes.CONNECTION, `${describeEnding(session.ending)} (${detail})`));
+        this.urlIndex++; // lost or not made: the next dial tries the next URL (if there are several)
         this.log('info', 'connection lost', { code: event.code, retry_in: this.gate.retryLater() });
     }
   }

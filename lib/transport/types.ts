@@ -51,8 +51,12 @@ export interface HeartbeatOptions {
 
 /** Options of {@link createTransport}. Times are in ms of `scheduler` time. */
 export interface TransportOptions {
-  /** Server URL (`ws://` or `wss://`). */
-  url: string;
+  /**
+   * Server URL (`ws://` or `wss://`), or several (nodes of one deployment, e.g. sync servers on one
+   * PostgreSQL): after a connection to one is lost or cannot be made, the next one is dialled
+   * (in turn, with the usual backoff), and the client resumes from its LSN there.
+   */
+  url: string | readonly string[];
   /** Socket constructor, injected: the browser's `WebSocket`, `ws`'s `WebSocket` in Node, a fake in specs. */
   WebSocket: WebSocketConstructor;
   /** Called at every handshake for the `hello` fields, so `last_lsn` is the one persisted right now. */

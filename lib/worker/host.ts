@@ -18,7 +18,7 @@ import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
-import { indexedDbPersistence, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
+import { indexedDbPersistence, loadSqlJs, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
 // Types of the public HostRuntime come from files that do not import sql.js's types.
 import type { Persistence } from '../store/persistence.js';
 import type { WasmFallback } from '../store/wasm-source.js';
@@ -112,6 +112,10 @@ class SyncHost {
         return;
       case 'disconnect':
         this.transport?.disconnect();
+        return;
+      case 'preload':
+        // Cached by URL: the `init` of a failover finds sql.js loaded. A failure shows at `init`.
+        void loadSqlJs(msg.wasmUrl, this.runtime.wasmFallback).catch(() => undefined);
         return;
       case 'token_response':
         this.tokenWaiters.get(msg.id)?.(msg.token);

@@ -14,6 +14,7 @@ import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDec
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
+import { versionsUpsert } from './pg-snapshot.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
 
 /** What a frame's apply needs of its store. */
@@ -22,6 +23,8 @@ export interface ApplyContext {
   readonly entities: PgEntities;
   readonly maxChangeBytes: number;
   readonly now: () => number;
+  /** The NOTIFY channel of the schema. */
+  readonly channel: string;
 }
 
 /** Thrown inside the fast path when a change is refused: the frame is re-run with savepoints. */
@@ -93,6 +96,10 @@ async function attempt(
     for (let r = 0; r < chunk.length / 9; r++) rows.push(`(${Array.from({ length: 9 }, (_, k) => `$${r * 9 + k + 1}`).join(', ')})`);
     await db.query({ text: `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES ${rows.join(', ')}`, values: chunk });
   }
+  const versions = versionsUpsert(committed);
+  if (versions !== null) await db.query(versions);
+  // The other nodes learn of the commit (delivered at COMMIT, in commit order).
+  if (committed.length > 0) await db.query({ text: 'SELECT pg_notify($1, $2)', values: [ctx.channel, String(lsn)] });
   await db.query({ text: 'COMMIT' });
   return { acks, committed, prevLsn };
 }

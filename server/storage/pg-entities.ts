@@ -158,6 +158,31 @@ export class PgEntities {
   }
 }
 
+/** The key of a row read back, as the entity_id text of the changes. */
+function keyText(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/**
+ * The current rows of many ids of one table (ids that cannot be keys of its type are absent), by
+ * entity_id. One query.
+ */
+export async function currentMany(db: Queryable, schema: SchemaDeclaration, entity: string, ids: readonly string[]): Promise<Map<string, Row>> {
+  const out = new Map<string, Row>();
+  const def = Object.prototype.hasOwnProperty.call(schema, entity) ? schema[entity] : undefined;
+  if (!def) return out;
+  const type = def.columns[def.primaryKey]!;
+  const keys = ids.filter((id) => keyFits(type, id)).map((id) => keyParam(type, id));
+  if (keys.length === 0) return out;
+  const res = await db.query({ text: `SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(def.primaryKey)} = ANY($1::${pgType(type)}[])`, values: [keys] });
+  for (const r of res.rows as Record<string, unknown>[]) {
+    const row: Row = {};
+    for (const k of Object.keys(r)) row[k] = fromPg(r[k]);
+    out.set(keyText(row[def.primaryKey]), row);
+  }
+  return out;
+}
+
 /** A PostgreSQL error that means "this change does not fit" (a constraint or a bad value), not "the database failed". */
 export function isRefusal(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;

@@ -18,6 +18,9 @@ import type { SchemaPlan } from '../../lib/schema/index.js';
 import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn } from '../store.js';
 import { applyFrame, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
+import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
+import { PgListener } from './pg-listen.js';
+import { captureDdl, notifyChannel } from './pg-triggers.js';
 import { SETUP_LOCK_CLASS } from './pg-types.js';
 import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
 import type { Pool } from 'pg';
@@ -63,6 +66,12 @@ function refuseMigrationSteps(plan: SchemaPlan | undefined): void {
   }
 }
 
+/** The compaction horizon in `rsw_server_meta` (0: nothing compacted). */
+async function readPgHorizon(db: Pick<Pool, 'query'>): Promise<number> {
+  const r = await db.query("SELECT value FROM rsw_server_meta WHERE key = 'horizon'");
+  return r.rows.length === 0 ? 0 : Number((r.rows[0] as { value: string }).value);
+}
+
 /** Split `?schema=` off a URL: the rest goes to `pg`. */
 export function parsePgUrl(url: string): { connectionString: string; schema: string | null } {
   const u = new URL(url);
@@ -75,11 +84,14 @@ export function parsePgUrl(url: string): { connectionString: string; schema: str
 /** {@link SyncStorage} on PostgreSQL. Open with {@link PgStorage.open}. */
 export class PgStorage implements SyncStorage {
   readonly backend = 'postgres' as const;
+  snapshotFirstSync = true;
   private lastLsn = 0;
   private hellos = 0;
   private closed: Promise<void> | null = null;
   private readonly listeners = new Set<CommitListener>();
   private readonly ctx: ApplyContext;
+  private listener: PgListener | null = null;
+  private horizonLsn = 0;
 
   private constructor(
     /** The connection pool (exposed for the listener and for specs). */
@@ -91,7 +103,7 @@ export class PgStorage implements SyncStorage {
     private readonly clientRetentionMs: number,
     private readonly now: () => number,
   ) {
-    this.ctx = { schema: opts.schema, entities, maxChangeBytes: opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, now };
+    this.ctx = { schema: opts.schema, entities, maxChangeBytes: opts.maxChangeBytes ?? DEFAULT_MAX_CHANGE_BYTES, now, channel: notifyChannel(schemaName) };
   }
 
   /** Connect, create the tables (under an advisory lock: several nodes may start together), read the LSN. */
@@ -111,16 +123,23 @@ export class PgStorage implements SyncStorage {
         if (schema !== null) await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((e: { code?: string }) => {
           if (e.code !== '23505' && e.code !== '42P06') throw e; // created by a node starting at the same time
         });
+        const current = ((await db.query('SELECT current_schema() AS s')).rows[0] as { s: string | null }).s;
+        if (current === null) throw new RangeError('the PostgreSQL connection has no current schema (search_path): name one with ?schema=');
         await db.query('BEGIN');
         await db.query(`SELECT pg_advisory_xact_lock(${SETUP_LOCK_CLASS}, hashtext(current_schema()))`);
-        for (const sql of [...LOG_DDL, ...entityDdl(opts.schema)]) await db.query(sql);
+        for (const sql of [...LOG_DDL, ...ROW_VERSIONS_DDL, ...entityDdl(opts.schema), ...captureDdl(current, opts.schema)]) await db.query(sql);
         await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", values: [opts.serverId ?? randomUUID()] });
         await db.query('COMMIT');
         const id = (await db.query("SELECT value FROM rsw_server_meta WHERE key = 'server_id'")).rows[0] as { value: string };
-        const current = ((await db.query('SELECT current_schema() AS s')).rows[0] as { s: string }).s;
         const store = new PgStorage(pool, current, id.value, opts, new PgEntities(opts.schema), opts.clientRetentionMs ?? DEFAULT_CLIENT_RETENTION_MS, opts.now);
         await store.refreshLsn();
+        store.horizonLsn = await readPgHorizon(pool);
         await store.pruneClients();
+        // Commits of other nodes and direct writes: LISTEN on a connection of its own.
+        store.listener = await PgListener.start(pg.Client, { connectionString, types, ...(schema !== null && { options: `-c search_path=${schema}` }) }, current, {
+          commit: (lsn) => void store.foreign(lsn).catch(() => undefined),
+          lost: () => undefined,
+        });
         return store;
       } catch (e) {
         await db.query('ROLLBACK').catch(() => undefined);
@@ -164,8 +183,64 @@ export class PgStorage implements SyncStorage {
     }
   }
 
-  async readPage(from: number, limit: number, maxBytes = Infinity): Promise<Page> {
-    const res = await this.pool.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
+  async readPage(from: number, limit: number, maxBytes = Infinity, cursor?: number, clientId: string | null = null): Promise<Page> {
+    // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
+    if (cursor !== undefined || (from === 0 && this.snapshotFirstSync) || from < this.horizon()) {
+      const { top, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes, clientId);
+      this.saw(top);
+      return page;
+    }
+    // The log read and the horizon in ONE snapshot: a compaction running meanwhile cannot leave a gap.
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      this.horizonLsn = Math.max(this.horizonLsn, await readPgHorizon(db));
+      const page = from < this.horizonLsn ? null : await this.readLog(from, limit, maxBytes, db);
+      await db.query('COMMIT');
+      if (page !== null) return page;
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      db.release();
+    }
+    return this.readPage(from, limit, maxBytes, cursor, clientId); // behind the horizon now: a snapshot
+  }
+
+  horizon(): number {
+    return this.horizonLsn;
+  }
+
+  async compact(retentionMs: number): Promise<{ horizon: number; removed: number; clientsPruned: number }> {
+    const db = await this.pool.connect();
+    let removed = 0;
+    try {
+      await db.query('BEGIN');
+      const old = await readPgHorizon(db);
+      // The last change always stays: max(lsn) is the log's LSN (the next one numbers on from it).
+      const r = await db.query({
+        text: 'SELECT least(coalesce(max(lsn) FILTER (WHERE created_at < $1), 0), coalesce(max(lsn), 0) - 1)::int8 AS up FROM rsw_change_log',
+        values: [this.now() - retentionMs],
+      });
+      const upTo = Number((r.rows[0] as { up: number }).up);
+      if (upTo > old) {
+        removed = (await db.query({ text: 'DELETE FROM rsw_change_log WHERE lsn <= $1', values: [upTo] })).rowCount ?? 0;
+        await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('horizon', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", values: [String(upTo)] });
+      }
+      await db.query('COMMIT');
+      this.horizonLsn = Math.max(old, upTo);
+    } catch (e) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      db.release();
+    }
+    return { horizon: this.horizonLsn, removed, clientsPruned: await this.pruneClients() };
+  }
+
+  /** Up to `limit` changes of the log with lsn > `from` (the exact history). */
+  async readLog(from: number, limit: number, maxBytes = Infinity, on: Pick<Pool, 'query'> = this.pool): Promise<Page> {
+    const res = await on.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = from;
@@ -234,15 +309,18 @@ export class PgStorage implements SyncStorage {
     return () => this.listeners.delete(listener);
   }
 
-  /** Tell the listeners that `lsn` was committed elsewhere. */
-  protected foreign(lsn: number): void {
-    if (lsn <= this.lastLsn) return;
-    this.saw(lsn);
-    for (const l of this.listeners) l(lsn);
+  /** A commit up to `lsn` was notified (null: the listener (re)connected, look at the log): tell the listeners if it is news. */
+  private async foreign(lsn: number | null): Promise<void> {
+    const before = this.lastLsn;
+    const now = lsn === null ? await this.refreshLsn() : this.saw(lsn);
+    if (now > before) for (const l of this.listeners) l(now);
   }
 
   close(): Promise<void> {
-    this.closed ??= this.pool.end();
+    this.closed ??= (async () => {
+      await this.listener?.close();
+      await this.pool.end();
+    })();
     return this.closed;
   }
 }

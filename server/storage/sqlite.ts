@@ -8,6 +8,7 @@ import type { SyncStorage } from './types.js';
 /** {@link SyncStorage} over a {@link LogStore}. */
 export class SqliteStorage implements SyncStorage {
   readonly backend = 'sqlite' as const;
+  snapshotFirstSync = true;
   readonly serverId: string;
 
   constructor(readonly log: LogStore) {
@@ -31,8 +32,23 @@ export class SqliteStorage implements SyncStorage {
     return this.log.applyChanges(...args);
   }
 
-  readPage(from: number, limit: number, maxBytes?: number) {
+  readPage(from: number, limit: number, maxBytes?: number, cursor?: number, clientId: string | null = null) {
+    // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
+    if (cursor !== undefined || (from === 0 && this.snapshotFirstSync) || from < this.horizon()) return this.log.snapshotPage(from, limit, maxBytes, cursor ?? from, clientId);
     return this.log.readPage(from, limit, maxBytes);
+  }
+
+  readLog(from: number, limit: number, maxBytes?: number) {
+    return this.log.readPage(from, limit, maxBytes);
+  }
+
+  horizon(): number {
+    return this.log.horizon();
+  }
+
+  compact(retentionMs: number) {
+    const out = this.log.compact(retentionMs);
+    return { ...out, clientsPruned: this.log.pruneClients() };
   }
 
   currentRow(entity: string, entityId: string) {

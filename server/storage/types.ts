@@ -30,6 +30,8 @@ export type CommitListener = (lsn: number) => void;
 export interface SyncStorage {
   /** Identifies this log (stays with the database). */
   readonly serverId: string;
+  /** Whether a client at LSN 0 gets snapshot pages (default true; see {@link SyncStorage.readPage}). */
+  snapshotFirstSync: boolean;
   /** Which implementation: `'sqlite'` or `'postgres'`. */
   readonly backend: 'sqlite' | 'postgres';
   /** The last LSN this node knows to be committed (0 when the log is empty). */
@@ -43,8 +45,28 @@ export interface SyncStorage {
    * current row; a failure of the database itself rolls the whole frame back and throws.
    */
   applyChanges(clientId: string, changes: readonly ClientChange[], permit?: PermitFn | null, sub?: string | null, known?: KnownColumns): Awaitable<ApplyOutcome>;
-  /** Up to `limit` changes with lsn > `from`, at most `maxBytes` of change JSON (but at least one). */
-  readPage(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
+  /**
+   * The page a `sync_request { from_lsn: from }` gets: up to `limit` changes with lsn > `from`, at
+   * most `maxBytes` of change JSON (but at least one). From 0 (a first sync) or from behind the
+   * compaction {@link SyncStorage.horizon}, a SNAPSHOT page: the compacted log, i.e. the current
+   * rows whose last change is after `from`, in LSN order, each an `insert` of the whole row (a
+   * deleted row a `delete`) with the LSN, change_id and client_id of its last change; read
+   * consistently at one LSN per page (docs/DESIGN.md "Snapshot first sync"). A snapshot page that
+   * is not the last keeps `lsn: from` and names a `cursor`: the next request passes it back.
+   * `clientId` (the requester): its own changes after `from` go right before their rows, as
+   * themselves, so it takes them as echoes (see storage/sqlite-rows.ts ownByRow).
+   */
+  readPage(from: number, limit: number, maxBytes?: number, cursor?: number, clientId?: string | null): Awaitable<Page>;
+  /** Oldest LSN after which the full change history is kept (0: all of it); older history is compacted. */
+  horizon(): number;
+  /**
+   * Compaction: delete the change history written more than `retentionMs` ago (the current rows
+   * and the compacted log serve any client from there: a client below the new horizon gets the
+   * snapshot path), and prune the clients not seen for the client retention.
+   */
+  compact(retentionMs: number): Awaitable<{ horizon: number; removed: number; clientsPruned: number }>;
+  /** The exact log: up to `limit` changes with lsn > `from` (for broadcasting what other nodes committed). */
+  readLog(from: number, limit: number, maxBytes?: number): Awaitable<Page>;
   /** The current row of an entity, or null. */
   currentRow(entity: string, entityId: string): Awaitable<Row | null>;
   /** Record a hello (last_seen); false when the id belongs to another subject. */

@@ -44,7 +44,7 @@ describe('lsn ordering (pure)', () => {
   });
 
   it('welcome starts catch-up only when the server is ahead; pages end it when complete', () => {
-    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9, requestSerial: 1 }, catchUp: true, ahead: false });
+    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9, requestSerial: 1, cursor: null }, catchUp: true, ahead: false });
     expect(onWelcome(3, 3).catchUp).toBeFalse();
     expect(onWelcome(5, 3).ahead).toBeTrue();
     const s = onWelcome(3, 9).state;
@@ -57,7 +57,7 @@ describe('lsn ordering (pure)', () => {
 describe('lsn ordering: request bookkeeping', () => {
   it('tells the answer to the outstanding request from an older one, and an overdue request from a newer one', () => {
     const s = markRequested(initialOrdering(4, 7));
-    expect(s).toEqual({ lsn: 4, held: [], requestedFrom: 4, catchUpTo: null, requestSerial: 8 });
+    expect(s).toEqual({ lsn: 4, held: [], requestedFrom: 4, catchUpTo: null, requestSerial: 8, cursor: null });
     expect(answersRequest(s, 4)).toBeTrue();
     expect(answersRequest(s, 2)).toBeFalse();
     expect(answersRequest(initialOrdering(4), 4)).toBeFalse(); // nothing outstanding
@@ -66,5 +66,25 @@ describe('lsn ordering: request bookkeeping', () => {
     expect(isOverdue(afterPage(s, true).state, 8)).toBeFalse(); // answered
     // a welcome keeps counting, so a timer from the previous connection never matches
     expect(onWelcome(0, 5, s.requestSerial).state.requestSerial).toBe(9);
+  });
+});
+
+describe('lsn ordering: snapshot pages', () => {
+  const snap = (from: number) => ({ prev_lsn: from, lsn: from, changes: [], snapshot: true });
+  it('a snapshot page that is not the last applies at its from LSN (not stale), is stale below it and a gap above', () => {
+    expect(classifyBatch(0, snap(0))).toBe('next');
+    expect(classifyBatch(5, snap(3))).toBe('stale');
+    expect(classifyBatch(3, snap(5))).toBe('gap');
+  });
+
+  it('keeps the cursor of an incomplete snapshot page for the next request, and drops it with the last page', () => {
+    const s = onWelcome(0, 50).state;
+    const mid = afterPage(s, false, 17);
+    expect(mid.more).toBeTrue();
+    expect(mid.state.cursor).toBe(17);
+    expect(mid.state.lsn).toBe(0);
+    const last = afterPage({ ...markRequested(mid.state), lsn: 50 }, true);
+    expect(last.state.cursor).toBeNull();
+    expect(last.caughtUp).toBeTrue();
   });
 });

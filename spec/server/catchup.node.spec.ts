@@ -20,27 +20,39 @@ describe('server: catch-up', () => {
     await server.close();
   });
 
-  it('pages from 0 to the end, page size from the server, in LSN order', async () => {
+  it('pages from 0 to the end as a snapshot (current rows, cursor between pages), page size from the server, in LSN order', async () => {
     const { c, welcome } = await TestClient.handshake(server.url, 'reader', { last_lsn: 0 });
     expect(welcome).toEqual({ type: 'welcome', server_lsn: 10, server_id: server.serverId, page_size: 4, schema_version: 1 });
     const pages = [];
-    let from = 0;
+    let cursor: number | undefined;
     for (;;) {
-      c.send({ type: 'sync_request', from_lsn: from });
+      c.send(cursor === undefined ? { type: 'sync_request', from_lsn: 0 } : { type: 'sync_request', from_lsn: 0, cursor });
       const page = await c.next('sync_response');
       pages.push(page);
-      expect(page.from_lsn).toBe(from);
-      from = page.lsn;
+      expect(page.from_lsn).toBe(0);
+      cursor = page.cursor;
       if (page.complete) break;
     }
-    expect(pages.map((p) => [p.from_lsn, p.lsn, p.changes.length, p.complete])).toEqual([
-      [0, 4, 4, false],
-      [4, 8, 4, false],
-      [8, 10, 2, true],
+    // A snapshot page that is not the last keeps lsn = from_lsn (0) and names its cursor; the last one has lsn = the snapshot's LSN.
+    expect(pages.map((p) => [p.from_lsn, p.lsn, p.changes.length, p.complete, p.cursor])).toEqual([
+      [0, 0, 4, false, 4],
+      [0, 0, 4, false, 8],
+      [0, 10, 2, true, undefined],
     ]);
     const all = pages.flatMap((p) => p.changes);
     expect(all.map((ch) => ch.lsn)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(all[0]).toEqual({ lsn: 1, change_id: 'w1', client_id: 'writer', entity: 'todos', entity_id: 'id1', op: 'insert', data: { id: 'id1', title: 't1', done: 0 } });
+    expect(all[0]).toEqual({ lsn: 1, change_id: 'w1', client_id: 'rsw:snapshot', entity: 'todos', entity_id: 'id1', op: 'insert', data: { id: 'id1', title: 't1', done: 0 } });
+    await c.close();
+  });
+
+  it('pages from a non-zero LSN follow the exact log', async () => {
+    const { c } = await TestClient.handshake(server.url, 'reader', { last_lsn: 1 });
+    await writer.commit([{ change_id: 'u1', entity: 'todos', entity_id: 'id2', op: 'update', data: { done: 1 } }]);
+    await c.next('server_changes'); // the live broadcast of u1
+    c.send({ type: 'sync_request', from_lsn: 8 });
+    const page = await c.next('sync_response');
+    expect(page.changes.map((ch) => [ch.lsn, ch.change_id, ch.op])).toEqual([[9, 'w9', 'insert'], [10, 'w10', 'insert'], [11, 'u1', 'update']]);
+    expect([page.lsn, page.complete, page.cursor]).toEqual([11, true, undefined]);
     await c.close();
   });
 

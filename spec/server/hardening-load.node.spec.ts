@@ -28,12 +28,14 @@ async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promi
 async function catchUp(c: TestClient, maxFrameChars: number): Promise<string[]> {
   const ids: string[] = [];
   let from = 0;
+  let cursor: number | undefined; // from 0 the pages are a snapshot: the cursor carries it on
   for (;;) {
-    c.send({ type: 'sync_request', from_lsn: from });
+    c.send(cursor === undefined ? { type: 'sync_request', from_lsn: from } : { type: 'sync_request', from_lsn: from, cursor });
     const page = await c.next('sync_response');
     expect(JSON.stringify(page).length).toBeLessThan(maxFrameChars);
     ids.push(...page.changes.map((ch) => ch.change_id));
     from = page.lsn;
+    cursor = page.cursor;
     if (page.complete) return ids;
   }
 }

@@ -14,7 +14,7 @@ type Browser = ReturnType<typeof fakeBrowser>;
 
 /** A "tab": a tabs channel and the RPC client an app's client would run over it. */
 function tab(browser: Browser, name: string, stealAfter = 10_000) {
-  const channel = tabChannel('db', { stealAfter, heartbeat: 20 }, browser.openEngine, browser.runtime(name));
+  const channel = tabChannel('db', { stealAfter, heartbeat: 20, standby: false }, browser.openEngine, browser.runtime(name));
   const rpc = new RpcClient(channel);
   const role = (want: string) =>
     firstValueFrom(rpc.events$.pipe(

@@ -22,7 +22,7 @@ describe('storage port (postgres): LSN order across nodes', () => {
       const read = (async () => {
         let from = 0;
         while (seen.length < total) {
-          const page = await reader.readPage(from, 1000);
+          const page = await reader.readLog(from, 1000);
           for (const j of page.changesJson) seen.push((JSON.parse(j) as { lsn: number }).lsn);
           from = page.lsn;
         }

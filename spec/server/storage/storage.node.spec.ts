@@ -75,21 +75,22 @@ for (const { name, make } of BACKENDS) {
       expect(out.acks[1]).toEqual({ change_id: 'small', status: 'applied', lsn: 1 });
     });
 
-    it('reads pages by LSN, bounded by rows and by bytes, and says when the log is complete', async () => {
-      for (let i = 1; i <= 5; i++) await store.applyChanges('c1', [todo(`ch${i}`, `t${i}`, `title ${i}`)]);
-      const p1 = await store.readPage(0, 2);
-      expect(p1.lsn).toBe(2);
+    it('reads the exact log by LSN past LSN 0, bounded by rows and by bytes, and says when it is complete', async () => {
+      for (let i = 1; i <= 6; i++) await store.applyChanges('c1', [todo(`ch${i}`, `t${i}`, `title ${i}`)]);
+      const p1 = await store.readPage(1, 2);
+      expect(p1.lsn).toBe(3);
       expect(p1.complete).toBe(false);
-      expect(p1.changesJson.map((j) => (JSON.parse(j) as { lsn: number }).lsn)).toEqual([1, 2]);
-      expect(JSON.parse(p1.changesJson[0]!)).toEqual({ lsn: 1, change_id: 'ch1', client_id: 'c1', entity: 'todos', entity_id: 't1', op: 'insert', data: { id: 't1', title: 'title 1', done: 0 } });
-      const rest = await store.readPage(2, 100);
-      expect(rest.lsn).toBe(5);
+      expect(p1.cursor).toBeUndefined();
+      expect(p1.changesJson.map((j) => (JSON.parse(j) as { lsn: number }).lsn)).toEqual([2, 3]);
+      expect(JSON.parse(p1.changesJson[0]!)).toEqual({ lsn: 2, change_id: 'ch2', client_id: 'c1', entity: 'todos', entity_id: 't2', op: 'insert', data: { id: 't2', title: 'title 2', done: 0 } });
+      const rest = await store.readPage(3, 100);
+      expect(rest.lsn).toBe(6);
       expect(rest.complete).toBe(true);
-      const oneByte = await store.readPage(0, 100, 1); // always at least one change
+      const oneByte = await store.readPage(1, 100, 1); // always at least one change
       expect(oneByte.changesJson.length).toBe(1);
       expect(oneByte.complete).toBe(false);
-      const empty = await store.readPage(5, 100);
-      expect(empty).toEqual({ changesJson: [], lsn: 5, complete: true });
+      const empty = await store.readPage(6, 100);
+      expect(empty).toEqual({ changesJson: [], lsn: 6, complete: true });
     });
 
     it('applies update (upsert of the given columns) and delete to the current rows', async () => {
