@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureChromeBin } from './chrome-bin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -34,6 +35,8 @@ const positional = args.filter((a) => !a.startsWith('--'));
 const schedules = positional[0] ?? '1000';
 if (!/^\d+$/.test(schedules)) throw new Error(`the schedule count must be a non-negative integer, got ${schedules}`);
 
+// Karma finds no browser without CHROME_BIN: the same fallback as `npm test`.
+if (!nodeOnly) ensureChromeBin();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-faults-'));
 const report = path.join(tmp, 'report.jsonl');
 const env = {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureChromeBin } from './chrome-bin.mjs';
 import { createTestDb, dropTestDb } from './pg-test-db.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,14 +19,7 @@ const typecheckOnly = args.includes('--typecheck-only');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-test-'));
 const bin = (name) => path.join(root, 'node_modules', name);
 
-if (!process.env.CHROME_BIN) {
-  for (const p of ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (fs.existsSync(p)) {
-      process.env.CHROME_BIN = p;
-      break;
-    }
-  }
-}
+ensureChromeBin();
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const problems = [];

@@ -218,7 +218,7 @@ export class ClientConnection {
       case 'ack':
         return this.onAck(frame.lsn);
       case 'fetch_rows':
-        return this.sendRaw(await fetchRowsFrame(this.hub.settings, ready, frame));
+        return this.sendRaw(await fetchRowsFrame(this.hub.settings, ready, frame, this));
       case 'ping':
         return this.send(frame.t === undefined ? { type: 'pong' } : { type: 'pong', t: frame.t });
       case 'pong':

@@ -9,7 +9,7 @@
  * attempt is counted, and the next session re-reads the pending changes in their original order.
  */
 import {
-  concatMap, defer, distinctUntilChanged, EMPTY, filter, from, groupBy, map, merge, mergeMap, Observable, share, Subject,
+  concatMap, defer, distinctUntilChanged, EMPTY, filter, finalize, from, groupBy, merge, mergeMap, Observable, share, Subject,
   switchMap, type SchedulerLike,
 } from 'rxjs';
 import type { ClientChange, ClientFrame } from '../protocol/index.js';
@@ -65,11 +65,17 @@ function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineE
   return defer(() => {
     const outbox = new Subject<LocalChange>();
     const router = createAckRouter(inputs.outcomes$);
+    // Changes whose delivery is still running. A frame leaves at the end of the turn; an outcome
+    // arriving before that (a late echo of an earlier send) ends the delivery, and then the change
+    // must not go out: its `sent` would never be matched by a `settled` (inFlight would leak).
+    const live = new Set<string>();
     const flush$ = outbox.pipe(
       batchSameTick<LocalChange>(deps.scheduler, deps.config.batchSize),
-      map((batch): EngineEvent => {
+      mergeMap((queued): EngineEvent[] => {
+        const batch = queued.filter((c) => live.has(c.change_id));
+        if (batch.length === 0) return [];
         deps.send({ type: 'client_change', changes: batch.map(toClientChange) });
-        return { type: 'sent', change_ids: batch.map((c) => c.change_id) };
+        return [{ type: 'sent', change_ids: batch.map((c) => c.change_id) }];
       }),
     );
     // Pending first (original order), then what gets recorded while the session lives. A recording
@@ -83,10 +89,17 @@ function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineE
         filter((c) => c.seq > seenUpTo),
       ),
     ).pipe(filter((c) => c.origin === 'local' && c.status === 'pending'));
-    const ctx = { ...deps, awaitOutcome: router.awaitOutcome, enqueue: (c: LocalChange) => outbox.next(c) };
+    const ctx = {
+      ...deps,
+      awaitOutcome: router.awaitOutcome,
+      enqueue: (c: LocalChange) => {
+        live.add(c.change_id);
+        outbox.next(c);
+      },
+    };
     const work$ = changes$.pipe(
       groupBy((c: LocalChange) => rowKey(c)),
-      mergeMap((row$) => row$.pipe(concatMap((change) => deliverChange(change, ctx)))),
+      mergeMap((row$) => row$.pipe(concatMap((change) => deliverChange(change, ctx).pipe(finalize(() => live.delete(change.change_id)))))),
     );
     return merge(router.run$, flush$, work$).pipe(share());
   });

@@ -14,7 +14,7 @@
  */
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { isLeft } from '../protocol/either.js';
-import { ErrorCodes, SyncError, toSyncError } from '../errors.js';
+import { ErrorCodes, PersistenceError, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
@@ -25,6 +25,7 @@ import type { WasmFallback } from '../store/wasm-source.js';
 import { createTransport, type Transport } from '../transport/index.js';
 import { bytesAsBase64 } from '../schema/rows.js';
 import type { Channel } from '../client/channel.js';
+import { DurableAnnouncer } from './durable-announcer.js';
 import type { PlatformParts } from '../platform/types.js';
 
 /** Everything the host takes from its environment (injected, so specs can pass their own). */
@@ -55,6 +56,7 @@ class SyncHost {
   private transport: Transport | null = null;
   private readonly recorded = new Subject<readonly LocalChange[]>();
   private readonly retried = new Subject<readonly LocalChange[]>();
+  private durable: DurableAnnouncer | null = null;
   private readonly subs: Subscription[] = [];
   private nextTokenId = 1;
   private readonly tokenWaiters = new Map<number, (token: string | null) => void>();
@@ -93,9 +95,10 @@ class SyncHost {
         // A re-sent write (same change_ids, fixed by the calling tab) is answered, not recorded again.
         const again = store.recordedAlready(msg.changes);
         const rows = again ?? store.recordLocalChanges(msg.changes, this.scheduler.now());
-        // The app hears "recorded" only once the change is durable; only then is it sent.
-        await store.whenDurable();
-        if (!again) this.recorded.next(rows);
+        // The app hears "recorded" only once the change is durable; only then is it sent, and in
+        // recording order (a change whose journal write failed is kept and goes first: durable-announcer.ts).
+        if (again) await store.whenDurable();
+        else await this.announced(this.announcer().add(rows, (r) => this.recorded.next(r)));
         const entities = [...new Set(rows.map((r) => r.entity))];
         this.post({ type: 'changes_processed', id: msg.id, origin: 'local', change_ids: rows.map((r) => r.change_id), entities });
         return;
@@ -128,8 +131,7 @@ class SyncHost {
       case 'retry_failed': {
         const store = this.requireStore();
         const rows = store.retryFailed(msg.change_ids, this.scheduler.now());
-        await store.whenDurable();
-        this.retried.next(rows);
+        await this.announced(this.announcer().add(rows, (r) => this.retried.next(r)));
         this.engine?.recount();
         this.post({ type: 'failed_result', id: msg.id, change_ids: rows.map((r) => r.change_id) });
         return;
@@ -230,6 +232,24 @@ class SyncHost {
     });
   }
 
+  /** The announcer of durable recordings (made with the store). */
+  private announcer(): DurableAnnouncer {
+    this.durable ??= new DurableAnnouncer(this.requireStore(), this.scheduler);
+    return this.durable;
+  }
+
+  /** A recording's durability, for the app's answer: a failed write is kept (and said so). */
+  private async announced(durable: Promise<void>): Promise<void> {
+    try {
+      await durable;
+    } catch (e) {
+      const error = toSyncError(e, ErrorCodes.PERSISTENCE);
+      // Only a failed write keeps the change; anything else (the store taken over...) is what it is.
+      if (error.code !== ErrorCodes.PERSISTENCE) throw error;
+      throw new PersistenceError(ErrorCodes.PERSISTENCE, `${error.message}; the change is kept: it is written with the next flush and sent after it, in order`, { cause: error });
+    }
+  }
+
   private requireStore(): SqlJsStore {
     if (!this.store) throw new SyncError(ErrorCodes.INTERNAL, 'the sync host is not initialised (send init first)');
     return this.store;
@@ -242,6 +262,7 @@ class SyncHost {
   }
 
   private async close(): Promise<void> {
+    this.durable?.stop();
     this.engine?.stop();
     this.transport?.close();
     for (const s of this.subs.splice(0)) s.unsubscribe();

@@ -5,7 +5,7 @@
 import { createSyncClient, type SyncClient } from '../../lib/index.js';
 import { signToken, startSyncServer } from '../../server/index.js';
 import { TEST_SCHEMA } from '../support/schema.js';
-import { waitFor } from '../support/wait.js';
+import { eventually, waitFor } from '../support/wait.js';
 
 describe('createSyncClient with auth (Node, real server)', () => {
   const secret = 'test-secret-0123456789';
@@ -43,20 +43,23 @@ describe('createSyncClient with auth (Node, real server)', () => {
     await waitFor(client.status$, (s) => s.pending === 0 && s.lsn === 1, 'acked');
   });
 
-  it('reports a refused token on errors$ and does not loop', async () => {
+  it('reports a refused token on errors$ and does not loop: the next dial waits the auth delay', async () => {
     let calls = 0;
+    const warnings: Array<{ message: string; context: Record<string, unknown> }> = [];
     client = createSyncClient({
       url: server.url, schema: TEST_SCHEMA, worker: false, storage: 'memory', backoff: { initialDelay: 1, maxDelay: 5 },
       token: () => {
         calls++;
         return 'forged.token';
       },
+      logger: { warn: (message: unknown, context: unknown) => warnings.push({ message: String(message), context: context as Record<string, unknown> }) },
     });
     const error = await waitFor(client.errors$, (e) => e.code === 'auth_error', 'auth error');
     expect(error.message).toBeTruthy();
-    // The long auth wait (not the 1-5 ms backoff) applies. A negative check needs a window: a
-    // tight loop at this backoff would ask for dozens of tokens in 300 ms.
-    await new Promise((r) => setTimeout(r, 300));
+    // No window to sleep through: the transport says which wait it chose when it chose it. The
+    // long auth wait (5 minutes), not the 1-5 ms backoff, is what comes before the next token().
+    await eventually(() => warnings.some((w) => w.message === 'transport: auth rejected'), 'the auth wait chosen');
+    expect(warnings.find((w) => w.message === 'transport: auth rejected')!.context).toEqual(jasmine.objectContaining({ retry_in: 300_000 }));
     expect(calls).toBe(1);
     expect(server.lsn()).toBe(0);
   });

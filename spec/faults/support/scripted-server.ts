@@ -13,6 +13,10 @@ export interface ScriptOptions {
   welcomeLsn?: number | null;
   /** Answer `sync_request` from the log (default true). */
   answerSyncRequests?: boolean;
+  /** Frames sent right after the next `welcome`, in the same tick (one TCP write, as a busy server does); then cleared. */
+  afterWelcome?: unknown[];
+  /** Take client changes without answering them (no ack, no echo): they wait like on a lost link. Default false. */
+  holdChanges?: boolean;
   /** Current rows by `entity/id`, for answering `fetch_rows` (a row not listed: null, no such row). */
   rows?: Record<string, Row | null>;
 }
@@ -106,13 +110,16 @@ export class ScriptedServer {
       case 'hello':
         this.clientId = frame.client_id;
         if (this.options.welcomeLsn === null) return reply({ type: 'error', code: 'client_ahead', message: 'scripted: client ahead', lsn: this.lsn() });
-        return reply({ type: 'welcome', server_lsn: this.options.welcomeLsn ?? this.lsn() });
+        reply({ type: 'welcome', server_lsn: this.options.welcomeLsn ?? this.lsn() });
+        for (const f of this.options.afterWelcome?.splice(0) ?? []) reply(f);
+        return;
       case 'sync_request': {
         if (this.options.answerSyncRequests === false) return;
         const to = Math.max(frame.from_lsn, Math.min(this.lsn(), this.options.welcomeLsn ?? Infinity));
         return reply({ type: 'sync_response', from_lsn: frame.from_lsn, lsn: to, changes: this.range(frame.from_lsn, to), complete: true });
       }
       case 'client_change': {
+        if (this.options.holdChanges) return;
         // Applied at the end of the log, acked, then echoed like a real server's broadcast.
         const prev = this.lsn();
         const acks = frame.changes.map((c) => {

@@ -25,6 +25,8 @@ export interface ServerState {
 /** A server + proxy pair on a temporary folder. */
 export class ServerHandle {
   restarts = 0;
+  /** While true the server rejects every change (`permit`): the `reject` fault of a schedule. */
+  refusing = false;
 
   private constructor(
     private server: SyncServer,
@@ -37,9 +39,12 @@ export class ServerHandle {
   static async start(): Promise<ServerHandle> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-faults-'));
     const file = path.join(dir, 'server.sqlite');
-    const server = await open(file);
+    const gate = { refusing: () => false };
+    const server = await open(file, () => gate.refusing());
     const proxy = await FaultProxy.start(server.port);
-    return new ServerHandle(server, proxy, dir, file);
+    const handle = new ServerHandle(server, proxy, dir, file);
+    gate.refusing = () => handle.refusing;
+    return handle;
   }
 
   /** URL the clients use: through the proxy. */
@@ -55,7 +60,7 @@ export class ServerHandle {
   /** Stop the server and start it again on the same file (a new port; the proxy follows). */
   async restart(): Promise<void> {
     await this.server.close();
-    this.server = await open(this.file);
+    this.server = await open(this.file, () => this.refusing);
     this.proxy.retarget(this.server.port);
     this.restarts++;
   }
@@ -82,6 +87,6 @@ export class ServerHandle {
   }
 }
 
-function open(file: string): Promise<SyncServer> {
-  return startSyncServer({ host: '127.0.0.1', port: 0, db: file, schema: TEST_SCHEMA, logger: 'silent' });
+function open(file: string, refusing: () => boolean): Promise<SyncServer> {
+  return startSyncServer({ host: '127.0.0.1', port: 0, db: file, schema: TEST_SCHEMA, logger: 'silent', permit: () => (refusing() ? 'refused by the fault schedule' : null) });
 }

@@ -37,6 +37,8 @@ export class TrackedClient {
   /** Keep every reported write (false for long load runs, so the suite's own memory stays flat). */
   keepReported = true;
   readonly errors: SyncError[] = [];
+  /** Failed changes this client retried (`retryFailed` moves them to the end of its queue). */
+  retried = 0;
   /** Writes whose promise rejected (a valid write must always record). */
   readonly writeFailures: string[] = [];
   /** `lsn a -> b` for every step backwards. */
