@@ -19,7 +19,7 @@ export * from './schema-codec.js';
 /** Names the library keeps for itself (tables; `rsw_rebuild` is the scratch table of a table copy). */
 export const RESERVED_TABLES: ReadonlySet<string> = new Set([
   'local_changes', 'sync_state', 'schema_migrations', 'change_log', 'clients', 'server_meta', 'rsw_rebuild', 'quarantined_changes',
-  'rsw_row_versions', 'rsw_change_log', 'rsw_clients', 'rsw_server_meta',
+  'local_changes_counts', 'rsw_row_versions', 'rsw_change_log', 'rsw_clients', 'rsw_server_meta',
 ]);
 /** Most columns in one index. */
 export const MAX_INDEX_COLUMNS = 16;

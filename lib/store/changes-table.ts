@@ -51,8 +51,9 @@ export class ChangeStatements {
     this.pending = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' ORDER BY seq LIMIT ?");
     this.pendingFor = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' AND entity = ? AND entity_id = ? ORDER BY seq");
     this.failed = db.prepare("SELECT * FROM local_changes WHERE status = 'failed' ORDER BY seq DESC LIMIT ?");
+    // Kept by triggers (store migration 3): O(1), however many changes are pending.
     this.counts = db.prepare(
-      "SELECT (SELECT count(*) FROM local_changes WHERE status = 'pending'), (SELECT count(*) FROM local_changes WHERE status = 'failed')",
+      "SELECT (SELECT n FROM local_changes_counts WHERE status = 'pending'), (SELECT n FROM local_changes_counts WHERE status = 'failed')",
     );
     this.maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM local_changes');
     this.prune = db.prepare("DELETE FROM local_changes WHERE status = 'synced' AND updated_at < ?");

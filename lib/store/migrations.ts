@@ -61,6 +61,28 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'quarantined_changes (server changes that could not be applied)',
     sql: [QUARANTINE_DDL],
   },
+  {
+    version: 3,
+    description: 'local_changes_counts: pending and failed counts kept by triggers',
+    // status$ reads the counts after every write: a count(*) over the pending index costs
+    // O(pending) each time (O(n^2) for n concurrent writes). Triggers keep them in one row per
+    // status; synced rows (every server change) are not counted, so the apply path pays only
+    // the trigger's WHEN test.
+    sql: [
+      'CREATE TABLE local_changes_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID',
+      "INSERT INTO local_changes_counts (status, n) SELECT 'pending', count(*) FROM local_changes WHERE status = 'pending'",
+      "INSERT INTO local_changes_counts (status, n) SELECT 'failed', count(*) FROM local_changes WHERE status = 'failed'",
+      `CREATE TRIGGER local_changes_counts_insert AFTER INSERT ON local_changes WHEN NEW.status <> 'synced'
+        BEGIN UPDATE local_changes_counts SET n = n + 1 WHERE status = NEW.status; END`,
+      `CREATE TRIGGER local_changes_counts_delete AFTER DELETE ON local_changes WHEN OLD.status <> 'synced'
+        BEGIN UPDATE local_changes_counts SET n = n - 1 WHERE status = OLD.status; END`,
+      `CREATE TRIGGER local_changes_counts_update AFTER UPDATE OF status ON local_changes WHEN NEW.status IS NOT OLD.status
+        BEGIN
+          UPDATE local_changes_counts SET n = n - 1 WHERE status = OLD.status;
+          UPDATE local_changes_counts SET n = n + 1 WHERE status = NEW.status;
+        END`,
+    ],
+  },
 ];
 
 /** The `schema_version` of a database (0 = the store's tables do not exist yet). */

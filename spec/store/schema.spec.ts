@@ -9,7 +9,7 @@ describe('store schema', () => {
   it('creates the declared entity tables (clustered for a TEXT key), local_changes with its indexes, and sync_state', async () => {
     const store = await openMem();
     const tables = store.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    expect(tables.map((t) => t['name'])).toEqual(['local_changes', 'notes', 'quarantined_changes', 'sync_state', 'todos']);
+    expect(tables.map((t) => t['name'])).toEqual(['local_changes', 'local_changes_counts', 'notes', 'quarantined_changes', 'sync_state', 'todos']);
     expect(String(tables.find((t) => t['name'] === 'todos')!['sql'])).toContain('WITHOUT ROWID');
     const indexes = store.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'local_changes' AND sql IS NOT NULL ORDER BY name");
     expect(indexes.map((i) => i['name'])).toEqual(['local_changes_change_id', 'local_changes_entity', 'local_changes_failed', 'local_changes_lsn', 'local_changes_pending']);

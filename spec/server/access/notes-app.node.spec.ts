@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { freshPgUrl, serversOnPostgres } from '../../support/pg.js';
 import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
 import { createSyncClient, type SyncClient } from '../../../lib/index.js';
 import { signToken, type SyncServer } from '../../../server/index.js';
 import { eventually, waitFor } from '../../support/wait.js';
@@ -93,8 +94,11 @@ describe('access rules: the notes app (3 users, 2 teams, real clients, network c
   const actual = async (user: User): Promise<Record<string, Rows>> =>
     Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await clients[user].query(`SELECT * FROM ${t} ORDER BY id`)] as const)));
   const converged = async (what: string, users: readonly User[] = USERS) => {
-    // Every write has reached the server first (a pending one would still change what others may read).
-    await Promise.all(USERS.map((u) => waitFor(clients[u].status$, (s) => s.pending === 0 && s.connection === 'synced', `${u} has nothing pending (${what})`, 15_000)));
+    // Every write has reached the server first (a pending one would still change what others may
+    // read). Asked of each client's store, not read off status$: the status after a write that
+    // just resolved may not have arrived yet, and the last one still says "nothing pending".
+    const settled = async (u: User) => (await clients[u].pendingChanges()).length === 0 && (await firstValueFrom(clients[u].status$)).connection === 'synced';
+    await Promise.all(USERS.map((u) => eventually(() => settled(u), `${u} has nothing pending (${what})`, 15_000)));
     for (const u of users) {
       await eventually(async () => JSON.stringify(await actual(u)) === JSON.stringify(await expected(u)), `${u}: ${what}`, 15_000).catch(async (e: Error) => {
         throw new Error(`${e.message}\nclient:   ${JSON.stringify(await actual(u))}\nexpected: ${JSON.stringify(await expected(u))}`);
