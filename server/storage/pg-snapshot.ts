@@ -6,20 +6,12 @@
 import type { Pool } from 'pg';
 import type { Row, SchemaDeclaration } from '../../lib/protocol/index.js';
 import type { Page } from '../store.js';
-import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson } from './sqlite-rows.js';
+import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson, type VersionRow } from './sqlite-rows.js';
 import { currentMany } from './pg-entities.js';
 
 /** Rows read per query while a page is built. */
 const ROWS_PER_READ = 64;
 
-interface VersionRow {
-  lsn: number;
-  change_id: string;
-  client_id: string;
-  entity: string;
-  entity_id: string;
-  op: 'insert' | 'delete';
-}
 
 /** DDL of the compacted log (one entry per row of the app's tables: its last change). */
 export const ROW_VERSIONS_DDL = [

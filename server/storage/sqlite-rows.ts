@@ -16,8 +16,8 @@ import type { EntityTables } from '../entities.js';
 /** A change log row. */
 type LogRowShape = { lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string; data: string | null };
 
-/** One entry of the compacted log. */
-interface VersionRow {
+/** One entry of the compacted log (both backends' `rsw_row_versions`). */
+export interface VersionRow {
   lsn: number;
   change_id: string;
   client_id: string;
