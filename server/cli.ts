@@ -162,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
     ...(access ? { access } : {}),
   });
   process.stdout.write(
-    `rx-sync-server listening on ${server.url} (db: ${values.db}, auth: ${server.authRequired ? 'on' : 'off - OPEN server'}, access: ${access ? values.access : 'none - everyone reads everything'}, lsn: ${server.lsn()})\n`,
+    `rx-sync-server listening on ${server.url} (db: ${redactDbUrl(values.db)}, auth: ${server.authRequired ? 'on' : 'off - OPEN server'}, access: ${access ? values.access : 'none - everyone reads everything'}, lsn: ${server.lsn()})\n`,
   );
 
   const signal = await stopSignal;
@@ -234,3 +234,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+/** A database URL fit to print: its password (if any) replaced by `***`. A file path is printed as it is. */
+export function redactDbUrl(db: string): string {
+  if (!/^postgres(ql)?:\/\//i.test(db)) return db;
+  try {
+    const u = new URL(db);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA, TestClient, tempDir, todo } from './helpers.js';
+import { freshPgUrl } from '../support/pg.js';
 
 const CLI = ['--import', 'tsx', 'server/cli.ts'];
 
@@ -78,6 +79,19 @@ describe('server CLI', () => {
     expect(await r.exited).toBe(0);
     expect(r.stdout()).toContain('rx-sync-server stopped (SIGTERM, lsn: 1)');
   }, 20_000);
+
+  it('on PostgreSQL, prints the database URL without its password', async () => {
+    // Trust auth here: the password is not checked, only kept out of the start line and stdout.
+    const u = new URL(freshPgUrl());
+    u.username = u.username || 'postgres';
+    u.password = 'hunter2-secret';
+    const r = run(['--port', '0', '--db', u.toString(), '--schema', schemaFile, '--log-level', 'warn']);
+    const line = await firstLine(r);
+    expect(line).toContain(`(db: postgres://${u.username}:***@${u.host}`);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    expect(r.stdout() + r.stderr()).not.toContain('hunter2-secret');
+  }, 30_000);
 
   it('mints a test token with `token --sub` that a server with the same secret accepts', async () => {
     const secret = 'cli-secret-long-enough-1234';
