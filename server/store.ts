@@ -28,17 +28,15 @@ import { compactLog, readHorizon } from './storage/sqlite-compact.js';
  */
 export type PermitFn = (change: ClientChange, who: { client_id: string; sub: string | null }, current: Row | null) => string | null;
 
-/** How to open a {@link LogStore}. */
-export interface LogStoreOptions {
-  /** A file path, or `':memory:'`. */
-  file: string;
+/** What every storage backend is opened with (see server/storage/). */
+export interface StorageBaseOptions {
   /** The parsed schema (parseSchema). */
   schema: SchemaDeclaration;
   /** Clock, ms since the epoch (created_at, last_seen). */
   now: () => number;
-  /** Id for a NEW log (an existing file keeps its own). Default: a random UUID. */
+  /** Id for a NEW log (an existing database keeps its own). Default: a random UUID. */
   serverId?: string;
-  /** The schema's version and migrations (parseSchemaPlan); default version 1, none. */
+  /** The schema's version and migrations (parseSchemaPlan); default version 1, none. PostgreSQL creates tables and adds columns; it runs no other migration steps. */
   plan?: SchemaPlan;
   /**
    * Largest change accepted, in UTF-8 bytes of its `entity_id` plus its `data` as JSON. A bigger
@@ -48,6 +46,12 @@ export interface LogStoreOptions {
   maxChangeBytes?: number;
   /** A client id not seen for this long is forgotten (its row in `clients`). Default 90 days. */
   clientRetentionMs?: number;
+}
+
+/** How to open a {@link LogStore}. */
+export interface LogStoreOptions extends StorageBaseOptions {
+  /** A file path, or `':memory:'`. */
+  file: string;
 }
 
 /** Default retention of an unseen client id: 90 days. */

@@ -13,9 +13,9 @@
  * Several nodes may share one database: LSN order holds across them.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientChange, Row, SchemaDeclaration } from '../../lib/protocol/index.js';
+import type { ClientChange, Row } from '../../lib/protocol/index.js';
 import type { SchemaPlan } from '../../lib/schema/index.js';
-import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn } from '../store.js';
+import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn, type StorageBaseOptions } from '../store.js';
 import { applyFrame, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
 import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
@@ -26,21 +26,9 @@ import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
 import type { Pool } from 'pg';
 
 /** How to open a {@link PgStorage}. */
-export interface PgStorageOptions {
+export interface PgStorageOptions extends StorageBaseOptions {
   /** `postgres://user@host:port/db`, optionally `?schema=name` (default: the search path's first schema). */
   url: string;
-  /** The parsed schema (parseSchema). */
-  schema: SchemaDeclaration;
-  /** Clock, ms since the epoch (created_at, last_seen). */
-  now: () => number;
-  /** Id for a NEW log (an existing database keeps its own). Default: a random UUID. */
-  serverId?: string;
-  /** The schema's version and migrations: PostgreSQL creates tables and adds columns; it runs no migration steps. */
-  plan?: SchemaPlan;
-  /** Largest change accepted (UTF-8 bytes of entity_id + data JSON). Default 1 MiB. */
-  maxChangeBytes?: number;
-  /** A client id not seen for this long is forgotten. Default 90 days. */
-  clientRetentionMs?: number;
   /** Most connections in the pool. Default 4. */
   poolSize?: number;
 }
