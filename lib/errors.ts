@@ -203,36 +203,25 @@ export function toSyncError(error: unknown, code: ErrorCode = ErrorCodes.INTERNA
   return new SyncError(code, describeCause(error), { ...context, cause: error });
 }
 
+/** The subclasses that take (message, context), by their `name`. */
+const BY_NAME: Readonly<Record<string, new (message: string, context?: SyncErrorContext) => SyncError>> = {
+  ProtocolError,
+  SchemaError,
+  StoreError,
+  ChangeRejectedError,
+};
+
 /**
  * Rebuild a SyncError from its JSON form (main thread side of the worker boundary). The subclass
- * is rebuilt from the code, so `instanceof ChangeRejectedError` (and the others) hold on the main
- * thread as they do in the worker.
+ * is rebuilt from its name, so `instanceof ChangeRejectedError` (and the others) hold on the main
+ * thread as they do in the worker; the code is always the one it was sent with.
  */
 export function fromSerialized(e: SerializedSyncError): SyncError {
   const context: SyncErrorContext = { change_id: e.change_id, lsn: e.lsn, entity: e.entity, path: e.path, attempt: e.attempt, cause: e.cause };
-  // The subclass is rebuilt from its name (a worker's error must pass `instanceof` on the main thread).
-  let err: SyncError;
-  switch (e.name) {
-    case 'ProtocolError':
-      err = new ProtocolError(e.message, context);
-      break;
-    case 'SchemaError':
-      err = new SchemaError(e.message, context);
-      break;
-    case 'StoreError':
-      err = new StoreError(e.message, context);
-      break;
-    case 'ChangeRejectedError':
-      err = new ChangeRejectedError(e.message, context);
-      break;
-    case 'PersistenceError':
-      err = e.code === ErrorCodes.JOURNAL_CORRUPT || e.code === ErrorCodes.PERSISTENCE ? new PersistenceError(e.code, e.message, context) : new SyncError(e.code, e.message, context);
-      break;
-    default:
-      err = new SyncError(e.code, e.message, context);
-  }
-  // A subclass whose code differs from its usual one keeps the code it was sent with.
-  if (err.code !== e.code) err = Object.assign(err, { code: e.code });
+  const Sub = Object.prototype.hasOwnProperty.call(BY_NAME, e.name) ? BY_NAME[e.name] : undefined;
+  const persistence = e.name === 'PersistenceError' && (e.code === ErrorCodes.JOURNAL_CORRUPT || e.code === ErrorCodes.PERSISTENCE);
+  const err = Sub ? new Sub(e.message, context) : persistence ? new PersistenceError(e.code as typeof ErrorCodes.PERSISTENCE, e.message, context) : new SyncError(e.code, e.message, context);
+  if (err.code !== e.code) Object.assign(err, { code: e.code });
   err.name = e.name;
   return err;
 }
