@@ -2,9 +2,11 @@
  * Prints the hostile-client figures of issue #12 for one server build (not a spec: a measuring
  * script; timing goals live here, not in specs):
  *
- *   node --import tsx spec/server/support/measure-hostile.ts [--root <checkout>] [--rows N]
+ *   node --import tsx spec/server/support/measure-hostile.ts [--root <checkout>] [--rows N] [--db file|:memory:] [--dist]
  *
- * It runs `<root>/server/cli.ts` as a child process (default: this checkout), seeds a log, then
+ * It runs `<root>/server/cli.ts` through tsx as a child process (default: this checkout), or with
+ * `--dist` the built `<root>/dist/server/cli.js` that the `rx-sync-server` bin runs (`npm run build`
+ * first; tsx's compiler alone holds tens of MB, which a deployment does not carry), seeds a log, then
  * 1. flood: one client sends 200 `sync_request`s at once while a probe pings every 10 ms:
  *    the probe's round-trip p50 / p99 / max;
  * 2. non-readers: 12 clients stop reading their socket and ask for the whole log 50 times each:
@@ -18,14 +20,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 
-const { values } = parseArgs({ options: { root: { type: 'string', default: process.cwd() }, rows: { type: 'string', default: '20000' }, db: { type: 'string', default: ':memory:' } } });
+const { values } = parseArgs({ options: { root: { type: 'string', default: process.cwd() }, rows: { type: 'string', default: '20000' }, db: { type: 'string', default: ':memory:' }, dist: { type: 'boolean', default: false } } });
 const root = resolve(values.root);
 const rows = Number(values.rows);
 const dir = mkdtempSync(join(tmpdir(), 'rsw-measure-'));
 const schemaFile = join(dir, 'schema.json');
 writeFileSync(schemaFile, JSON.stringify({ todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT' } } }));
 
-const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server/cli.ts'), '--schema', schemaFile, '--port', '0', '--db', values.db === ':memory:' ? ':memory:' : join(dir, 'sync.sqlite'), '--log-level', 'error'], {
+const entry = values.dist ? [join(root, 'dist/server/cli.js')] : ['--import', 'tsx', join(root, 'server/cli.ts')];
+const child = spawn(process.execPath, [...entry, '--schema', schemaFile, '--port', '0', '--db', values.db === ':memory:' ? ':memory:' : join(dir, 'sync.sqlite'), '--log-level', 'error'], {
   cwd: root,
   env: { ...process.env, RSW_AUTH_SECRET: '' },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -114,6 +117,7 @@ console.log(
     root,
     rows,
     db: values.db,
+    entry: values.dist ? 'dist' : 'tsx',
     rss_start_mb: Math.round(rssStart),
     rss_after_seed_mb: Math.round(rssSeeded),
     flood: { answered, flood_ms: Math.round(floodMs), pings: rtts.length, p50_ms: +q(0.5).toFixed(1), p99_ms: +q(0.99).toFixed(1), max_ms: +(rtts[rtts.length - 1] ?? NaN).toFixed(1) },
