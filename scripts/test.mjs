@@ -59,7 +59,7 @@ if (!process.env.RSW_SKIP_TYPECHECK) {
 // The PostgreSQL specs need a real PostgreSQL (a missing one is a failure, never a skip): a
 // throwaway database per run unless RSW_PG_URL names one.
 let pgDb = null;
-if (!browserOnly && !typecheckOnly && !process.env.RSW_PG_URL) {
+if (!typecheckOnly && !process.env.RSW_PG_URL) {
   try {
     pgDb = await createTestDb();
     process.env.RSW_PG_URL = pgDb.url;
@@ -81,6 +81,12 @@ if (!browserOnly && !typecheckOnly && process.env.RSW_PG_URL) {
 }
 if (!nodeOnly && !typecheckOnly) {
   step('browser specs (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser.json'));
+}
+if (!nodeOnly && !typecheckOnly && process.env.RSW_PG_URL) {
+  // The browser end-to-end specs again, their sync server on PostgreSQL (spec/support/karma-server.ts).
+  process.env.RSW_SERVER_BACKEND = 'postgres';
+  step('browser specs, server on PostgreSQL (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser-postgres.json'));
+  delete process.env.RSW_SERVER_BACKEND;
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 if (pgDb) await dropTestDb(pgDb.name).catch((e) => console.log(`could not drop ${pgDb.name}: ${e.message}`));

@@ -1,6 +1,7 @@
 /**
- * Started by karma.conf.js: the REAL reference sync server on 127.0.0.1 (port 0, in-memory log),
- * with the test schema, plus a tiny control endpoint so browser specs can restart it mid-stream.
+ * Started by karma.conf.js: the REAL reference sync server on 127.0.0.1 (port 0) with the test
+ * schema, on a SQLite file or, in the PostgreSQL pass of `npm test` (RSW_SERVER_BACKEND=postgres),
+ * on a fresh schema of the run's PostgreSQL database (dropped with that database), plus a tiny control endpoint so browser specs can restart it mid-stream.
  * Browser specs read the URLs from `__karma__.config.args` (see spec/support/browser-env.ts).
  */
 import { createServer, type Server } from 'node:http';
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSyncServer } from '../../server/index.js';
+import { freshPgUrl, serversOnPostgres } from './pg.js';
 import { TEST_SCHEMA } from './schema.js';
 import { TEST_MIGRATIONS_V2, TEST_SCHEMA_V2 } from './schema-v2.js';
 
@@ -17,7 +19,8 @@ type SyncServer = Awaited<ReturnType<typeof startSyncServer>>;
 /** Start the sync server and its control endpoint; returns the URLs and a close(). */
 export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl: string; close(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsw-karma-'));
-  const db = path.join(dir, 'sync.sqlite');
+  // A restart reopens the same database: the same file, or the same PostgreSQL schema.
+  const db = serversOnPostgres() ? freshPgUrl() : path.join(dir, 'sync.sqlite');
   let port = 0;
   const extra: SyncServer[] = [];
   let server: SyncServer = await startSyncServer({ host: '127.0.0.1', port, db, schema: TEST_SCHEMA, logger: 'error' });
@@ -36,7 +39,8 @@ export async function startKarmaSyncServer(): Promise<{ url: string; controlUrl:
       });
       return;
     }
-    // POST /v2: a fresh server at schema version 2 (mixed-version specs); answers its URL.
+    // POST /v2: a fresh server at schema version 2 (mixed-version specs); answers its URL. It stays
+    // on SQLite in both passes: the PostgreSQL backend does not run `addColumn` steps (docs/DESIGN.md).
     if (req.url === '/v2' && req.method === 'POST') {
       void startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: TEST_SCHEMA_V2, schemaVersion: 2, migrations: TEST_MIGRATIONS_V2, logger: 'error' })
         .then((v2) => {
