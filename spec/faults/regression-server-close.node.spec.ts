@@ -7,6 +7,7 @@
  */
 import { WebSocket } from 'ws';
 import { startSyncServer, type SyncServer } from '../../server/index.js';
+import { freshPgUrl, serversOnPostgres } from '../support/pg.js';
 import { TEST_SCHEMA } from '../support/schema.js';
 import { FaultProxy } from './support/proxy.js';
 
@@ -24,7 +25,7 @@ describe('regression: server.close() with a client connecting during the grace p
     });
 
   beforeEach(async () => {
-    server = await startSyncServer({ host: '127.0.0.1', port: 0, db: ':memory:', schema: TEST_SCHEMA, logger: 'silent' });
+    server = await startSyncServer({ host: '127.0.0.1', port: 0, db: serversOnPostgres() ? freshPgUrl() : ':memory:', schema: TEST_SCHEMA, logger: 'silent' });
     proxy = await FaultProxy.start(server.port);
   });
   afterEach(async () => {
