@@ -1,7 +1,8 @@
 /**
  * Started by karma.conf.js: the REAL reference sync server on 127.0.0.1 (port 0) with the test
  * schema, on a SQLite file or, in the PostgreSQL pass of `npm test` (RSW_SERVER_BACKEND=postgres),
- * on a fresh schema of the run's PostgreSQL database (dropped with that database), plus a tiny control endpoint so browser specs can restart it mid-stream.
+ * on a fresh schema of the run's PostgreSQL database (dropped with that database), plus a tiny
+ * control endpoint so browser specs can restart it mid-stream.
  * Browser specs read the URLs from `__karma__.config.args` (see spec/support/browser-env.ts).
  */
 import { createServer, type Server } from 'node:http';
