@@ -82,8 +82,9 @@ if (!browserOnly && !typecheckOnly && process.env.RSW_PG_URL) {
 if (!nodeOnly && !typecheckOnly) {
   step('browser specs (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser.json'));
 }
-if (!nodeOnly && !typecheckOnly && process.env.RSW_PG_URL) {
+if (!nodeOnly && !typecheckOnly && process.env.RSW_PG_URL && !process.env.RSW_NO_SYNC_SERVER) {
   // The browser end-to-end specs again, their sync server on PostgreSQL (spec/support/karma-server.ts).
+  // A run without a sync server (RSW_NO_SYNC_SERVER: the runner's own specs) has nothing to repeat.
   process.env.RSW_SERVER_BACKEND = 'postgres';
   step('browser specs, server on PostgreSQL (karma, headless chromium)', process.execPath, ['--import', 'tsx', bin('karma/bin/karma'), 'start', 'karma.conf.js'], path.join(tmp, 'browser-postgres.json'));
   delete process.env.RSW_SERVER_BACKEND;
