@@ -4,7 +4,8 @@
  */
 import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
 import { StoreError } from '../errors.js';
-import { checkChange, type Op, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
+import { checkChangeOnce } from '../protocol/checked.js';
 import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
@@ -49,7 +50,8 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   const { writer, schema } = ctx;
   if (batch.lsn < ctx.currentLsn) throw new StoreError(`batch lsn ${batch.lsn} is behind the local lsn ${ctx.currentLsn}`, { lsn: batch.lsn });
   for (const c of batch.changes) {
-    const err = checkChange(schema, c);
+    // The decoder checked this change at the boundary (then it is not checked twice).
+    const err = checkChangeOnce(schema, c);
     if (err) throw err;
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
