@@ -4,7 +4,8 @@
  */
 import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
 import { StoreError } from '../errors.js';
-import { checkChange, type Op, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
+import { checkChangesOnce } from '../protocol/checked.js';
 import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
@@ -48,9 +49,10 @@ export interface BatchContext {
 export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): ApplyResult {
   const { writer, schema } = ctx;
   if (batch.lsn < ctx.currentLsn) throw new StoreError(`batch lsn ${batch.lsn} is behind the local lsn ${ctx.currentLsn}`, { lsn: batch.lsn });
+  // The decoder checked these at the boundary (then they are not checked twice).
+  const unfit = checkChangesOnce(schema, batch.changes);
+  if (unfit) throw unfit;
   for (const c of batch.changes) {
-    const err = checkChange(schema, c);
-    if (err) throw err;
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
   // Only rows with pending local changes need a rebase: find them once, not per change.

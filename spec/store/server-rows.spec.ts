@@ -5,7 +5,7 @@
  * several multi-row statements), live and after a reopen that replays the journal.
  */
 import fc from 'fast-check';
-import type { ServerChange } from '../../lib/protocol/index.js';
+import type { Row, ServerChange } from '../../lib/protocol/index.js';
 import { createMemoryMedium } from '../../lib/store/persistence.js';
 import { ids, openMem } from './helpers.js';
 
@@ -47,10 +47,10 @@ const batch = fc.array(fc.tuple(fc.oneof(todo, note), fc.integer({ min: 1, max: 
       const lsn = out.length + 1;
       const base = { lsn, change_id: `s${lsn}`, client_id: 'other', entity_id: c.id, op: c.op };
       if (c.entity === 'todos') {
-        const data = c.op === 'delete' ? null : c.op === 'update' && c.partial ? { title: `${c.title ?? ''}${k}` } : { id: c.id, title: c.title === null ? null : `${c.title}${k}`, done: c.done };
+        const data: Row | null = c.op === 'delete' ? null : c.op === 'update' && c.partial ? { title: `${c.title ?? ''}${k}` } : { id: c.id, title: c.title === null ? null : `${c.title}${k}`, done: c.done };
         out.push({ ...base, entity: 'todos', data });
       } else {
-        const data = c.op === 'delete' ? null : c.op === 'update' ? { body: `${c.body ?? ''}${k}` } : { n: Number(c.id), body: c.body };
+        const data: Row | null = c.op === 'delete' ? null : c.op === 'update' ? { body: `${c.body ?? ''}${k}` } : { n: Number(c.id), body: c.body };
         out.push({ ...base, entity: 'notes', data });
       }
     }
