@@ -10,7 +10,8 @@
  * batch, exactly as if the changes ran one by one. A batch's current rows (when access rules or
  * an older client need them) are read with one query per table, and its changes are written by
  * RUNS (consecutive changes of the same table, op and column set): one statement per run
- * (pg-batch.ts), and the log in one statement per frame.
+ * (pg-batch.ts). The frame's last run, its log, row versions and NOTIFY go in one closing
+ * statement: a frame of one run takes three round trips (begin, that statement, COMMIT).
  *
  * A change refused by a constraint aborts a PostgreSQL transaction, so the frame first runs
  * without savepoints (the common case, fewest round trips); if a run is refused the whole frame is
@@ -21,9 +22,8 @@ import { ErrorCodes } from '../../lib/errors.js';
 import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
-import { currentRows, logInsert, runKey, writeRun, type LogEntry } from './pg-batch.js';
+import { currentRows, frameEnd, runKey, runStatement, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
-import { versionsUpsert } from './pg-snapshot.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
 
 /** What a frame's apply needs of its store. */
@@ -61,6 +61,8 @@ interface Attempt {
   readonly committed: ServerChange[];
   readonly log: LogEntry[];
   lsn: number;
+  /** The frame's last run, left for the frame's closing statement (fast path only). */
+  deferred: ClientChange[] | null;
 }
 
 /** Apply a frame: dedupe, check, write, log; COMMIT. Rolls back and throws on a database failure. */
@@ -84,13 +86,17 @@ export async function applyFrame(
 async function attempt(
   db: PoolClient, ctx: ApplyContext, clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns, savepoints: boolean,
 ): Promise<ApplyOutcome> {
-  // One round trip: the transaction, the origin mark (the capture triggers skip the server's own writes), the lock, the LSN.
-  const begun = (await db.query(`BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log`)) as unknown as { rows: { m: number }[] }[];
-  const prevLsn = Number(begun[begun.length - 1]!.rows[0]!.m);
+  // One round trip: the transaction, the origin mark (the capture triggers skip the server's own writes), the lock, the
+  // LSN, and which of the changes are in the log already (a simple query has no parameters: the ids go as escaped literals).
+  const lit = (v: string) => db.escapeLiteral(v);
+  const begun = (await db.query(
+    `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log;
+    SELECT change_id, lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = ANY(ARRAY[${changes.map((c) => lit(c.change_id)).join(', ')}]::text[])`,
+  )) as unknown as { rows: Record<string, unknown>[] }[];
+  const prevLsn = Number(begun[3]!.rows[0]!['m']);
   const logged = new Map<string, number>();
-  const dup = await db.query({ text: 'SELECT change_id, lsn FROM rsw_change_log WHERE client_id = $1 AND change_id = ANY($2::text[])', values: [clientId, changes.map((c) => c.change_id)] });
-  for (const r of dup.rows as { change_id: string; lsn: number }[]) logged.set(r.change_id, Number(r.lsn));
-  const a: Attempt = { db, ctx, clientId, permit, sub, known, savepoints, now: ctx.now(), logged, acks: new Array<AckEntry>(changes.length), committed: [], log: [], lsn: prevLsn };
+  for (const r of begun[4]!.rows as { change_id: string; lsn: number }[]) logged.set(r.change_id, Number(r.lsn));
+  const a: Attempt = { db, ctx, clientId, permit, sub, known, savepoints, now: ctx.now(), logged, acks: new Array<AckEntry>(changes.length), committed: [], log: [], lsn: prevLsn, deferred: null };
   let batch: number[] = [];
   const rows = new Set<string>();
   const ids = new Set<string>();
@@ -99,7 +105,7 @@ async function attempt(
     const row = `${sent.entity}\u0000${sent.entity_id}`;
     // A second change of a row (or a change_id again) waits until the batch before it is written.
     if (rows.has(row) || ids.has(sent.change_id) || batch.length >= MAX_BATCH) {
-      await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })));
+      await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })), false);
       batch = [];
       rows.clear();
       ids.clear();
@@ -114,12 +120,9 @@ async function attempt(
     rows.add(row);
     ids.add(sent.change_id);
   }
-  await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })));
-  if (a.log.length > 0) await db.query(logInsert(a.log, clientId, a.now, sub));
-  const versions = versionsUpsert(a.committed);
-  if (versions !== null) await db.query(versions);
-  // The other nodes learn of the commit (delivered at COMMIT, in commit order).
-  if (a.committed.length > 0) await db.query({ text: 'SELECT pg_notify($1, $2)', values: [ctx.channel, String(a.lsn)] });
+  await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })), true);
+  // The last run, the log, the row versions, and the NOTIFY the other nodes learn of the commit by (delivered at COMMIT, in commit order).
+  if (a.log.length > 0) await refusalNeedsSavepoints(a, db.query(frameEnd(ctx.schema, a.deferred, a.log, clientId, a.now, sub, ctx.channel)));
   await db.query({ text: 'COMMIT' });
   return { acks: a.acks, committed: a.committed, prevLsn };
 }
@@ -136,8 +139,8 @@ async function rowsOf(a: Attempt, changes: readonly ClientChange[]): Promise<(Ro
   return out;
 }
 
-/** Check, write and ack a batch (changes to distinct rows, in frame order). */
-async function runBatch(a: Attempt, batch: readonly { i: number; sent: ClientChange }[]): Promise<void> {
+/** Check, write and ack a batch (changes to distinct rows, in frame order); `last`: the frame's last batch. */
+async function runBatch(a: Attempt, batch: readonly { i: number; sent: ClientChange }[], last: boolean): Promise<void> {
   if (batch.length === 0) return;
   const { ctx } = a;
   // The rows before the batch: the permission check and an older client's insert need them.
@@ -168,7 +171,7 @@ async function runBatch(a: Attempt, batch: readonly { i: number; sent: ClientCha
     let end = r + 1;
     while (end < passed.length && runKey(ctx.schema, changes[passed[end]!]!) === key) end++;
     const run = passed.slice(r, end);
-    const outcome = await writeRunOrEach(a, run.map((k) => changes[k]!));
+    const outcome = await writeRunOrEach(a, run.map((k) => changes[k]!), last && end === passed.length);
     for (let j = 0; j < run.length; j++) {
       if (outcome[j] === null) continue;
       refusals[run[j]!] = outcome[j]!;
@@ -207,17 +210,33 @@ function runRefused(e: unknown): boolean {
   return isRefusal(e) || (e as { code?: unknown }).code === '21000';
 }
 
-/** Write a run in one statement; if it is refused (savepoint attempt only), each change alone: the refusal of each. */
-async function writeRunOrEach(a: Attempt, run: readonly ClientChange[]): Promise<(Refusal | null)[]> {
-  const { db, ctx } = a;
-  if (a.savepoints) await db.query({ text: 'SAVEPOINT rsw_run' });
+/** Fast path: a refusal means "run the frame again with savepoints". */
+async function refusalNeedsSavepoints(a: Attempt, query: Promise<unknown>): Promise<void> {
   try {
-    await writeRun(db, ctx.schema, run);
-    if (a.savepoints) await db.query({ text: 'RELEASE SAVEPOINT rsw_run' });
+    await query;
+  } catch (e) {
+    throw !a.savepoints && runRefused(e) ? new NeedsSavepoints() : e;
+  }
+}
+
+/**
+ * Write a run in one statement (the frame's last one, on the fast path: in the closing statement);
+ * if it is refused (savepoint attempt only), each change alone: the refusal of each.
+ */
+async function writeRunOrEach(a: Attempt, run: ClientChange[], lastOfFrame: boolean): Promise<(Refusal | null)[]> {
+  const { db, ctx } = a;
+  if (!a.savepoints) {
+    if (lastOfFrame) a.deferred = run;
+    else await refusalNeedsSavepoints(a, db.query(runStatement(ctx.schema, run)));
+    return run.map(() => null);
+  }
+  await db.query({ text: 'SAVEPOINT rsw_run' });
+  try {
+    await db.query(runStatement(ctx.schema, run));
+    await db.query({ text: 'RELEASE SAVEPOINT rsw_run' });
     return run.map(() => null);
   } catch (e) {
     if (!runRefused(e)) throw e;
-    if (!a.savepoints) throw new NeedsSavepoints();
     await db.query({ text: 'ROLLBACK TO SAVEPOINT rsw_run' });
   }
   const out: (Refusal | null)[] = [];

@@ -25,21 +25,20 @@ export function runKey(schema: SchemaDeclaration, change: ClientChange): string 
 }
 
 /**
- * Write a run (same run key, distinct rows, each passed checkChange) with one statement: insert
- * and update as `INSERT ... SELECT * FROM unnest(...) ON CONFLICT (key) DO UPDATE` (an update
- * sets only its columns; one of a missing row inserts it, the other columns take their defaults:
- * as PgEntities.apply), delete as `DELETE ... WHERE key = ANY(...)`. Throws the database error
- * when a constraint refuses any of them (nothing of the run is written then).
+ * The statement that writes a run (same run key, distinct rows, each passed checkChange), its
+ * parameters numbered from `$base + 1`: insert and update as `INSERT ... SELECT * FROM unnest(...)
+ * ON CONFLICT (key) DO UPDATE` (an update sets only its columns; one of a missing row inserts it,
+ * the other columns take their defaults: as PgEntities.apply), delete as `DELETE ... WHERE key =
+ * ANY(...)`. It fails whole when a constraint refuses any of them.
  */
-export async function writeRun(db: Queryable, schema: SchemaDeclaration, run: readonly ClientChange[]): Promise<void> {
+export function runStatement(schema: SchemaDeclaration, run: readonly ClientChange[], base = 0): { text: string; values: unknown[] } {
   const first = run[0]!;
   const def = tableOf(schema, first.entity)!;
   const t = quoteIdent(first.entity);
   const pk = quoteIdent(def.primaryKey);
   const keyType = def.columns[def.primaryKey]!;
   if (first.op === 'delete') {
-    await db.query({ text: `DELETE FROM ${t} WHERE ${pk} = ANY($1::${pgType(keyType)}[])`, values: [run.map((c) => keyParam(keyType, c.entity_id))] });
-    return;
+    return { text: `DELETE FROM ${t} WHERE ${pk} = ANY($${base + 1}::${pgType(keyType)}[])`, values: [run.map((c) => keyParam(keyType, c.entity_id))] };
   }
   const cols = columnsOf(def, first);
   const keys: unknown[] = [];
@@ -54,12 +53,12 @@ export async function writeRun(db: Queryable, schema: SchemaDeclaration, run: re
     });
   }
   const names = [def.primaryKey, ...cols];
-  const arrays = names.map((c, i) => `$${i + 1}::${pgType(def.columns[c]!)}[]`);
+  const arrays = names.map((c, i) => `$${base + i + 1}::${pgType(def.columns[c]!)}[]`);
   const set = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}` : 'DO NOTHING';
-  await db.query({
+  return {
     text: `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT (${pk}) ${set}`,
     values: [keys, ...columns],
-  });
+  };
 }
 
 /** The ordinal column of currentRows (not an identifier, so no app column has its name). */
@@ -105,11 +104,31 @@ export interface LogEntry {
   data: string | null;
 }
 
-/** The frame's changes into the log: one statement (arrays, whatever their number). */
-export function logInsert(entries: readonly LogEntry[], clientId: string, now: number, sub: string | null): { text: string; values: unknown[] } {
-  return {
-    text: `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub)
-      SELECT l, c, $7, e, i, o, d, $8, $9 FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u (l, c, e, i, o, d)`,
-    values: [entries.map((e) => e.lsn), entries.map((e) => e.change_id), entries.map((e) => e.entity), entries.map((e) => e.entity_id), entries.map((e) => e.op), entries.map((e) => e.data), clientId, now, sub],
-  };
+/**
+ * The end of a frame in ONE statement: its last run of writes (if given), its changes into the
+ * log, the last change of each row into rsw_row_versions, and the NOTIFY of its last LSN (the
+ * parts touch different tables, so the order PostgreSQL runs them in does not matter).
+ */
+export function frameEnd(
+  schema: SchemaDeclaration, run: readonly ClientChange[] | null, entries: readonly LogEntry[], clientId: string, now: number, sub: string | null, channel: string,
+): { text: string; values: unknown[] } {
+  const write = run === null ? null : runStatement(schema, run);
+  const values: unknown[] = write?.values ?? [];
+  const p = (v: unknown) => `$${values.push(v)}`;
+  const client = p(clientId);
+  const log = `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub)
+    SELECT l, c, ${client}::text, e, i, o, d, ${p(now)}::int8, ${p(sub)}::text
+    FROM unnest(${p(entries.map((e) => e.lsn))}::int8[], ${p(entries.map((e) => e.change_id))}::text[], ${p(entries.map((e) => e.entity))}::text[],
+      ${p(entries.map((e) => e.entity_id))}::text[], ${p(entries.map((e) => e.op))}::text[], ${p(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
+  // The last change of each row wins.
+  const last = new Map<string, LogEntry>();
+  for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
+  const rows = [...last.values()];
+  const versions = `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
+    SELECT e, i, l, c, ${client}::text, o
+    FROM unnest(${p(rows.map((e) => e.entity))}::text[], ${p(rows.map((e) => e.entity_id))}::text[], ${p(rows.map((e) => e.lsn))}::int8[],
+      ${p(rows.map((e) => e.change_id))}::text[], ${p(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
+    ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`;
+  const notify = `SELECT pg_notify(${p(channel)}, ${p(String(entries[entries.length - 1]!.lsn))})`;
+  return { text: `WITH ${write === null ? '' : `w AS (${write.text}), `}l AS (${log}), v AS (${versions}) ${notify}`, values };
 }

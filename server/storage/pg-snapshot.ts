@@ -20,20 +20,6 @@ export const ROW_VERSIONS_DDL = [
   'CREATE INDEX IF NOT EXISTS rsw_row_versions_lsn ON rsw_row_versions (lsn)',
 ];
 
-/** Record the last change of each row of a frame (the last one per row wins), inside its transaction. */
-export function versionsUpsert(entries: readonly { lsn: number; change_id: string; client_id: string; entity: string; entity_id: string; op: string }[]): { text: string; values: unknown[] } | null {
-  const last = new Map<string, (typeof entries)[number]>();
-  for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
-  if (last.size === 0) return null;
-  const rows = [...last.values()];
-  return {
-    text: `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[])
-      ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`,
-    values: [rows.map((e) => e.entity), rows.map((e) => e.entity_id), rows.map((e) => e.lsn), rows.map((e) => e.change_id), rows.map((e) => e.client_id), rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert'))],
-  };
-}
-
 /** A snapshot page: the rows whose last change is after `from`, current data, in LSN order. */
 export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number, clientId: string | null): Promise<Page & { top: number }> {
   const db = await pool.connect();
