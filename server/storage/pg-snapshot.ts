@@ -9,9 +9,15 @@ import type { Page } from '../store.js';
 import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson, type VersionRow } from './sqlite-rows.js';
 import { currentMany } from './pg-entities.js';
 
-/** Rows read per query while a page is built. */
+/** Rows read by the first query while a page is built; each next query reads twice as many, up to MAX_ROWS_PER_READ. */
 const ROWS_PER_READ = 64;
+const MAX_ROWS_PER_READ = 1024;
 
+/** A number for SQL text: a safe integer, or refused. */
+function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`expected an integer, got ${n}`);
+  return String(n);
+}
 
 /** DDL of the compacted log (one entry per row of the app's tables: its last change). */
 export const ROW_VERSIONS_DDL = [
@@ -24,18 +30,22 @@ export const ROW_VERSIONS_DDL = [
 export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number, clientId: string | null): Promise<Page & { top: number }> {
   const db = await pool.connect();
   try {
-    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const top = Number(((await db.query('SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log')).rows[0] as { m: number }).m);
-    const versions = (await db.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op FROM rsw_row_versions WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [after, limit] })).rows as VersionRow[];
-    const own = clientId === null ? new Map<string, string[]>() : ownByRow((await db.query({
-      text: `SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE client_id = $1 AND lsn > $2 ORDER BY lsn LIMIT ${MAX_OWN_ECHOES}`, values: [clientId, from],
-    })).rows as Parameters<typeof ownByRow>[0] & unknown[]);
+    // One round trip: the snapshot, its LSN, the versions of the page and the requester's own
+    // changes (a simple query has no parameters: the numbers are checked integers, the id an escaped literal).
+    const read = (await db.query(
+      `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log;
+      SELECT lsn, change_id, client_id, entity, entity_id, op FROM rsw_row_versions WHERE lsn > ${int(after)} ORDER BY lsn LIMIT ${int(limit)}` +
+        (clientId === null ? '' : `; SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE client_id = ${db.escapeLiteral(clientId)} AND lsn > ${int(from)} ORDER BY lsn LIMIT ${MAX_OWN_ECHOES}`),
+    )) as unknown as { rows: unknown[] }[];
+    const top = Number((read[1]!.rows[0] as { m: number }).m);
+    const versions = read[2]!.rows as VersionRow[];
+    const own = clientId === null ? new Map<string, string[]>() : ownByRow(read[3]!.rows as Parameters<typeof ownByRow>[0] & unknown[]);
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = after;
-    // Rows are read a few at a time, so a page holds little more than it sends.
-    outer: for (let i = 0; i < versions.length; i += ROWS_PER_READ) {
-      const chunk = versions.slice(i, i + ROWS_PER_READ);
+    // Rows are read in growing chunks: few queries, and a page reads at most about twice what it sends.
+    outer: for (let i = 0, n = ROWS_PER_READ; i < versions.length; i += n, n = Math.min(2 * n, MAX_ROWS_PER_READ)) {
+      const chunk = versions.slice(i, i + n);
       const byEntity = new Map<string, string[]>();
       for (const v of chunk) if (v.op !== 'delete') (byEntity.get(v.entity) ?? byEntity.set(v.entity, []).get(v.entity)!).push(v.entity_id);
       const rows = new Map<string, Map<string, Row>>();

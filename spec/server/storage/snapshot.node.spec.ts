@@ -120,5 +120,22 @@ for (const { name, make } of BACKENDS) {
       for (let i = 0; i < 30; i++) expect(replica.has(`todos/r${i}`)).toBe((await store.currentRow('todos', `r${i}`)) !== null);
       for (let n = 1; n <= k; n++) expect(replica.get(`todos/new${n}`)).toEqual({ id: `new${n}`, title: 'fresh', done: 0 });
     });
+
+    it('pages of many rows of two tables (read in growing chunks on PostgreSQL) send every current row once, in LSN order', async () => {
+      const frame = Array.from({ length: 700 }, (_, i) =>
+        i % 3 === 0 ? { change_id: `c${i}`, entity: 'counters', entity_id: String(i), op: 'insert' as const, data: { n: i, label: `n${i}` } } : todo(`t${i}`, `r${i}`, `row ${i}`),
+      );
+      await store.applyChanges('w', frame);
+      await store.applyChanges('w', [{ change_id: 'gone', entity: 'todos', entity_id: 'r500', op: 'delete', data: null }]);
+      // 30 kB pages: cut by bytes after a few hundred rows, in a chunk after the first ones.
+      const pages = await follow(store, new Map(), 600, 30_000);
+      const sent = pages.flat();
+      expect(pages.length).toBeGreaterThan(2);
+      expect(sent.map((c) => c.lsn)).toEqual([...sent.map((c) => c.lsn)].sort((x, y) => x - y));
+      expect(new Set(sent.map((c) => `${c.entity}/${c.entity_id}`)).size).toBe(700);
+      expect(sent.filter((c) => c.op === 'delete').map((c) => c.entity_id)).toEqual(['r500']);
+      expect(sent.find((c) => c.entity === 'counters' && c.entity_id === '699')?.data).toEqual({ n: 699, label: 'n699' });
+      expect(sent.find((c) => c.entity === 'todos' && c.entity_id === 'r698')?.data).toEqual({ id: 'r698', title: 'row 698', done: 0 });
+    });
   });
 }
