@@ -21,6 +21,7 @@ import type { SchemaPlan } from '../lib/schema/index.js';
 import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
 import { RowVersions } from './storage/sqlite-rows.js';
 import { compactLog, readHorizon } from './storage/sqlite-compact.js';
+import { CHANGE_LOG_COLUMNS, LogWriter, migrateLog } from './storage/sqlite-log.js';
 
 /**
  * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
@@ -104,6 +105,7 @@ export class LogStore {
   private hellos = 0;
   private readonly entities: EntityTables;
   private readonly versions: RowVersions;
+  private readonly log: LogWriter;
   private horizonLsn: number;
   private readonly stmt;
   private readonly applyTx;
@@ -119,9 +121,8 @@ export class LogStore {
   ) {
     this.entities = new EntityTables(db, schema);
     this.versions = new RowVersions(db);
+    this.log = new LogWriter(db);
     this.stmt = {
-      byChangeId: db.prepare('SELECT lsn FROM change_log WHERE client_id = ? AND change_id = ?').pluck(),
-      append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       page: db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE lsn > ? ORDER BY lsn LIMIT ?'),
       owner: db.prepare('SELECT sub FROM clients WHERE client_id = ?').pluck(),
       seen: db.prepare(
@@ -150,7 +151,7 @@ export class LogStore {
       CREATE TABLE IF NOT EXISTS change_log (${CHANGE_LOG_COLUMNS});
       CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, acked_lsn INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL, sub TEXT);
       CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-    migrate(db);
+    migrateLog(db);
     db.exec('CREATE INDEX IF NOT EXISTS clients_last_seen ON clients (last_seen)');
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
@@ -187,11 +188,14 @@ export class LogStore {
     const acks: AckEntry[] = [];
     const committed: ServerChange[] = [];
     const now = this.now();
+    // Dedupe: what the log already holds, then what this frame logs (see storage/sqlite-log.ts).
+    const logged = this.log.logged(clientId, changeIds(changes));
+    const rows = this.log.frame();
     for (const sent of changes) {
-      const logged = this.stmt.byChangeId.get(clientId, sent.change_id) as number | undefined;
-      if (logged !== undefined) {
+      const dup = logged.get(sent.change_id);
+      if (dup !== undefined) {
         // Already in the log (a re-send, or twice in one frame): same answer as the first time.
-        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: logged });
+        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: dup });
         continue;
       }
       // An older client's insert keeps the columns it does not know (see fillForOlderClient).
@@ -208,14 +212,13 @@ export class LogStore {
         acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: this.entities.current(change.entity, change.entity_id) });
         continue;
       }
-      const lsn = this.lastLsn + 1;
-      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
-      this.lastLsn = lsn;
-      const entry: ServerChange = { lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data };
-      this.versions.record(entry);
-      committed.push(entry);
+      const lsn = ++this.lastLsn;
+      logged.set(change.change_id, lsn);
+      rows.next().push(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
+      committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
       acks.push({ change_id: change.change_id, status: 'applied', lsn });
     }
+    this.log.flush(rows, prevLsn);
     return { acks, committed, prevLsn };
   }
 
@@ -337,25 +340,7 @@ export class LogStore {
   }
 }
 
-const CHANGE_LOG_COLUMNS = `lsn INTEGER PRIMARY KEY, change_id TEXT NOT NULL, client_id TEXT NOT NULL,
-  entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT, created_at INTEGER NOT NULL, sub TEXT,
-  UNIQUE (client_id, change_id)`;
-
-/**
- * Bring a log made by an older version up to date, in one transaction: the `sub` columns, and
- * the dedupe key (change_id alone -> (client_id, change_id)), which SQLite can only change by
- * copying the table.
- */
-function migrate(db: Database.Database): void {
-  const cols = (table: string) => new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name));
-  db.transaction(() => {
-    if (!cols('clients').has('sub')) db.exec('ALTER TABLE clients ADD COLUMN sub TEXT');
-    if (!cols('change_log').has('sub')) {
-      db.exec(`CREATE TABLE change_log_new (${CHANGE_LOG_COLUMNS});
-        INSERT INTO change_log_new (lsn, change_id, client_id, entity, entity_id, op, data, created_at)
-          SELECT lsn, change_id, client_id, entity, entity_id, op, data, created_at FROM change_log;
-        DROP TABLE change_log;
-        ALTER TABLE change_log_new RENAME TO change_log;`);
-    }
-  })();
+/** The change_ids of a frame, in order. */
+function* changeIds(changes: readonly ClientChange[]): IterableIterator<string> {
+  for (const c of changes) yield c.change_id;
 }
