@@ -15,13 +15,13 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
-import { ErrorCodes } from '../lib/errors.js';
+import type { AckEntry, ClientChange, Row, SchemaDeclaration, ServerChange } from '../lib/protocol/index.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
-import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
+import { EntityTables, migrateEntityTables } from './entities.js';
 import { RowVersions } from './storage/sqlite-rows.js';
 import { compactLog, readHorizon } from './storage/sqlite-compact.js';
 import { CHANGE_LOG_COLUMNS, LogWriter, migrateLog } from './storage/sqlite-log.js';
+import { applyFrame } from './storage/sqlite-apply.js';
 
 /**
  * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
@@ -136,9 +136,12 @@ export class LogStore {
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
     this.horizonLsn = readHorizon(db);
-    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
-      this.applyInTx(clientId, changes, permit, sub, known),
-    );
+    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) => {
+      const ctx = { schema: this.schema, entities: this.entities, log: this.log, maxChangeBytes: this.maxChangeBytes, now: this.now() };
+      const outcome = applyFrame(ctx, this.lastLsn, { clientId, sub, permit, known }, changes);
+      this.lastLsn = outcome.prevLsn + outcome.committed.length;
+      return outcome;
+    });
   }
 
   /** Open (or create) the database, in WAL mode, with the log tables and the schema's tables. */
@@ -179,69 +182,6 @@ export class LogStore {
       return this.applyTx(clientId, changes, permit, sub, known);
     } catch (e) {
       this.lastLsn = before; // the transaction rolled back: so do the LSNs it handed out
-      throw e;
-    }
-  }
-
-  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns): ApplyOutcome {
-    const prevLsn = this.lastLsn;
-    const acks: AckEntry[] = [];
-    const committed: ServerChange[] = [];
-    const now = this.now();
-    // Dedupe: what the log already holds, then what this frame logs (see storage/sqlite-log.ts).
-    const logged = this.log.logged(clientId, changeIds(changes));
-    const rows = this.log.frame();
-    for (const sent of changes) {
-      const dup = logged.get(sent.change_id);
-      if (dup !== undefined) {
-        // Already in the log (a re-send, or twice in one frame): same answer as the first time.
-        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: dup });
-        continue;
-      }
-      // An older client's insert keeps the columns it does not know (see fillForOlderClient).
-      const change = known === null ? sent : this.forOlderClient(sent, known);
-      const dataJson = change.data === null ? null : JSON.stringify(change.data);
-      const chars = change.entity_id.length + (dataJson === null ? 0 : dataJson.length);
-      // At most 3 UTF-8 bytes per code unit: count bytes only when that bound could pass the cap.
-      const size = chars * 3 <= this.maxChangeBytes ? chars : Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
-      const refusal =
-        size > this.maxChangeBytes
-          ? { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${this.maxChangeBytes} bytes (maxChangeBytes): not applied` }
-          : this.tryApply(change, permit, clientId, sub);
-      if (refusal !== null) {
-        acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: this.entities.current(change.entity, change.entity_id) });
-        continue;
-      }
-      const lsn = ++this.lastLsn;
-      logged.set(change.change_id, lsn);
-      rows.next().push(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
-      committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
-      acks.push({ change_id: change.change_id, status: 'applied', lsn });
-    }
-    this.log.flush(rows, prevLsn);
-    return { acks, committed, prevLsn };
-  }
-
-  private forOlderClient(change: ClientChange, known: NonNullable<KnownColumns>): ClientChange {
-    const def = Object.prototype.hasOwnProperty.call(this.schema, change.entity) ? this.schema[change.entity] : undefined;
-    const current = change.op === 'insert' && def ? this.entities.current(change.entity, change.entity_id) : null;
-    return fillForOlderClient(change, def, known.get(change.entity), current);
-  }
-
-  /** Write a change to its entity table if it may apply; else say why not (schema, permission, constraint). */
-  private tryApply(change: ClientChange, permit: PermitFn | null, clientId: string, sub: string | null): { code: string; reason: string } | null {
-    const schemaError = checkChange(this.schema, change);
-    if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
-    const denied = permit ? permit(change, { client_id: clientId, sub }, this.entities.current(change.entity, change.entity_id)) : null;
-    if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
-    try {
-      this.entities.apply(change);
-      return null;
-    } catch (e) {
-      // A constraint (NOT NULL key, datatype mismatch...) refused it; the statement wrote nothing.
-      if (e instanceof Database.SqliteError && (e.code.startsWith('SQLITE_CONSTRAINT') || e.code === 'SQLITE_MISMATCH')) {
-        return { code: ErrorCodes.REJECTED, reason: `constraint: ${e.message}` };
-      }
       throw e;
     }
   }
@@ -340,7 +280,3 @@ export class LogStore {
   }
 }
 
-/** The change_ids of a frame, in order. */
-function* changeIds(changes: readonly ClientChange[]): IterableIterator<string> {
-  for (const c of changes) yield c.change_id;
-}
