@@ -145,6 +145,7 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
       const dropped: string[] = [];
       // Copy of the list, made only once a change was projected (the common frame allocates nothing).
       let kept: ChangeShape[] | null = null;
+      let allFit = true;
       for (let i = 0; i < changes.length; i++) {
         const c = changes[i] as ChangeShape;
         let err = checkChange(opts.schema, c);
@@ -164,7 +165,8 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
           if (!opts.keepUnfit) return left(error);
           opts.keepUnfit(error);
           p = c;
-        } else if (p !== null) rememberFit(opts.schema, p);
+          allFit = false;
+        }
         if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
         if (kept !== null && p !== null) kept.push(p);
       }
@@ -172,6 +174,8 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
         opts.project!([...new Set(dropped)]);
         (msg as { changes?: unknown }).changes = kept;
       }
+      // The store checks these again before it writes, unless they all fit here.
+      if (allFit) rememberFit(opts.schema, kept ?? (changes as ChangeShape[]));
     }
   }
   return right(msg);

@@ -5,7 +5,7 @@
 import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
 import { StoreError } from '../errors.js';
 import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
-import { checkChangeOnce } from '../protocol/checked.js';
+import { checkChangesOnce } from '../protocol/checked.js';
 import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
@@ -21,6 +21,23 @@ export function writeEntity(writer: StoreWriter, entity: string, id: string, op:
       return writer.patchRow(entity, id, data ?? {}, dataJson);
     case 'delete':
       return writer.deleteRow(entity, id);
+  }
+}
+
+/**
+ * {@link writeEntity} of each change, in order; a run of inserts into one table is written with
+ * multi-row upserts. `dataJson[i]` is `JSON.stringify(changes[i].data)` (null for a delete).
+ */
+export function writeEntities(writer: StoreWriter, changes: readonly { entity: string; entity_id: string; op: Op; data: Row | null }[], dataJson: readonly (string | null)[]): void {
+  let start = 0;
+  while (start < changes.length) {
+    const first = changes[start]!;
+    let end = start + 1;
+    if (first.op === 'insert') while (end < changes.length && changes[end]!.op === 'insert' && changes[end]!.entity === first.entity) end++;
+    if (end - start > 1) {
+      writer.upsertRows(first.entity, changes.slice(start, end).map((c) => c.data ?? {}), dataJson.slice(start, end) as string[]);
+    } else writeEntity(writer, first.entity, first.entity_id, first.op, first.data, dataJson[start] ?? undefined);
+    start = end;
   }
 }
 
@@ -49,10 +66,10 @@ export interface BatchContext {
 export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): ApplyResult {
   const { writer, schema } = ctx;
   if (batch.lsn < ctx.currentLsn) throw new StoreError(`batch lsn ${batch.lsn} is behind the local lsn ${ctx.currentLsn}`, { lsn: batch.lsn });
+  // The decoder checked these at the boundary (then they are not checked twice).
+  const unfit = checkChangesOnce(schema, batch.changes);
+  if (unfit) throw unfit;
   for (const c of batch.changes) {
-    // The decoder checked this change at the boundary (then it is not checked twice).
-    const err = checkChangeOnce(schema, c);
-    if (err) throw err;
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
   // Only rows with pending local changes need a rebase: find them once, not per change.
