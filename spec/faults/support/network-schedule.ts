@@ -38,10 +38,12 @@ export const EXTRA_FAULT_KINDS = ['reject', 'poison'] as const;
 export const STORE_FAULT_KINDS = ['journal_fail', 'server_changed'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number] | (typeof STORE_FAULT_KINDS)[number];
 /** Whether the schedule of `seed` fails journal writes / recreates the server's database. */
-export const journalFaults = (seed: number): boolean => seed % 3 === 0;
+export const journalFaults = (seed: number): boolean => JOURNAL && seed % 3 === 0;
 export const recreatesServer = (seed: number): boolean => seed % 4 === 2;
 /** `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults'). */
 const POISON = process.env['RSW_FAULTS_POISON'] !== '0';
+/** `journal_fail` runs unless RSW_FAULTS_JOURNAL=0 (the same, for replaying a seed without it). */
+const JOURNAL = process.env['RSW_FAULTS_JOURNAL'] !== '0';
 
 /** What a schedule did and found. */
 export interface ScheduleOutcome {
