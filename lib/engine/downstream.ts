@@ -18,8 +18,8 @@ import { backlogGate } from './backlog.js';
 import type { EngineConfig } from './config.js';
 import type { EngineEvent } from './events.js';
 import {
-  afterPage, answersRequest, batchBytes, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, takeNextHeld,
-  trimBatch, type OrderedBatch, type OrderingState,
+  afterPage, answersRequest, batchBytes, classifyBatch, holdBatch, initialOrdering, isOverdue, markRequested, needsRequest, onWelcome, prefetchNext, takeNextHeld, takePrefetched,
+  trimBatch, type OrderedBatch, type OrderingState, type PageRequest,
 } from './lsn-ordering.js';
 import type { EngineStore, QuarantineOutcome, ScopePatchBatch } from './ports.js';
 import type { RandomSource } from './random.js';
@@ -169,8 +169,12 @@ function step(deps: StepDeps, state: OrderingState, input: Input): Observable<St
     }
     case 'gap':
       return of(holdGap(deps, fresh, batch));
-    case 'next':
-      return applyChain(deps, fresh, trimBatch(batch, fresh.lsn));
+    case 'next': {
+      // Ask for the next page now: the server reads it while this page is applied.
+      const ahead = prefetchNext(fresh, batch);
+      if (ahead) sendRequest(deps, ahead.request);
+      return applyChain(deps, ahead ? ahead.state : fresh, trimBatch(batch, fresh.lsn));
+    }
   }
 }
 
@@ -214,17 +218,22 @@ function holdGap(deps: StepDeps, state: OrderingState, batch: OrderedBatch): Ste
 
 function request(deps: StepDeps, state: OrderingState): OrderingState {
   // A snapshot in progress goes on from its cursor (also after a timeout or a held-batch overflow).
-  deps.send(state.cursor === null ? { type: 'sync_request', from_lsn: state.lsn } : { type: 'sync_request', from_lsn: state.lsn, cursor: state.cursor });
-  const next = markRequested(state);
-  deps.watchRequest(next.requestSerial);
+  // A request sent anew replaces one sent ahead (its answer, if it comes, is an older page's).
+  const next = markRequested({ ...state, prefetched: null });
+  sendRequest(deps, { from: state.lsn, cursor: state.cursor, serial: next.requestSerial });
   return next;
+}
+
+function sendRequest(deps: StepDeps, r: PageRequest): void {
+  deps.send(r.cursor === null ? { type: 'sync_request', from_lsn: r.from } : { type: 'sync_request', from_lsn: r.from, cursor: r.cursor });
+  deps.watchRequest(r.serial);
 }
 
 function followPage(deps: StepDeps, state: OrderingState, page: { complete: boolean; from: number; cursor?: number }): Step {
   // The answer to an older request: its changes were applied, but it starts no chain of its own.
   if (!answersRequest(state, page.from)) return { state, events: [] };
   const after = afterPage(state, page.complete, page.cursor ?? null);
-  if (after.more) return { state: request(deps, after.state), events: [] };
+  if (after.more) return { state: takePrefetched(after.state) ?? request(deps, after.state), events: [] };
   if (after.caughtUp) fetchRows(deps, deps.store.rowsToFetch());
   return { state: after.state, events: after.caughtUp ? [{ type: 'caught_up', lsn: after.state.lsn }] : [] };
 }

@@ -41,6 +41,19 @@ export interface OrderingState {
   catchUpTo: number | null;
   /** While a snapshot runs: the `cursor` of its last page (the next request carries it), else null. */
   cursor: number | null;
+  /**
+   * The request for the page after the one being applied, sent when that page ARRIVED (the server
+   * reads the next page while this client applies the current one), or null. Once the current
+   * page is applied, this becomes the outstanding request instead of a new one being sent.
+   */
+  prefetched: PageRequest | null;
+}
+
+/** A `sync_request` as the ordering sends it: where from, the snapshot cursor, its serial. */
+export interface PageRequest {
+  from: number;
+  cursor: number | null;
+  serial: number;
 }
 
 /** Where a batch stands against the local LSN. */
@@ -48,7 +61,7 @@ export type BatchClass = 'stale' | 'gap' | 'next';
 
 /** The state before the first welcome. */
 export function initialOrdering(lsn: number, requestSerial = 0): OrderingState {
-  return { lsn, held: [], requestedFrom: null, catchUpTo: null, requestSerial, cursor: null };
+  return { lsn, held: [], requestedFrom: null, catchUpTo: null, requestSerial, cursor: null, prefetched: null };
 }
 
 /** Classify a batch against the local LSN (see the module comment). */
@@ -112,6 +125,29 @@ export function answersRequest(state: OrderingState, pageFrom: number): boolean 
 /** Is the request with this serial still outstanding (so its overdue answer must be asked for again)? */
 export function isOverdue(state: OrderingState, serial: number): boolean {
   return state.requestedFrom !== null && state.requestSerial === serial;
+}
+
+/**
+ * A page that answers the outstanding request arrived and is about to be applied: if it is not
+ * the last, the request for the next page can go out now. Returns that request (the caller sends
+ * it) and the state that remembers it, or null when there is nothing to ask yet.
+ */
+export function prefetchNext(state: OrderingState, batch: OrderedBatch): { state: OrderingState; request: PageRequest } | null {
+  const page = batch.page;
+  if (!page || page.complete || state.prefetched !== null || !answersRequest(state, page.from)) return null;
+  // A snapshot page leaves the LSN where it is; a log page moves it to its `lsn`.
+  const request: PageRequest = { from: page.cursor !== undefined ? state.lsn : batch.lsn, cursor: page.cursor ?? null, serial: state.requestSerial + 1 };
+  return { state: { ...state, requestSerial: request.serial, prefetched: request }, request };
+}
+
+/**
+ * After {@link afterPage} said `more`: the request for the next page, if it already went out
+ * ({@link prefetchNext}) for exactly this position, is now the outstanding one (nothing to send).
+ */
+export function takePrefetched(state: OrderingState): OrderingState | null {
+  const p = state.prefetched;
+  if (p === null || p.from !== state.lsn || p.cursor !== state.cursor) return null;
+  return { ...state, requestedFrom: p.from, requestSerial: Math.max(state.requestSerial, p.serial), prefetched: null };
 }
 
 /**

@@ -4,7 +4,8 @@
  *
  * Guards, in order: size (before parsing), JSON syntax, keys that touch JS prototypes
  * (`__proto__`, `constructor`, `prototype` anywhere in the frame), a known `type`, then the io-ts
- * codec of that type (which also bounds nesting: no accepted message nests deeper than 4 levels),
+ * codec of that type (for the hot frames, first a hand-written check with the same verdict:
+ * fast-frames.ts) (which also bounds nesting: no accepted message nests deeper than 4 levels),
  * then, where a schema is given, every change against the schema.
  */
 import * as t from 'io-ts';
@@ -12,6 +13,8 @@ import { left, right, isLeft, type Either } from './either.js';
 import { ProtocolError } from '../errors.js';
 import { checkChange, declarationPath, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
+import { rememberFit } from './checked.js';
+import { FAST_CLIENT_FRAMES, FAST_SERVER_FRAMES, type FastCheck } from './fast-frames.js';
 import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
 
 /** Default largest frame a decoder accepts, in UTF-16 code units of the raw string. */
@@ -108,7 +111,7 @@ function describe(u: unknown): string {
  * Decode one frame with a table of codecs keyed by `type`. Unknown or missing `type` is a
  * ProtocolError, not a crash.
  */
-export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opts: DecodeOptions = {}): Either<ProtocolError, M> {
+export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opts: DecodeOptions = {}, fast: Readonly<Record<string, FastCheck>> = {}): Either<ProtocolError, M> {
   let value: unknown = raw;
   if (typeof raw === 'string') {
     const parsed = parseJson(raw, opts.maxChars);
@@ -126,15 +129,23 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
   if (!Object.prototype.hasOwnProperty.call(codecs, type)) {
     return left(new ProtocolError(`unknown frame type "${type.slice(0, 40)}"`, { path: 'type' }));
   }
-  const result = codecs[type]!.decode(value);
-  if (isLeft(result)) return left(toProtocolError(type, result.left));
-  const msg = result.right as M;
+  // A hot frame the fast check accepts is what its codec would return (the same object); any
+  // other frame, and one it refuses, goes through the codec, which names what is wrong.
+  let msg: M;
+  const check = Object.prototype.hasOwnProperty.call(fast, type) ? fast[type] : undefined;
+  if (check !== undefined && check(value as Record<string, unknown>)) msg = value as M;
+  else {
+    const result = codecs[type]!.decode(value);
+    if (isLeft(result)) return left(toProtocolError(type, result.left));
+    msg = result.right as M;
+  }
   if (opts.schema) {
     const changes = (msg as { changes?: unknown }).changes;
     if (Array.isArray(changes)) {
       const dropped: string[] = [];
       // Copy of the list, made only once a change was projected (the common frame allocates nothing).
       let kept: ChangeShape[] | null = null;
+      let allFit = true;
       for (let i = 0; i < changes.length; i++) {
         const c = changes[i] as ChangeShape;
         let err = checkChange(opts.schema, c);
@@ -154,6 +165,7 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
           if (!opts.keepUnfit) return left(error);
           opts.keepUnfit(error);
           p = c;
+          allFit = false;
         }
         if (p !== c && kept === null) kept = (changes as ChangeShape[]).slice(0, i);
         if (kept !== null && p !== null) kept.push(p);
@@ -162,6 +174,8 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
         opts.project!([...new Set(dropped)]);
         (msg as { changes?: unknown }).changes = kept;
       }
+      // The store checks these again before it writes, unless they all fit here.
+      if (allFit) rememberFit(opts.schema, kept ?? (changes as ChangeShape[]));
     }
   }
   return right(msg);
@@ -169,10 +183,10 @@ export function decodeWith<M>(codecs: Record<string, t.Mixed>, raw: unknown, opt
 
 /** Client side: decode a frame the server sent. */
 export const decodeServerFrame = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, ServerFrame> =>
-  decodeWith<ServerFrame>(SERVER_FRAME_CODECS, raw, opts);
+  decodeWith<ServerFrame>(SERVER_FRAME_CODECS, raw, opts, FAST_SERVER_FRAMES);
 /** Server side: decode a frame a client sent. */
 export const decodeClientFrame = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, ClientFrame> =>
-  decodeWith<ClientFrame>(CLIENT_FRAME_CODECS, raw, opts);
+  decodeWith<ClientFrame>(CLIENT_FRAME_CODECS, raw, opts, FAST_CLIENT_FRAMES);
 /** Worker side: decode a message from the main thread. */
 export const decodeMainMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, MainToWorker> =>
   decodeWith<MainToWorker>(MAIN_TO_WORKER_CODECS, raw, opts);

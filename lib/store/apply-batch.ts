@@ -4,7 +4,8 @@
  */
 import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
 import { StoreError } from '../errors.js';
-import { checkChange, type Op, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
+import { checkChangesOnce } from '../protocol/checked.js';
 import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
@@ -48,9 +49,10 @@ export interface BatchContext {
 export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): ApplyResult {
   const { writer, schema } = ctx;
   if (batch.lsn < ctx.currentLsn) throw new StoreError(`batch lsn ${batch.lsn} is behind the local lsn ${ctx.currentLsn}`, { lsn: batch.lsn });
+  // The decoder checked these at the boundary (then they are not checked twice).
+  const unfit = checkChangesOnce(schema, batch.changes);
+  if (unfit) throw unfit;
   for (const c of batch.changes) {
-    const err = checkChange(schema, c);
-    if (err) throw err;
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
   // Only rows with pending local changes need a rebase: find them once, not per change.
@@ -59,6 +61,8 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   const written = new Set<string>();
   const entities = new Set<string>();
   const echoed: string[] = [];
+  // Server changes are written in runs (multi-row statements); an echo that writes ends the run first.
+  let run: { c: ServerBatch['changes'][number]; dataJson: string | null }[] = [];
   let applied = 0;
   for (const c of batch.changes) {
     // Already applied (an overlapping catch-up page or a re-sent batch): LSNs never repeat.
@@ -70,15 +74,20 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
       echoed.push(c.change_id);
       markEchoSynced(writer, ours, c.lsn, now);
       // Our value is already in the row unless this batch wrote over it first: then replay ours in server order.
-      if (written.has(key)) writeEntity(writer, c.entity, c.entity_id, c.op, c.data, dataJson);
+      if (written.has(key)) {
+        writer.addServerChanges(run, now);
+        run = [];
+        writeEntity(writer, c.entity, c.entity_id, c.op, c.data, dataJson);
+      }
       continue;
     }
-    writer.addServerChange(c, dataJson ?? null, now);
+    run.push({ c, dataJson: dataJson ?? null });
     applied++;
     entities.add(c.entity);
     written.add(key);
     if (pendingRows?.has(key) && !touched.has(key)) touched.set(key, { entity: c.entity, id: c.entity_id });
   }
+  writer.addServerChanges(run, now);
   for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id);
   if (batch.lsn !== ctx.currentLsn) writer.setState('lsn', batch.lsn);
   return { entities: [...entities], echoed, applied };

@@ -25,11 +25,26 @@ export interface ChangeState {
 const COLUMNS =
   'seq, change_id, origin, entity, entity_id, op, data, lsn, processed_local, processed_sync, status, attempts, last_error, created_at, updated_at';
 const PLACEHOLDERS = COLUMNS.split(',').map(() => '?').join(', ');
+/** One server row's VALUES tuple: constants in the SQL, 8 values to bind (seq, change_id, entity, entity_id, op, lsn, now, now). */
+const SERVER_TUPLE = "(?, ?, 'server', ?, ?, ?, NULL, ?, 1, 1, 'synced', 0, NULL, ?, ?)";
+/** Server rows per multi-row INSERT (one statement parse serves many rows; measured fastest near 32 in sql.js). */
+export const SERVER_ROWS_PER_STATEMENT = 32;
+
+/** A server change's `local_changes` row (origin server, synced; its data lives in the entity row). */
+export interface ServerChangeRow {
+  seq: number;
+  change_id: string;
+  entity: string;
+  entity_id: string;
+  op: Op;
+  lsn: number;
+}
 
 /** Statement cache for `local_changes`. */
 export class ChangeStatements {
   private readonly insert: Statement;
   private readonly insertServer: Statement;
+  private readonly insertServerMany: Statement;
   private readonly setState: Statement;
   private readonly byChangeId: Statement;
   private readonly pending: Statement;
@@ -45,6 +60,9 @@ export class ChangeStatements {
     // The hot path of server batches: constants in the SQL, fewer values to bind.
     this.insertServer = db.prepare(
       `INSERT INTO local_changes (${COLUMNS}) VALUES (?, ?, 'server', ?, ?, ?, ?, ?, 1, 1, 'synced', 0, NULL, ?, ?)`,
+    );
+    this.insertServerMany = db.prepare(
+      `INSERT INTO local_changes (${COLUMNS}) VALUES ${Array.from({ length: SERVER_ROWS_PER_STATEMENT }, () => SERVER_TUPLE).join(', ')}`,
     );
     this.setState = db.prepare('UPDATE local_changes SET status = ?, processed_sync = ?, lsn = ?, attempts = ?, last_error = ?, updated_at = ? WHERE seq = ?');
     this.byChangeId = db.prepare("SELECT * FROM local_changes WHERE change_id = ? AND origin = 'local'");
@@ -68,6 +86,32 @@ export class ChangeStatements {
   /** Append a server change's row (origin server, synced). */
   addServer(seq: number, changeId: string, entity: string, entityId: string, op: Op, dataJson: string | null, lsn: number, now: number): void {
     this.insertServer.run([seq, changeId, entity, entityId, op, dataJson, lsn, now, now]);
+  }
+
+  /** Append server changes' rows, {@link SERVER_ROWS_PER_STATEMENT} per statement (the rest one by one). */
+  addServerMany(rows: readonly ServerChangeRow[], now: number): void {
+    const per = SERVER_ROWS_PER_STATEMENT;
+    let i = 0;
+    for (; i + per <= rows.length; i += per) {
+      const params: SqlValue[] = new Array<SqlValue>(per * 8);
+      for (let k = 0; k < per; k++) {
+        const r = rows[i + k]!;
+        const o = k * 8;
+        params[o] = r.seq;
+        params[o + 1] = r.change_id;
+        params[o + 2] = r.entity;
+        params[o + 3] = r.entity_id;
+        params[o + 4] = r.op;
+        params[o + 5] = r.lsn;
+        params[o + 6] = now;
+        params[o + 7] = now;
+      }
+      this.insertServerMany.run(params);
+    }
+    for (; i < rows.length; i++) {
+      const r = rows[i]!;
+      this.addServer(r.seq, r.change_id, r.entity, r.entity_id, r.op, null, r.lsn, now);
+    }
   }
 
   /** Set the moving fields of row `seq`. */
@@ -138,7 +182,7 @@ export class ChangeStatements {
 
   /** Free every statement (on close). */
   free(): void {
-    for (const s of [this.insert, this.insertServer, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
+    for (const s of [this.insert, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
   }
 
   private all(stmt: Statement, params: SqlValue[]): LocalChange[] {

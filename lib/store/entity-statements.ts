@@ -9,6 +9,9 @@ import { fromSqlValue, toSqlValue } from '../schema/values.js';
 
 /** Most patch statements kept per table (one per distinct set of updated columns). */
 const MAX_PATCH_STATEMENTS = 64;
+/** Rows per multi-row upsert, and most values bound in one (well under SQLite's variable limit). */
+const ROWS_PER_UPSERT = 32;
+const MAX_VALUES_PER_UPSERT = 999;
 
 interface TableStatements {
   def: TableSchema;
@@ -18,6 +21,12 @@ interface TableStatements {
   /** Any BLOB column (base64 on the wire, bytes in SQLite)? */
   hasBlob: boolean;
   upsert: Statement;
+  /** The multi-row upsert of {@link TableStatements.perUpsert} rows, made on first use. */
+  upsertMany: Statement | null;
+  perUpsert: number;
+  /** The upsert's SQL up to VALUES, and its conflict clause (the multi-row form reuses them). */
+  upsertHead: string;
+  upsertTail: string;
   remove: Statement;
   select: Statement;
   patches: Map<string, Statement>;
@@ -36,12 +45,29 @@ export class EntityStatements {
   upsert(table: string, data: Row): void {
     const t = this.table(table);
     const params: SqlValue[] = new Array<SqlValue>(t.columns.length);
-    for (let i = 0; i < t.columns.length; i++) {
-      const col = t.columns[i]!;
-      const v = Object.prototype.hasOwnProperty.call(data, col) ? (data[col] ?? null) : t.defaults[i]!;
-      params[i] = t.hasBlob ? toSqlValue(t.def.specs[col], v) : v;
-    }
+    fillRow(t, data, params, 0);
     t.upsert.run(params);
+  }
+
+  /**
+   * {@link upsert} of each row, in order, several rows per statement (SQLite applies the rows of
+   * one `INSERT ... VALUES (...), (...) ON CONFLICT DO UPDATE` one after the other, so a key twice
+   * in `rows` ends with its last row, as one statement per row would).
+   */
+  upsertMany(table: string, rows: readonly Row[]): void {
+    const t = this.table(table);
+    const per = t.perUpsert;
+    let i = 0;
+    if (rows.length >= per && per > 1) {
+      const stmt = (t.upsertMany ??= this.db.prepare(`${t.upsertHead} ${Array.from({ length: per }, () => `(${t.columns.map(() => '?').join(', ')})`).join(', ')} ${t.upsertTail}`));
+      const width = t.columns.length;
+      for (; i + per <= rows.length; i += per) {
+        const params: SqlValue[] = new Array<SqlValue>(per * width);
+        for (let k = 0; k < per; k++) fillRow(t, rows[i + k]!, params, k * width);
+        stmt.run(params);
+      }
+    }
+    for (; i < rows.length; i++) this.upsert(table, rows[i]!);
   }
 
   /**
@@ -97,6 +123,7 @@ export class EntityStatements {
   free(): void {
     for (const t of this.tables.values()) {
       t.upsert.free();
+      t.upsertMany?.free();
       t.remove.free();
       t.select.free();
       for (const s of t.patches.values()) s.free();
@@ -114,14 +141,18 @@ export class EntityStatements {
     const pk = quoteIdent(def.primaryKey);
     const others = columns.filter((c) => c !== def.primaryKey);
     const onConflict = others.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${others.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+    const upsertHead = `INSERT INTO ${q} (${columns.map(quoteIdent).join(', ')}) VALUES`;
+    const upsertTail = `ON CONFLICT (${pk}) ${onConflict}`;
     const t: TableStatements = {
       def,
       columns,
       defaults: columns.map((c) => def.specs[c]?.default ?? null),
       hasBlob: columns.some((c) => def.columns[c] === 'BLOB'),
-      upsert: this.db.prepare(
-        `INSERT INTO ${q} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${pk}) ${onConflict}`,
-      ),
+      upsert: this.db.prepare(`${upsertHead} (${columns.map(() => '?').join(', ')}) ${upsertTail}`),
+      upsertMany: null,
+      perUpsert: Math.max(1, Math.min(ROWS_PER_UPSERT, Math.floor(MAX_VALUES_PER_UPSERT / columns.length))),
+      upsertHead,
+      upsertTail,
       remove: this.db.prepare(`DELETE FROM ${q} WHERE ${pk} = ?`),
       select: this.db.prepare(`SELECT * FROM ${q} WHERE ${pk} = ?`),
       patches: new Map(),
@@ -135,5 +166,14 @@ export class EntityStatements {
     if (first.done) return;
     t.patches.get(first.value)!.free();
     t.patches.delete(first.value);
+  }
+}
+
+/** Bind one row's values at `params[at..]`: given columns, else the declared default (BLOB: base64 -> bytes). */
+function fillRow(t: TableStatements, data: Row, params: SqlValue[], at: number): void {
+  for (let i = 0; i < t.columns.length; i++) {
+    const col = t.columns[i]!;
+    const v = Object.prototype.hasOwnProperty.call(data, col) ? (data[col] ?? null) : t.defaults[i]!;
+    params[at + i] = t.hasBlob ? toSqlValue(t.def.specs[col], v) : v;
   }
 }

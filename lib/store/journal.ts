@@ -31,20 +31,33 @@ const HEADER = 8;
 /** A frame larger than this is taken as a corrupt length field. */
 const MAX_FRAME = 1 << 30;
 
-const CRC_TABLE = ((): Uint32Array => {
-  const table = new Uint32Array(256);
+/**
+ * CRC-32 (IEEE) tables for slicing by 8: table k maps a byte to its CRC k bytes further on, so
+ * eight bytes cost eight lookups and no per-byte shift chain (about 4x the bytewise loop).
+ */
+const CRC_TABLES = ((): Uint32Array => {
+  const t = new Uint32Array(256 * 8);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    t[n] = c >>> 0;
   }
-  return table;
+  for (let n = 0; n < 256; n++) for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
+  return t;
 })();
 
 /** CRC-32 (IEEE) of `bytes[from, to)`. */
 export function crc32(bytes: Uint8Array, from = 0, to = bytes.length): number {
+  const t = CRC_TABLES;
   let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const a = c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+    c =
+      t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^
+      t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^ t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+  }
+  for (; i < to; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

@@ -28,6 +28,8 @@ import { ChangeStatements, type ChangeRow, type ChangeState } from './changes-ta
 import { quoteIdent } from '../protocol/index.js';
 import { QUARANTINE_INSERT, type QuarantinedChange } from './quarantine.js';
 import { EntityStatements } from './entity-statements.js';
+import { writeServerRows, type ServerRowWrite } from './server-rows.js';
+import { replayOps } from './replay.js';
 
 /** `idle`: writes refused; `tx`: writes journaled; `replay`: writes not journaled (they come from it). */
 type Mode = 'idle' | 'tx' | 'replay';
@@ -141,7 +143,11 @@ export class StoreWriter {
     this.begin.run();
     this.mode = 'replay';
     try {
-      for (const op of ops) this.replayOne(op);
+      const seen = replayOps(
+        { entities: this.entities, changes: this.changes, db: this.db, putState: (k, v) => void this.putState.run([k, v]), reset: () => this.resetTables() },
+        ops,
+      );
+      this.nextSeq = Math.max(this.nextSeq, seen + 1);
       this.commit.run();
     } catch (cause) {
       this.safeRollback();
@@ -180,17 +186,24 @@ export class StoreWriter {
   }
 
   /**
-   * A server change: append its local_changes row (origin server, synced) and write its entity
-   * row, journaled as ONE operation (the hot path of server batches).
+   * Server changes, in order: their local_changes rows (origin server, synced) and entity writes
+   * as multi-row statements ({@link writeServerRows}), each journaled as ONE `S` operation (the
+   * hot path of server batches).
    */
-  addServerChange(c: { change_id: string; entity: string; entity_id: string; op: Op; data: Row | null; lsn: number }, dataJson: string | null, now: number): void {
-    const seq = this.nextSeq;
-    // The history row keeps no second copy of the data: the entity row has it and the LSN names
-    // the change. (That copy was most of the SQL cost of a server batch.) The journal keeps it.
-    this.changes.addServer(seq, c.change_id, c.entity, c.entity_id, c.op, null, c.lsn, now);
-    this.entityWrite(c.entity, c.entity_id, c.op, c.data);
-    this.nextSeq++;
-    this.record(() => `["S",${seq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
+  addServerChanges(list: readonly { c: ServerChangeInput; dataJson: string | null }[], now: number): void {
+    if (list.length === 0) return;
+    const rows: ServerRowWrite[] = new Array<ServerRowWrite>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const { c } = list[i]!;
+      rows[i] = { seq: this.nextSeq + i, change_id: c.change_id, entity: c.entity, entity_id: c.entity_id, op: c.op, data: c.data, lsn: c.lsn };
+    }
+    writeServerRows(this.entities, this.changes, rows, now);
+    this.nextSeq += list.length;
+    for (let i = 0; i < list.length; i++) {
+      const { c, dataJson } = list[i]!;
+      const seq = rows[i]!.seq;
+      this.record(() => `["S",${seq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
+    }
   }
 
   /** Move a local_changes row (ack, attempt, failure). */
@@ -253,80 +266,18 @@ export class StoreWriter {
       // SQLite may already have rolled back on its own (e.g. out of memory): nothing left to undo.
     }
   }
-
-  /** The entity write of a change, not journaled by itself. */
-  private entityWrite(table: string, id: string, op: Op, data: Row | null): void {
-    if (op === 'delete') this.entities.remove(table, id);
-    else if (op === 'insert') this.entities.upsert(table, row(data));
-    else this.entities.patch(table, id, row(data));
-  }
-
-  private replayOne(op: unknown): void {
-    if (!Array.isArray(op)) throw new Error('operation is not an array');
-    const a = op as unknown[];
-    switch (a[0]) {
-      case 'u':
-        return this.entities.upsert(str(a[1]), row(a[2]));
-      case 'p':
-        this.entities.patch(str(a[1]), str(a[2]), row(a[3]));
-        return;
-      case 'd':
-        return this.entities.remove(str(a[1]), str(a[2]));
-      case 'c': {
-        const [, seq, change_id, origin, entity, entity_id, kind, data, lsn, pl, ps, status, attempts, last_error, created_at, updated_at] = a;
-        const r = {
-          seq, change_id, origin, entity, entity_id, op: kind, dataJson: data === null ? null : q(data), lsn,
-          processed_local: pl, processed_sync: ps, status, attempts, last_error, created_at, updated_at,
-        } as ChangeRow;
-        this.changes.add(r);
-        this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
-        return;
-      }
-      case 'S': {
-        const [, seq, change_id, entity, entity_id, kind, data, lsn, now] = a;
-        if (kind !== 'insert' && kind !== 'update' && kind !== 'delete') throw new Error('bad op');
-        const c = { change_id: str(change_id), entity: str(entity), entity_id: str(entity_id), op: kind as Op, data: data as Row | null, lsn: lsn as number };
-        this.changes.addServer(seq as number, c.change_id, c.entity, c.entity_id, c.op, null, c.lsn, now as number);
-        this.entityWrite(c.entity, c.entity_id, c.op, c.data);
-        this.nextSeq = Math.max(this.nextSeq, (seq as number) + 1);
-        return;
-      }
-      case 'm': {
-        const [, seq, status, ps, lsn, attempts, last_error, updated_at] = a;
-        return this.changes.update(seq as number, { status, processed_sync: ps, lsn, attempts, last_error, updated_at } as ChangeState);
-      }
-      case 'x':
-        this.changes.pruneSynced(a[1] as number);
-        return;
-      case 's':
-        this.putState.run([str(a[1]), a[2] as SqlValue]);
-        return;
-      case 'q': {
-        const [, lsn, change_id, client_id, entity, entity_id, kind, data, error, now] = a;
-        this.db.run(QUARANTINE_INSERT, [lsn, change_id, client_id, entity, entity_id, kind, data, error, now] as SqlValue[]);
-        return;
-      }
-      case 'z':
-        this.db.run('DELETE FROM local_changes WHERE seq = ?', [a[1] as number]);
-        return;
-      case 'R':
-        return this.resetTables();
-      default:
-        throw new Error(`unknown operation ${q(a[0])}`);
-    }
-  }
 }
 
 function changeOp(r: ChangeRow): string {
   return `["c",${r.seq},${q(r.change_id)},"${r.origin}",${q(r.entity)},${q(r.entity_id)},"${r.op}",${r.dataJson ?? 'null'},${q(r.lsn)},${r.processed_local},${r.processed_sync},"${r.status}",${r.attempts},${q(r.last_error)},${r.created_at},${r.updated_at}]`;
 }
 
-function str(u: unknown): string {
-  if (typeof u !== 'string') throw new Error('expected a string');
-  return u;
-}
-
-function row(u: unknown): Row {
-  if (typeof u !== 'object' || u === null || Array.isArray(u)) throw new Error('expected a row object');
-  return u as Row;
+/** A change as {@link StoreWriter.addServerChanges} takes it. */
+export interface ServerChangeInput {
+  change_id: string;
+  entity: string;
+  entity_id: string;
+  op: Op;
+  data: Row | null;
+  lsn: number;
 }

@@ -168,4 +168,28 @@ describe('downstream: an unanswered sync_request never stalls catch-up', () => {
       expect(h.engine.status().connection).toBe('synced');
     });
   });
+
+  it('asks for the next page when a page arrives, before applying it, and sends one request per page', () => {
+    const ts = newScheduler();
+    ts.run(({ hot }) => {
+      const p1 = page(0, 1, [sc(1, 'todos', 'x', { n: 1 })], false);
+      const p2 = page(1, 2, [sc(2, 'todos', 'y', { n: 2 })], false);
+      const p3 = page(2, 3, [sc(3, 'todos', 'z', { n: 3 })], true);
+      const h = harness(ts, { state$: hot('o', { o: 'open' }), message$: hot('w 2ms a 2ms b 2ms c', { w: welcome(3), a: p1, b: p2, c: p3 }) });
+      // How many requests had gone out when each page was applied.
+      const sentAtApply: number[] = [];
+      const apply = h.store.applyServerBatch.bind(h.store);
+      spyOn(h.store, 'applyServerBatch').and.callFake((batch, now) => {
+        sentAtApply.push(h.transport.ofType('sync_request').length);
+        return apply(batch, now);
+      });
+      at(ts, 0, () => h.engine.start());
+      at(ts, 100, () => h.engine.stop());
+      ts.flush();
+      expect(h.transport.ofType('sync_request').map((s) => [s.at, s.frame.from_lsn])).toEqual([[0, 0], [3, 1], [6, 2]]);
+      expect(sentAtApply).toEqual([2, 3, 3]);
+      expect(h.store.getLsn()).toBe(3);
+      expect(h.engine.status().connection).toBe('synced');
+    });
+  });
 });

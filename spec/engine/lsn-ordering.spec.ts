@@ -1,5 +1,5 @@
 import {
-  afterPage, answersRequest, classifyBatch, isOverdue, markRequested, holdBatch, initialOrdering, needsRequest, onWelcome, takeNextHeld, trimBatch, type OrderedBatch,
+  afterPage, answersRequest, classifyBatch, isOverdue, markRequested, holdBatch, initialOrdering, needsRequest, onWelcome, takeNextHeld, trimBatch, type OrderedBatch, prefetchNext, takePrefetched,
 } from '../../lib/engine/lsn-ordering.js';
 import { sc } from './fakes/harness.js';
 
@@ -44,7 +44,7 @@ describe('lsn ordering (pure)', () => {
   });
 
   it('welcome starts catch-up only when the server is ahead; pages end it when complete', () => {
-    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9, requestSerial: 1, cursor: null }, catchUp: true, ahead: false });
+    expect(onWelcome(3, 9)).toEqual({ state: { lsn: 3, held: [], requestedFrom: 3, catchUpTo: 9, requestSerial: 1, cursor: null, prefetched: null }, catchUp: true, ahead: false });
     expect(onWelcome(3, 3).catchUp).toBeFalse();
     expect(onWelcome(5, 3).ahead).toBeTrue();
     const s = onWelcome(3, 9).state;
@@ -57,7 +57,7 @@ describe('lsn ordering (pure)', () => {
 describe('lsn ordering: request bookkeeping', () => {
   it('tells the answer to the outstanding request from an older one, and an overdue request from a newer one', () => {
     const s = markRequested(initialOrdering(4, 7));
-    expect(s).toEqual({ lsn: 4, held: [], requestedFrom: 4, catchUpTo: null, requestSerial: 8, cursor: null });
+    expect(s).toEqual({ lsn: 4, held: [], requestedFrom: 4, catchUpTo: null, requestSerial: 8, cursor: null, prefetched: null });
     expect(answersRequest(s, 4)).toBeTrue();
     expect(answersRequest(s, 2)).toBeFalse();
     expect(answersRequest(initialOrdering(4), 4)).toBeFalse(); // nothing outstanding
@@ -86,5 +86,40 @@ describe('lsn ordering: snapshot pages', () => {
     const last = afterPage({ ...markRequested(mid.state), lsn: 50 }, true);
     expect(last.state.cursor).toBeNull();
     expect(last.caughtUp).toBeTrue();
+  });
+});
+
+describe('lsn ordering: the next page is asked for when a page arrives', () => {
+  const logPage = (from: number, lsn: number, complete: boolean) => ({ prev_lsn: from, lsn, changes: [], page: { complete, from } });
+  const snapPage = (from: number, cursor: number, complete = false) => ({ prev_lsn: from, lsn: from, changes: [], snapshot: true, page: { complete, from, cursor } });
+
+  it('a log page asks from its lsn, a snapshot page from the same LSN with its cursor; the serial moves on', () => {
+    const s = onWelcome(3, 50).state; // outstanding: from 3, serial 1
+    const log = prefetchNext(s, logPage(3, 10, false));
+    expect(log?.request).toEqual({ from: 10, cursor: null, serial: 2 });
+    expect(log?.state.requestSerial).toBe(2);
+    expect(log?.state.requestedFrom).toBe(3); // the current page's request is still the answered one
+    const snap = prefetchNext(s, snapPage(3, 40));
+    expect(snap?.request).toEqual({ from: 3, cursor: 40, serial: 2 });
+  });
+
+  it('asks nothing for the last page, for a page answering an older request, or twice', () => {
+    const s = onWelcome(3, 50).state;
+    expect(prefetchNext(s, logPage(3, 50, true))).toBeNull();
+    expect(prefetchNext(s, logPage(1, 10, false))).toBeNull();
+    expect(prefetchNext(s, { prev_lsn: 3, lsn: 4, changes: [], page: null })).toBeNull();
+    const once = prefetchNext(s, logPage(3, 10, false))!;
+    expect(prefetchNext(once.state, logPage(3, 10, false))).toBeNull();
+  });
+
+  it('once the page is applied, the request sent ahead is the outstanding one only if it asks from where the page left off', () => {
+    const s = onWelcome(3, 50).state;
+    const ahead = prefetchNext(s, snapPage(3, 40))!;
+    const after = afterPage(ahead.state, false, 40);
+    expect(takePrefetched(after.state)).toEqual({ ...after.state, requestedFrom: 3, requestSerial: 2, prefetched: null });
+    // A different position (the page was retried and quarantined elsewhere, a timeout re-asked): not taken.
+    expect(takePrefetched(afterPage(ahead.state, false, 41).state)).toBeNull();
+    expect(takePrefetched({ ...after.state, lsn: 4 })).toBeNull();
+    expect(takePrefetched(afterPage(s, false, 40).state)).toBeNull(); // nothing was sent ahead
   });
 });
