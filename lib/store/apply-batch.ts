@@ -24,6 +24,23 @@ export function writeEntity(writer: StoreWriter, entity: string, id: string, op:
   }
 }
 
+/**
+ * {@link writeEntity} of each change, in order; a run of inserts into one table is written with
+ * multi-row upserts. `dataJson[i]` is `JSON.stringify(changes[i].data)` (null for a delete).
+ */
+export function writeEntities(writer: StoreWriter, changes: readonly { entity: string; entity_id: string; op: Op; data: Row | null }[], dataJson: readonly (string | null)[]): void {
+  let start = 0;
+  while (start < changes.length) {
+    const first = changes[start]!;
+    let end = start + 1;
+    if (first.op === 'insert') while (end < changes.length && changes[end]!.op === 'insert' && changes[end]!.entity === first.entity) end++;
+    if (end - start > 1) {
+      writer.upsertRows(first.entity, changes.slice(start, end).map((c) => c.data ?? {}), dataJson.slice(start, end) as string[]);
+    } else writeEntity(writer, first.entity, first.entity_id, first.op, first.data, dataJson[start] ?? undefined);
+    start = end;
+  }
+}
+
 /** Re-apply this client's pending changes on one row, in order (keeps the optimistic state visible). */
 export function rebaseRow(writer: StoreWriter, entity: string, id: string): void {
   for (const p of writer.changes.pendingForRow(entity, id)) writeEntity(writer, entity, id, p.op, p.data);

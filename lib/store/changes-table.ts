@@ -27,8 +27,9 @@ const COLUMNS =
 const PLACEHOLDERS = COLUMNS.split(',').map(() => '?').join(', ');
 /** One server row's VALUES tuple: constants in the SQL, 8 values to bind (seq, change_id, entity, entity_id, op, lsn, now, now). */
 const SERVER_TUPLE = "(?, ?, 'server', ?, ?, ?, NULL, ?, 1, 1, 'synced', 0, NULL, ?, ?)";
-/** Server rows per multi-row INSERT (one statement parse serves many rows; measured fastest near 32 in sql.js). */
+/** Rows per multi-row INSERT (one statement run serves many rows; measured fastest near 32 in sql.js). */
 export const SERVER_ROWS_PER_STATEMENT = 32;
+const ROWS_PER_STATEMENT = 32;
 
 /** A server change's `local_changes` row (origin server, synced; its data lives in the entity row). */
 export interface ServerChangeRow {
@@ -43,6 +44,7 @@ export interface ServerChangeRow {
 /** Statement cache for `local_changes`. */
 export class ChangeStatements {
   private readonly insert: Statement;
+  private readonly insertMany: Statement;
   private readonly insertServer: Statement;
   private readonly insertServerMany: Statement;
   private readonly setState: Statement;
@@ -57,6 +59,7 @@ export class ChangeStatements {
 
   constructor(private readonly db: Database) {
     this.insert = db.prepare(`INSERT INTO local_changes (${COLUMNS}) VALUES (${PLACEHOLDERS})`);
+    this.insertMany = db.prepare(`INSERT INTO local_changes (${COLUMNS}) VALUES ${Array.from({ length: ROWS_PER_STATEMENT }, () => `(${PLACEHOLDERS})`).join(', ')}`);
     // The hot path of server batches: constants in the SQL, fewer values to bind.
     this.insertServer = db.prepare(
       `INSERT INTO local_changes (${COLUMNS}) VALUES (?, ?, 'server', ?, ?, ?, ?, ?, 1, 1, 'synced', 0, NULL, ?, ?)`,
@@ -81,6 +84,17 @@ export class ChangeStatements {
   /** Append a row; throws on a duplicate change_id. */
   add(row: ChangeRow): void {
     this.insert.run(rowParams(row));
+  }
+
+  /** Append rows in order, {@link ROWS_PER_STATEMENT} per statement (the rest one by one); throws on a duplicate change_id. */
+  addMany(rows: readonly ChangeRow[]): void {
+    let i = 0;
+    for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
+      const params: SqlValue[] = [];
+      for (let k = 0; k < ROWS_PER_STATEMENT; k++) params.push(...rowParams(rows[i + k]!));
+      this.insertMany.run(params);
+    }
+    for (; i < rows.length; i++) this.add(rows[i]!);
   }
 
   /** Append a server change's row (origin server, synced). */
@@ -182,7 +196,7 @@ export class ChangeStatements {
 
   /** Free every statement (on close). */
   free(): void {
-    for (const s of [this.insert, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
+    for (const s of [this.insert, this.insertMany, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
   }
 
   private all(stmt: Statement, params: SqlValue[]): LocalChange[] {

@@ -8,7 +8,7 @@ import type { Database } from 'sql.js';
 import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ScopePatchBatch, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
 import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
-import { applyBatch, rebaseRow, writeEntity } from './apply-batch.js';
+import { applyBatch, rebaseRow, writeEntities } from './apply-batch.js';
 import { SCOPES_STATE_KEY, applyPatch } from './apply-patch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
 import type { Persistence } from './persistence.js';
@@ -143,18 +143,18 @@ export class SqlJsStore implements EngineStore {
       const err = checkChange(this.schema, c);
       if (err) throw err;
     }
-    const rows = this.tx(() =>
-      changes.map((c) => {
-        const dataJson = c.data === null ? null : JSON.stringify(c.data);
-        writeEntity(this.parts.writer, c.entity, c.entity_id, c.op, c.data, dataJson ?? undefined);
-        const row = this.parts.writer.addChange({
-          change_id: c.change_id ?? this.parts.newId(), origin: 'local', entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson, lsn: null,
-          processed_local: 1, processed_sync: 0, status: 'pending', attempts: 0, last_error: null, created_at: now, updated_at: now,
-        });
-        const { dataJson: _omit, ...rest } = row;
-        return { ...rest, data: c.data };
-      }),
-    );
+    const rows = this.tx(() => {
+      const writer = this.parts.writer;
+      const dataJson = changes.map((c) => (c.data === null ? null : JSON.stringify(c.data)));
+      writeEntities(writer, changes, dataJson);
+      const added = writer.addChanges(
+        changes.map((c, i) => ({
+          change_id: c.change_id ?? this.parts.newId(), origin: 'local' as const, entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson: dataJson[i]!, lsn: null,
+          processed_local: 1 as const, processed_sync: 0 as const, status: 'pending' as const, attempts: 0, last_error: null, created_at: now, updated_at: now,
+        })),
+      );
+      return added.map(({ dataJson: _omit, ...rest }, i) => ({ ...rest, data: changes[i]!.data }));
+    });
     // Until this transaction is persisted, pendingChanges() stops before its first change.
     if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
     return rows;

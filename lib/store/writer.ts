@@ -176,6 +176,21 @@ export class StoreWriter {
     this.record(() => `["d",${q(table)},${q(id)}]`);
   }
 
+  /** Append local_changes rows with the next seqs, in order, several per statement (a duplicate local change_id throws). */
+  addChanges(list: readonly Omit<ChangeRow, 'seq'>[]): ChangeRow[] {
+    const rows = list.map((fields, i): ChangeRow => ({ seq: this.nextSeq + i, ...fields }));
+    this.changes.addMany(rows);
+    this.nextSeq += rows.length;
+    for (const row of rows) this.record(() => changeOp(row));
+    return rows;
+  }
+
+  /** Upsert whole rows of one table, in order, several per statement. `dataJson[i]` is `JSON.stringify(rows[i])`. */
+  upsertRows(table: string, rows: readonly Row[], dataJson: readonly string[]): void {
+    this.entities.upsertMany(table, rows);
+    for (let i = 0; i < rows.length; i++) this.record(() => `["u",${q(table)},${dataJson[i]}]`);
+  }
+
   /** Append a local_changes row with the next seq (a duplicate local change_id throws). */
   addChange(fields: Omit<ChangeRow, 'seq'>): ChangeRow {
     const row: ChangeRow = { seq: this.nextSeq, ...fields };

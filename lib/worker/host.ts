@@ -26,6 +26,8 @@ import { createTransport, type Transport } from '../transport/index.js';
 import { bytesAsBase64 } from '../schema/rows.js';
 import type { Channel } from '../client/channel.js';
 import { DurableAnnouncer } from './durable-announcer.js';
+import { WriteBatcher } from './write-batcher.js';
+import { recordWrites } from '../store/record-writes.js';
 import type { PlatformParts } from '../platform/types.js';
 
 /** Everything the host takes from its environment (injected, so specs can pass their own). */
@@ -61,6 +63,7 @@ class SyncHost {
   private nextTokenId = 1;
   private readonly tokenWaiters = new Map<number, (token: string | null) => void>();
   private readonly scheduler: SchedulerLike;
+  private batcher: WriteBatcher | null = null;
 
   constructor(private readonly channel: Channel, private readonly runtime: HostRuntime) {
     this.scheduler = runtime.scheduler ?? asyncScheduler;
@@ -92,12 +95,14 @@ class SyncHost {
         return this.init(msg.id, msg.options);
       case 'change_recorded': {
         const store = this.requireStore();
-        // A re-sent write (same change_ids, fixed by the calling tab) is answered, not recorded again.
-        const again = store.recordedAlready(msg.changes);
-        const rows = again ?? store.recordLocalChanges(msg.changes, this.scheduler.now());
+        // Recorded with the other writes of this turn (one transaction); a re-sent write (same
+        // change_ids, fixed by the calling tab) is answered, not recorded again.
+        const outcome = await this.writeBatcher().add(msg.changes);
+        if ('error' in outcome) throw outcome.error;
+        const rows = outcome.rows;
         // The app hears "recorded" only once the change is durable; only then is it sent, and in
         // recording order (a change whose journal write failed is kept and goes first: durable-announcer.ts).
-        if (again) await store.whenDurable();
+        if (outcome.again) await store.whenDurable();
         else await this.announced(this.announcer().add(rows, (r) => this.recorded.next(r)));
         const entities = [...new Set(rows.map((r) => r.entity))];
         this.post({ type: 'changes_processed', id: msg.id, origin: 'local', change_ids: rows.map((r) => r.change_id), entities });
@@ -233,6 +238,11 @@ class SyncHost {
   }
 
   /** The announcer of durable recordings (made with the store). */
+  private writeBatcher(): WriteBatcher {
+    this.batcher ??= new WriteBatcher((writes) => recordWrites(this.requireStore(), writes, this.scheduler.now()));
+    return this.batcher;
+  }
+
   private announcer(): DurableAnnouncer {
     this.durable ??= new DurableAnnouncer(this.requireStore(), this.scheduler);
     return this.durable;

@@ -89,4 +89,34 @@ describe('store: server changes in multi-row statements', () => {
       { numRuns: 60, seed: 20261203 },
     );
   });
+
+  it('a local write of many changes (runs of inserts in multi-row upserts) leaves the tables as one statement per change would, live and after a replay', async () => {
+    await fc.assert(
+      fc.asyncProperty(batch, async (changes) => {
+        const medium = createMemoryMedium();
+        const store = await openMem(medium, { schema: { todos: { primaryKey: 'id', columns: { id: 'TEXT', title: 'TEXT', done: 'INTEGER' } }, notes: { primaryKey: 'n', columns: { n: 'INTEGER', body: 'TEXT' } } } });
+        const model: Model = { todos: new Map(), notes: new Map() };
+        for (const c of changes) applyModel(model, c);
+        store.recordLocalChanges(changes.map(({ op, entity, entity_id, data }) => ({ op, entity, entity_id, data })), 7);
+        const expected = {
+          todos: [...model.todos.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r),
+          notes: [...model.notes.entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, r]) => r),
+          history: changes.map((c, i) => ({ seq: i + 1, change_id: `me-${i + 1}`, entity_id: c.entity_id, op: c.op, status: 'pending' })),
+        };
+        const read = (s: typeof store) => ({
+          todos: s.query('SELECT id, title, done FROM todos ORDER BY id'),
+          notes: s.query('SELECT n, body FROM notes ORDER BY n'),
+          history: s.query("SELECT seq, change_id, entity_id, op, status FROM local_changes WHERE origin = 'local' ORDER BY seq"),
+        });
+        expect(read(store)).toEqual(expected);
+        expect(store.counts()).toEqual({ pending: changes.length, failed: 0 });
+        await store.whenDurable();
+        const again = await openMem(medium, { newId: ids('re'), schema: store.schema });
+        expect(read(again)).toEqual(expected);
+        await again.close();
+        await store.close();
+      }),
+      { numRuns: 40, seed: 20261204 },
+    );
+  });
 });
