@@ -5,14 +5,23 @@
  * this one is committed and visible: LSNs increase strictly in commit order, and a reader that
  * sees LSN n has every LSN below n (see docs/DESIGN.md, "PostgreSQL backend").
  *
+ * Few round trips: the frame is cut, in order, into BATCHES of changes to pairwise distinct rows
+ * (and distinct change_ids), so every change of a batch sees the rows as they were before the
+ * batch, exactly as if the changes ran one by one. A batch's current rows (when access rules or
+ * an older client need them) are read with one query per table, and its changes are written by
+ * RUNS (consecutive changes of the same table, op and column set): one statement per run
+ * (pg-batch.ts), and the log in one statement per frame.
+ *
  * A change refused by a constraint aborts a PostgreSQL transaction, so the frame first runs
- * without savepoints (the common case, fewest round trips); if a change is refused the whole
- * frame is rolled back and run again with one savepoint per change.
+ * without savepoints (the common case, fewest round trips); if a run is refused the whole frame is
+ * rolled back and run again with one savepoint per run, and one per change inside a refused run:
+ * exactly the refused change is rejected, the others apply.
  */
 import { ErrorCodes } from '../../lib/errors.js';
-import { checkChange, safeText, type AckEntry, type ClientChange, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
+import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
+import { currentRows, logInsert, runKey, writeRun, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
 import { versionsUpsert } from './pg-snapshot.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
@@ -30,8 +39,29 @@ export interface ApplyContext {
 /** Thrown inside the fast path when a change is refused: the frame is re-run with savepoints. */
 class NeedsSavepoints extends Error {}
 
-/** Most rows in one INSERT into the change log (9 parameters each, PostgreSQL allows 65535). */
-const LOG_ROWS_PER_INSERT = 5000;
+/** Most changes in one batch (bounds the statements' size). */
+const MAX_BATCH = 2000;
+
+type Refusal = { code: string; reason: string };
+
+/** One attempt at a frame: its parameters and what it has done so far. */
+interface Attempt {
+  readonly db: PoolClient;
+  readonly ctx: ApplyContext;
+  readonly clientId: string;
+  readonly permit: PermitFn | null;
+  readonly sub: string | null;
+  readonly known: KnownColumns;
+  readonly savepoints: boolean;
+  readonly now: number;
+  /** change_id -> LSN of the changes already in the log (this frame's too). */
+  readonly logged: Map<string, number>;
+  /** One per change of the frame, by its index. */
+  readonly acks: AckEntry[];
+  readonly committed: ServerChange[];
+  readonly log: LogEntry[];
+  lsn: number;
+}
 
 /** Apply a frame: dedupe, check, write, log; COMMIT. Rolls back and throws on a database failure. */
 export async function applyFrame(
@@ -58,74 +88,151 @@ async function attempt(
   const begun = (await db.query(`BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log`)) as unknown as { rows: { m: number }[] }[];
   const prevLsn = Number(begun[begun.length - 1]!.rows[0]!.m);
   const logged = new Map<string, number>();
-  const ids = changes.map((c) => c.change_id);
-  const dup = await db.query({ text: 'SELECT change_id, lsn FROM rsw_change_log WHERE client_id = $1 AND change_id = ANY($2::text[])', values: [clientId, ids] });
+  const dup = await db.query({ text: 'SELECT change_id, lsn FROM rsw_change_log WHERE client_id = $1 AND change_id = ANY($2::text[])', values: [clientId, changes.map((c) => c.change_id)] });
   for (const r of dup.rows as { change_id: string; lsn: number }[]) logged.set(r.change_id, Number(r.lsn));
-  const acks: AckEntry[] = [];
-  const committed: ServerChange[] = [];
-  const logValues: unknown[] = [];
-  const now = ctx.now();
-  let lsn = prevLsn;
-  for (const sent of changes) {
+  const a: Attempt = { db, ctx, clientId, permit, sub, known, savepoints, now: ctx.now(), logged, acks: new Array<AckEntry>(changes.length), committed: [], log: [], lsn: prevLsn };
+  let batch: number[] = [];
+  const rows = new Set<string>();
+  const ids = new Set<string>();
+  for (let i = 0; i < changes.length; i++) {
+    const sent = changes[i]!;
+    const row = `${sent.entity}\u0000${sent.entity_id}`;
+    // A second change of a row (or a change_id again) waits until the batch before it is written.
+    if (rows.has(row) || ids.has(sent.change_id) || batch.length >= MAX_BATCH) {
+      await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })));
+      batch = [];
+      rows.clear();
+      ids.clear();
+    }
     const seen = logged.get(sent.change_id);
     if (seen !== undefined) {
-      acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: seen });
+      // Already in the log (a re-send, or twice in one frame): same answer as the first time.
+      a.acks[i] = { change_id: sent.change_id, status: 'duplicate', lsn: seen };
       continue;
     }
-    const change = known === null ? sent : await forOlderClient(db, ctx, sent, known);
-    const dataJson = change.data === null ? null : JSON.stringify(change.data);
-    const size = Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
-    const refusal =
-      size > ctx.maxChangeBytes
-        ? { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${ctx.maxChangeBytes} bytes (maxChangeBytes): not applied` }
-        : await tryApply(db, ctx, change, permit, clientId, sub, savepoints);
-    if (refusal !== null) {
-      const row = await ctx.entities.current(db, change.entity, change.entity_id);
-      acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row });
-      continue;
-    }
-    lsn++;
-    logged.set(change.change_id, lsn);
-    logValues.push(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
-    committed.push({ lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
-    acks.push({ change_id: change.change_id, status: 'applied', lsn });
+    batch.push(i);
+    rows.add(row);
+    ids.add(sent.change_id);
   }
-  for (let i = 0; i < logValues.length; i += 9 * LOG_ROWS_PER_INSERT) {
-    const chunk = logValues.slice(i, i + 9 * LOG_ROWS_PER_INSERT);
-    const rows: string[] = [];
-    for (let r = 0; r < chunk.length / 9; r++) rows.push(`(${Array.from({ length: 9 }, (_, k) => `$${r * 9 + k + 1}`).join(', ')})`);
-    await db.query({ text: `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES ${rows.join(', ')}`, values: chunk });
-  }
-  const versions = versionsUpsert(committed);
+  await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })));
+  if (a.log.length > 0) await db.query(logInsert(a.log, clientId, a.now, sub));
+  const versions = versionsUpsert(a.committed);
   if (versions !== null) await db.query(versions);
   // The other nodes learn of the commit (delivered at COMMIT, in commit order).
-  if (committed.length > 0) await db.query({ text: 'SELECT pg_notify($1, $2)', values: [ctx.channel, String(lsn)] });
+  if (a.committed.length > 0) await db.query({ text: 'SELECT pg_notify($1, $2)', values: [ctx.channel, String(a.lsn)] });
   await db.query({ text: 'COMMIT' });
-  return { acks, committed, prevLsn };
+  return { acks: a.acks, committed: a.committed, prevLsn };
 }
 
-async function forOlderClient(db: PoolClient, ctx: ApplyContext, change: ClientChange, known: NonNullable<KnownColumns>): Promise<ClientChange> {
-  const def = Object.prototype.hasOwnProperty.call(ctx.schema, change.entity) ? ctx.schema[change.entity] : undefined;
-  const current = change.op === 'insert' && def ? await ctx.entities.current(db, change.entity, change.entity_id) : null;
-  return fillForOlderClient(change, def, known.get(change.entity), current);
-}
-
-async function tryApply(
-  db: PoolClient, ctx: ApplyContext, change: ClientChange, permit: PermitFn | null, clientId: string, sub: string | null, savepoints: boolean,
-): Promise<{ code: string; reason: string } | null> {
-  const schemaError = checkChange(ctx.schema, change);
-  if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
-  const denied = permit ? permit(change, { client_id: clientId, sub }, await ctx.entities.current(db, change.entity, change.entity_id)) : null;
-  if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
-  if (savepoints) await db.query({ text: 'SAVEPOINT rsw_change' });
-  try {
-    await ctx.entities.apply(db, change);
-  } catch (e) {
-    if (!isRefusal(e)) throw e;
-    if (!savepoints) throw new NeedsSavepoints();
-    await db.query({ text: 'ROLLBACK TO SAVEPOINT rsw_change' });
-    return { code: ErrorCodes.REJECTED, reason: `constraint: ${(e as Error).message}` };
+/** The current row of each change (null: none), one query per table. */
+async function rowsOf(a: Attempt, changes: readonly ClientChange[]): Promise<(Row | null)[]> {
+  const out: (Row | null)[] = changes.map(() => null);
+  const byEntity = new Map<string, number[]>();
+  changes.forEach((c, k) => (byEntity.get(c.entity) ?? byEntity.set(c.entity, []).get(c.entity)!).push(k));
+  for (const [entity, ks] of byEntity) {
+    const got = await currentRows(a.db, a.ctx.schema, entity, ks.map((k) => changes[k]!.entity_id));
+    ks.forEach((k, j) => (out[k] = got[j]!));
   }
-  if (savepoints) await db.query({ text: 'RELEASE SAVEPOINT rsw_change' });
-  return null;
+  return out;
+}
+
+/** Check, write and ack a batch (changes to distinct rows, in frame order). */
+async function runBatch(a: Attempt, batch: readonly { i: number; sent: ClientChange }[]): Promise<void> {
+  if (batch.length === 0) return;
+  const { ctx } = a;
+  // The rows before the batch: the permission check and an older client's insert need them.
+  let current = a.permit !== null || a.known !== null ? await rowsOf(a, batch.map((b) => b.sent)) : null;
+  const changes: ClientChange[] = [];
+  const json: (string | null)[] = [];
+  const refusals: (Refusal | null)[] = [];
+  for (let k = 0; k < batch.length; k++) {
+    const sent = batch[k]!.sent;
+    const def = Object.prototype.hasOwnProperty.call(ctx.schema, sent.entity) ? ctx.schema[sent.entity] : undefined;
+    // An older client's insert keeps the columns it does not know (see fillForOlderClient).
+    const change = a.known === null ? sent : fillForOlderClient(sent, def, a.known.get(sent.entity), sent.op === 'insert' && def ? current![k]! : null);
+    const dataJson = change.data === null ? null : JSON.stringify(change.data);
+    changes.push(change);
+    json.push(dataJson);
+    refusals.push(check(a, change, dataJson, current?.[k] ?? null));
+  }
+  const refused = batch.map((_, k) => k).filter((k) => refusals[k] !== null);
+  if (current === null && refused.length > 0) {
+    const got = await rowsOf(a, refused.map((k) => changes[k]!));
+    current = batch.map(() => null);
+    refused.forEach((k, j) => (current![k] = got[j]!));
+  }
+  // Runs: consecutive changes (of those that passed) of one table, op and column set.
+  const passed = batch.map((_, k) => k).filter((k) => refusals[k] === null);
+  for (let r = 0; r < passed.length; ) {
+    const key = runKey(ctx.schema, changes[passed[r]!]!);
+    let end = r + 1;
+    while (end < passed.length && runKey(ctx.schema, changes[passed[end]!]!) === key) end++;
+    const run = passed.slice(r, end);
+    const outcome = await writeRunOrEach(a, run.map((k) => changes[k]!));
+    for (let j = 0; j < run.length; j++) {
+      if (outcome[j] === null) continue;
+      refusals[run[j]!] = outcome[j]!;
+      (current ??= batch.map(() => null))[run[j]!] = await ctx.entities.current(a.db, changes[run[j]!]!.entity, changes[run[j]!]!.entity_id);
+    }
+    r = end;
+  }
+  // Acks and LSNs in frame order.
+  for (let k = 0; k < batch.length; k++) {
+    const change = changes[k]!;
+    const refusal = refusals[k];
+    if (refusal) {
+      a.acks[batch[k]!.i] = { change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: current![k] ?? null };
+      continue;
+    }
+    const lsn = ++a.lsn;
+    a.logged.set(change.change_id, lsn);
+    a.log.push({ lsn, change_id: change.change_id, entity: change.entity, entity_id: change.entity_id, op: change.op, data: json[k]! });
+    a.committed.push({ lsn, change_id: change.change_id, client_id: a.clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data });
+    a.acks[batch[k]!.i] = { change_id: change.change_id, status: 'applied', lsn };
+  }
+}
+
+/** Why a change may not apply before it is written (size, schema, permission), or null. */
+function check(a: Attempt, change: ClientChange, dataJson: string | null, current: Row | null): Refusal | null {
+  const size = Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
+  if (size > a.ctx.maxChangeBytes) return { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${a.ctx.maxChangeBytes} bytes (maxChangeBytes): not applied` };
+  const schemaError = checkChange(a.ctx.schema, change);
+  if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
+  const denied = a.permit ? a.permit(change, { client_id: a.clientId, sub: a.sub }, current) : null;
+  return denied === null ? null : { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
+}
+
+/** A run's statement refused: a constraint, a bad value, or (keys that name one row twice) a cardinality error. */
+function runRefused(e: unknown): boolean {
+  return isRefusal(e) || (e as { code?: unknown }).code === '21000';
+}
+
+/** Write a run in one statement; if it is refused (savepoint attempt only), each change alone: the refusal of each. */
+async function writeRunOrEach(a: Attempt, run: readonly ClientChange[]): Promise<(Refusal | null)[]> {
+  const { db, ctx } = a;
+  if (a.savepoints) await db.query({ text: 'SAVEPOINT rsw_run' });
+  try {
+    await writeRun(db, ctx.schema, run);
+    if (a.savepoints) await db.query({ text: 'RELEASE SAVEPOINT rsw_run' });
+    return run.map(() => null);
+  } catch (e) {
+    if (!runRefused(e)) throw e;
+    if (!a.savepoints) throw new NeedsSavepoints();
+    await db.query({ text: 'ROLLBACK TO SAVEPOINT rsw_run' });
+  }
+  const out: (Refusal | null)[] = [];
+  for (const change of run) {
+    await db.query({ text: 'SAVEPOINT rsw_change' });
+    try {
+      await ctx.entities.apply(db, change);
+      await db.query({ text: 'RELEASE SAVEPOINT rsw_change' });
+      out.push(null);
+    } catch (e) {
+      if (!isRefusal(e)) throw e;
+      await db.query({ text: 'ROLLBACK TO SAVEPOINT rsw_change' });
+      out.push({ code: ErrorCodes.REJECTED, reason: `constraint: ${(e as Error).message}` });
+    }
+  }
+  await db.query({ text: 'RELEASE SAVEPOINT rsw_run' });
+  return out;
 }

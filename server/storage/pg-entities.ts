@@ -59,7 +59,7 @@ export function keyParam(type: ColumnType, entityId: string): unknown {
 }
 
 /** Can `entityId` be a key of this type at all (else there is no such row, and asking would abort the transaction)? */
-function keyFits(type: ColumnType, entityId: string): boolean {
+export function keyFits(type: ColumnType, entityId: string): boolean {
   if (type === 'INTEGER') return /^-?\d{1,16}$/.test(entityId.trim()) && Number.isSafeInteger(Number(entityId));
   if (type === 'REAL') return entityId.trim() !== '' && Number.isFinite(Number(entityId));
   return true;

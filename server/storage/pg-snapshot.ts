@@ -25,17 +25,12 @@ export function versionsUpsert(entries: readonly { lsn: number; change_id: strin
   const last = new Map<string, (typeof entries)[number]>();
   for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
   if (last.size === 0) return null;
-  const values: unknown[] = [];
-  const rows: string[] = [];
-  for (const e of last.values()) {
-    const b = values.length;
-    rows.push(`($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`);
-    values.push(e.entity, e.entity_id, e.lsn, e.change_id, e.client_id, e.op === 'delete' ? 'delete' : 'insert');
-  }
+  const rows = [...last.values()];
   return {
-    text: `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op) VALUES ${rows.join(', ')}
+    text: `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::text[])
       ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`,
-    values,
+    values: [rows.map((e) => e.entity), rows.map((e) => e.entity_id), rows.map((e) => e.lsn), rows.map((e) => e.change_id), rows.map((e) => e.client_id), rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert'))],
   };
 }
 
