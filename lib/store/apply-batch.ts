@@ -54,6 +54,13 @@ export interface BatchContext {
   currentLsn: number;
   /** This client's id: only changes carrying it can be echoes of ours. */
   clientId: string;
+  /**
+   * Rows (`rowKey`) already written by server changes of the same batch before these changes.
+   * A batch applied change by change (quarantine.ts) passes one set through all its parts and
+   * gets it filled, so that an echo of ours is written again after another client's change on
+   * its row, exactly as the whole batch would do it in one part.
+   */
+  written?: Set<string>;
 }
 
 /**
@@ -75,7 +82,7 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   // Only rows with pending local changes need a rebase: find them once, not per change.
   const pendingRows = writer.changes.countByStatus().pending > 0 ? writer.changes.pendingRowKeys() : null;
   const touched = new Map<string, { entity: string; id: string }>();
-  const written = new Set<string>();
+  const written = ctx.written ?? new Set<string>();
   const entities = new Set<string>();
   const echoed: string[] = [];
   // Server changes are written in runs (multi-row statements); an echo that writes ends the run first.
