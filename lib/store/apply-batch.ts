@@ -41,9 +41,15 @@ export function writeEntities(writer: StoreWriter, changes: readonly { entity: s
   }
 }
 
-/** Re-apply this client's pending changes on one row, in order (keeps the optimistic state visible). */
-export function rebaseRow(writer: StoreWriter, entity: string, id: string): void {
-  for (const p of writer.changes.pendingForRow(entity, id)) writeEntity(writer, entity, id, p.op, p.data);
+/**
+ * Re-apply this client's pending changes on one row, in order (keeps the optimistic state
+ * visible), together with `acked` ones of that row (acknowledged, echo not applied yet), in seq order.
+ */
+export function rebaseRow(writer: StoreWriter, entity: string, id: string, acked: readonly LocalChange[] = []): void {
+  const pending = writer.changes.pendingForRow(entity, id);
+  const mine = acked.filter((a) => a.entity === entity && a.entity_id === id);
+  const all = mine.length === 0 ? pending : [...pending, ...mine].sort((a, b) => a.seq - b.seq);
+  for (const p of all) writeEntity(writer, entity, id, p.op, p.data);
 }
 
 /** What {@link applyBatch} needs besides the batch. */
@@ -79,8 +85,14 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   for (const c of batch.changes) {
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
-  // Only rows with pending local changes need a rebase: find them once, not per change.
-  const pendingRows = writer.changes.countByStatus().pending > 0 ? writer.changes.pendingRowKeys() : null;
+  // Only rows with pending local changes need a rebase: find them once, not per change. So do
+  // rows with changes of ours acknowledged above this batch (the ack came before the batches in
+  // between, e.g. while one waited for a retry): the server applied them after this batch's
+  // changes, and their echo, later, does not write them again unless its own batch wrote the row.
+  // (Not for a snapshot page: its rows are the server's current ones, ours included.)
+  const acked = batch.snapshot ? [] : writer.changes.ackedAbove(batch.lsn);
+  const pendingRows = writer.changes.countByStatus().pending > 0 || acked.length > 0 ? writer.changes.pendingRowKeys() : null;
+  for (const a of acked) pendingRows!.add(rowKey(a.entity, a.entity_id));
   const touched = new Map<string, { entity: string; id: string }>();
   const written = ctx.written ?? new Set<string>();
   const entities = new Set<string>();
@@ -112,7 +124,7 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
     if (pendingRows?.has(key) && !touched.has(key)) touched.set(key, { entity: c.entity, id: c.entity_id });
   }
   writer.addServerChanges(run, now);
-  for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id);
+  for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id, acked);
   if (batch.lsn !== ctx.currentLsn) writer.setState('lsn', batch.lsn);
   return { entities: [...entities], echoed, applied };
 }
