@@ -23,8 +23,13 @@ export const FAULT_KINDS = ['cut', 'cut_mid_frame', 'delay', 'stall', 'restart']
  */
 export const EXTRA_FAULT_KINDS = ['reject', 'poison'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number];
-/** `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults'). */
+/**
+ * `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults');
+ * RSW_FAULTS_POISON=every arms it in every step (more quarantines per schedule, to measure a fix
+ * of the quarantine path; the random streams are drawn as usual).
+ */
 const POISON = process.env['RSW_FAULTS_POISON'] !== '0';
+const POISON_EVERY_STEP = process.env['RSW_FAULTS_POISON'] === 'every';
 
 /** What a schedule did and found. */
 export interface ScheduleOutcome {
@@ -74,7 +79,7 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
       progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
       const refusal = extra.chance(0.2) ? refuse(server, extra.between(0, 15), extra.between(30, 300), faults) : null;
       // The divergence it found (seed 20250622: our own echo quarantined) is fixed in the store.
-      if (extra.chance(0.25) && POISON) server.proxy.armPoison();
+      if ((extra.chance(0.25) || POISON_EVERY_STEP) && POISON) server.proxy.armPoison();
       if (fault) await inject(server, rng, fault, burst, faults);
       await refusal;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}, waiting for writes`;
