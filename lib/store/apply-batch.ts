@@ -90,9 +90,9 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   // between, e.g. while one waited for a retry): the server applied them after this batch's
   // changes, and their echo, later, does not write them again unless its own batch wrote the row.
   // (Not for a snapshot page: its rows are the server's current ones, ours included.)
-  const acked = batch.snapshot ? [] : writer.changes.ackedAbove(batch.lsn);
-  const pendingRows = writer.changes.countByStatus().pending > 0 || acked.length > 0 ? writer.changes.pendingRowKeys() : null;
-  for (const a of acked) pendingRows!.add(rowKey(a.entity, a.entity_id));
+  const ackedRows = batch.snapshot ? new Set<string>() : writer.changes.ackedRowKeys(batch.lsn);
+  const pendingRows = writer.changes.countByStatus().pending > 0 || ackedRows.size > 0 ? writer.changes.pendingRowKeys() : null;
+  for (const key of ackedRows) pendingRows!.add(key);
   const touched = new Map<string, { entity: string; id: string }>();
   const written = ctx.written ?? new Set<string>();
   const entities = new Set<string>();
@@ -124,6 +124,8 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
     if (pendingRows?.has(key) && !touched.has(key)) touched.set(key, { entity: c.entity, id: c.entity_id });
   }
   writer.addServerChanges(run, now);
+  // The acknowledged changes themselves (their data) only when one of their rows was touched.
+  const acked = [...touched.keys()].some((k) => ackedRows.has(k)) ? writer.changes.ackedAbove(batch.lsn) : [];
   for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id, acked);
   if (batch.lsn !== ctx.currentLsn) writer.setState('lsn', batch.lsn);
   return { entities: [...entities], echoed, applied };
