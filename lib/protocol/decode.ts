@@ -14,7 +14,7 @@ import { ProtocolError } from '../errors.js';
 import { checkChange, declarationPath, projectChange, type ChangeShape, type SchemaDeclaration } from './schema.js';
 import { CLIENT_FRAME_CODECS, SERVER_FRAME_CODECS, type ClientFrame, type ServerFrame } from './server-messages.js';
 import { rememberFit } from './checked.js';
-import { FAST_CLIENT_FRAMES, FAST_SERVER_FRAMES, type FastCheck } from './fast-frames.js';
+import { FAST_CLIENT_FRAMES, FAST_MAIN_MESSAGES, FAST_SERVER_FRAMES, type FastCheck } from './fast-frames.js';
 import { MAIN_TO_WORKER_CODECS, WORKER_TO_MAIN_CODECS, type MainToWorker, type WorkerToMain } from './worker-messages.js';
 
 /** Default largest frame a decoder accepts, in UTF-16 code units of the raw string. */
@@ -189,7 +189,7 @@ export const decodeClientFrame = (raw: unknown, opts?: DecodeOptions): Either<Pr
   decodeWith<ClientFrame>(CLIENT_FRAME_CODECS, raw, opts, FAST_CLIENT_FRAMES);
 /** Worker side: decode a message from the main thread. */
 export const decodeMainMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, MainToWorker> =>
-  decodeWith<MainToWorker>(MAIN_TO_WORKER_CODECS, raw, opts);
+  decodeWith<MainToWorker>(MAIN_TO_WORKER_CODECS, raw, opts, FAST_MAIN_MESSAGES);
 /** Main-thread side: decode a message from the worker. */
 export const decodeWorkerMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, WorkerToMain> =>
   decodeWith<WorkerToMain>(WORKER_TO_MAIN_CODECS, raw, opts);

@@ -1,6 +1,6 @@
 /**
- * The hot frames' codecs without io-ts: `server_changes` and `sync_response` (client side), and
- * `client_change` (server side). Each function says exactly what its io-ts codec in
+ * The hot frames' codecs without io-ts: `server_changes` and `sync_response` (client side),
+ * `client_change` (server side), and the app's writes, `change_recorded` (worker side). Each function says exactly what its io-ts codec in
  * server-messages.ts says, valid or not (spec/protocol/fast-frames.spec.ts proves it with
  * fast-check on random valid and broken frames), in one pass with no allocation. The decoder
  * runs the io-ts codec only for a frame these refuse, to name what is wrong: the codec stays the
@@ -44,6 +44,7 @@ function onlyKeys(u: Obj, known: ReadonlySet<string>): boolean {
 
 const SERVER_CHANGE_KEYS = new Set(['lsn', 'change_id', 'client_id', 'entity', 'entity_id', 'op', 'data']);
 const CLIENT_CHANGE_KEYS = new Set(['change_id', 'entity', 'entity_id', 'op', 'data']);
+const isCount = (u: unknown): boolean => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
 
 function isServerChange(u: unknown): boolean {
   return (
@@ -54,6 +55,11 @@ function isServerChange(u: unknown): boolean {
 
 function isClientChange(u: unknown): boolean {
   return isObj(u) && onlyKeys(u, CLIENT_CHANGE_KEYS) && isChangeId(u.change_id) && isIdentifier(u.entity) && isEntityId(u.entity_id) && isOp(u.op) && isData(u.data);
+}
+
+/** `ChangeRequest`: a client change whose `change_id` is optional (absent or undefined). */
+function isChangeRequest(u: unknown): boolean {
+  return isObj(u) && onlyKeys(u, CLIENT_CHANGE_KEYS) && (u.change_id === undefined || isChangeId(u.change_id)) && isIdentifier(u.entity) && isEntityId(u.entity_id) && isOp(u.op) && isData(u.data);
 }
 
 function everyOf(u: unknown, item: (x: unknown) => boolean): boolean {
@@ -78,7 +84,14 @@ export const isSyncResponseFrame: FastCheck = (f) =>
 /** `ClientChangeFrame`. */
 export const isClientChangeFrame: FastCheck = (f) => f.type === 'client_change' && onlyKeys(f, CLIENT_CHANGE_FRAME_KEYS) && everyOf(f.changes, isClientChange);
 
+const CHANGE_RECORDED_KEYS = new Set(['type', 'id', 'changes']);
+
+/** `ChangeRecordedMsg`. */
+export const isChangeRecordedMsg: FastCheck = (f) => f.type === 'change_recorded' && onlyKeys(f, CHANGE_RECORDED_KEYS) && isCount(f.id) && everyOf(f.changes, isChangeRequest);
+
 /** Fast checks of the frames a server sends, by `type`. */
 export const FAST_SERVER_FRAMES: Readonly<Record<string, FastCheck>> = { server_changes: isServerChangesFrame, sync_response: isSyncResponseFrame };
 /** Fast checks of the frames a client sends, by `type`. */
 export const FAST_CLIENT_FRAMES: Readonly<Record<string, FastCheck>> = { client_change: isClientChangeFrame };
+/** Fast checks of the messages the main thread sends the worker, by `type`. */
+export const FAST_MAIN_MESSAGES: Readonly<Record<string, FastCheck>> = { change_recorded: isChangeRecordedMsg };

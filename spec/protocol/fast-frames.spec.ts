@@ -7,8 +7,9 @@
  */
 import fc from 'fast-check';
 import { isRight, type Either } from '../../lib/protocol/either.js';
-import { decodeClientFrame, decodeServerFrame, decodeWith } from '../../lib/protocol/decode.js';
-import { isClientChangeFrame, isServerChangesFrame, isSyncResponseFrame } from '../../lib/protocol/fast-frames.js';
+import { decodeClientFrame, decodeMainMessage, decodeServerFrame, decodeWith } from '../../lib/protocol/decode.js';
+import { isChangeRecordedMsg, isClientChangeFrame, isServerChangesFrame, isSyncResponseFrame } from '../../lib/protocol/fast-frames.js';
+import { ChangeRecordedMsg, MAIN_TO_WORKER_CODECS } from '../../lib/protocol/worker-messages.js';
 import { CLIENT_FRAME_CODECS, ClientChangeFrame, SERVER_FRAME_CODECS, ServerChanges, SyncResponse } from '../../lib/protocol/server-messages.js';
 
 /** Values a broken field takes (JS values: the checks also see structured-clone input). */
@@ -45,14 +46,17 @@ function record(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Rec
 }
 const serverChange = record({ lsn: field(lsn), change_id: field(printable), client_id: field(printable), entity: field(ident), entity_id: field(fc.oneof({ weight: 8, arbitrary: text.filter((s) => s.length > 0) }, { weight: 1, arbitrary: edges })), op: field(fc.constantFrom('insert', 'update', 'delete')), data });
 const clientChange = record({ change_id: field(printable), entity: field(ident), entity_id: field(fc.oneof({ weight: 8, arbitrary: text.filter((s) => s.length > 0) }, { weight: 1, arbitrary: edges })), op: field(fc.constantFrom('insert', 'update', 'delete')), data });
+/** A change the app asks for: change_id optional. */
+const changeRequest = fc.tuple(record({ entity: field(ident), entity_id: field(fc.oneof({ weight: 8, arbitrary: text.filter((s) => s.length > 0) }, { weight: 1, arbitrary: edges })), op: field(fc.constantFrom('insert', 'update', 'delete')), data }), fc.option(field(printable), { freq: 2 })).map(([c, id]) => (id === null || typeof c !== 'object' || c === null ? c : { ...c, change_id: id }));
 const list = <T>(item: fc.Arbitrary<T>) => field(fc.array(item, { maxLength: 3 }));
 
 const frames = {
   server_changes: record({ type: fc.constant('server_changes'), prev_lsn: field(lsn), lsn: field(lsn), changes: list(serverChange) }),
   sync_response: fc.tuple(record({ type: fc.constant('sync_response'), from_lsn: field(lsn), lsn: field(lsn), changes: list(serverChange), complete: field(fc.boolean()) }), fc.option(field(lsn), { freq: 2 })).map(([f, cursor]) => (cursor === null || typeof f !== 'object' || f === null ? f : { ...f, cursor })),
   client_change: record({ type: fc.constant('client_change'), changes: list(clientChange) }),
+  change_recorded: record({ type: fc.constant('change_recorded'), id: field(fc.nat()), changes: list(changeRequest) }),
 };
-const checks = { server_changes: [isServerChangesFrame, ServerChanges], sync_response: [isSyncResponseFrame, SyncResponse], client_change: [isClientChangeFrame, ClientChangeFrame] } as const;
+const checks = { server_changes: [isServerChangesFrame, ServerChanges], sync_response: [isSyncResponseFrame, SyncResponse], client_change: [isClientChangeFrame, ClientChangeFrame], change_recorded: [isChangeRecordedMsg, ChangeRecordedMsg] } as const;
 const isFrameObject = (u: unknown): u is Record<string, unknown> => u !== null && typeof u === 'object' && !Array.isArray(u);
 
 describe('protocol: hand-written checks of the hot frames', () => {
@@ -80,11 +84,13 @@ describe('protocol: hand-written checks of the hot frames', () => {
 
   it('leave the decoder answering as the codec-only decoder does: the same frame or the same error', () => {
     fc.assert(
-      fc.property(fc.oneof(frames.server_changes, frames.sync_response), frames.client_change, (s, c) => {
+      fc.property(fc.oneof(frames.server_changes, frames.sync_response), frames.client_change, frames.change_recorded, (s, c, m) => {
         const sText = JSON.stringify(s) ?? 'null';
         const cText = JSON.stringify(c) ?? 'null';
         expect(decodeServerFrame(sText)).toEqual(decodeWith<unknown>(SERVER_FRAME_CODECS, sText) as never);
         expect(decodeClientFrame(cText)).toEqual(decodeWith<unknown>(CLIENT_FRAME_CODECS, cText) as never);
+        // The worker decodes the main thread's messages as objects (structured clone), not text.
+        expect(decodeMainMessage(m)).toEqual(decodeWith<unknown>(MAIN_TO_WORKER_CODECS, m) as never);
       }),
       { numRuns: 2000, seed: 31203 },
     );

@@ -2,13 +2,17 @@
  * One seeded network-fault schedule: a fresh server on a file behind the fault proxy, 3-5
  * in-process clients making random inserts / updates / deletes on shared and disjoint rows,
  * and faults injected while they write (cut, cut mid-frame, delay, one-way stall, server restart
- * on the same file). Then the proxy heals, every client settles, and the invariants are checked.
+ * on the same file; server refusals, a poisoned server change; a failed journal write on a
+ * client, the server's database recreated). Then the proxy heals, every client settles, and the
+ * invariants are checked.
  * The seed decides everything the suite decides (ops, rows, faults, their timing); the network's
  * own timing is real.
  */
 import type { WriteOp } from '../../../lib/index.js';
 import type { Direction } from './proxy.js';
 import { Rng } from './rng.js';
+import { CountingProbe, durableHistory } from './probe-worker.js';
+import { recreateServer, type Recreation } from './recreation.js';
 import { ServerHandle } from './server-handle.js';
 import { TrackedClient } from './tracked-client.js';
 import { settle, verify, type Verdict } from './verify.js';
@@ -22,7 +26,20 @@ export const FAULT_KINDS = ['cut', 'cut_mid_frame', 'delay', 'stall', 'restart']
  * server change into one that cannot apply: quarantined, its row fetched again).
  */
 export const EXTRA_FAULT_KINDS = ['reject', 'poison'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number];
+/**
+ * Faults of the client's store and the server's database (issue 14), from a THIRD random stream
+ * of the seed and each in a FIXED fraction of the schedules, by seed (older seeds keep their
+ * network schedule): `journal_fail` (one journal write of a client rejects; the change is kept,
+ * written with the next flush and sent in order: lib/worker/durable-announcer.ts) in the
+ * schedules with seed % 3 === 0, one to three times; `server_changed` (the server stopped and
+ * started on a NEW empty database, another server_id; what must hold: support/recreation.ts)
+ * once in the schedules with seed % 4 === 2.
+ */
+export const STORE_FAULT_KINDS = ['journal_fail', 'server_changed'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS)[number] | (typeof STORE_FAULT_KINDS)[number];
+/** Whether the schedule of `seed` fails journal writes / recreates the server's database. */
+export const journalFaults = (seed: number): boolean => JOURNAL && seed % 3 === 0;
+export const recreatesServer = (seed: number): boolean => seed % 4 === 2;
 /**
  * `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults');
  * RSW_FAULTS_POISON=every arms it in every step (more quarantines per schedule, to measure a fix
@@ -30,6 +47,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS
  */
 const POISON = process.env['RSW_FAULTS_POISON'] !== '0';
 const POISON_EVERY_STEP = process.env['RSW_FAULTS_POISON'] === 'every';
+/** `journal_fail` runs unless RSW_FAULTS_JOURNAL=0 (the same, for replaying a seed without it). */
+const JOURNAL = process.env['RSW_FAULTS_JOURNAL'] !== '0';
 
 /** What a schedule did and found. */
 export interface ScheduleOutcome {
@@ -37,6 +56,8 @@ export interface ScheduleOutcome {
   clients: number;
   /** Faults that hit (a mid-frame cut counts only when a chunk was torn). */
   faults: Record<FaultKind, number>;
+  /** Writes answered "journal write failed, change kept" (counted recorded). */
+  kept: number;
   verdict: Verdict;
   ms: number;
   /** Each client's last status and errors (to read when the verdict is not clean). */
@@ -59,12 +80,22 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
   const started = performance.now();
   const rng = new Rng(seed);
   const server = await ServerHandle.start();
-  const clients = Array.from({ length: rng.between(3, 5) }, (_, k) => new TrackedClient(`c${k}`, server.url));
-  const faults = Object.fromEntries([...FAULT_KINDS, ...EXTRA_FAULT_KINDS].map((k) => [k, 0])) as Record<FaultKind, number>;
+  const journal = journalFaults(seed);
+  const clients = Array.from({ length: rng.between(3, 5) }, (_, k) => new TrackedClient(`c${k}`, server.url, {}, journal ? new CountingProbe() : null));
+  const faults = Object.fromEntries([...FAULT_KINDS, ...EXTRA_FAULT_KINDS, ...STORE_FAULT_KINDS].map((k) => [k, 0])) as Record<FaultKind, number>;
   const extra = new Rng(seed * 7 + 11);
+  const third = new Rng(seed * 13 + 29);
+  let recreation: Recreation | null = null;
   try {
     const [lo, hi] = size.steps ?? [6, 9];
     const steps = rng.between(lo, hi);
+    // Which steps fail a journal write (at least one, in the first half) and which one recreates
+    // the database. A failure is armed just before one write of one client writing in that step
+    // (so an append certainly meets it); a step where no client writes passes it on to the next.
+    const journalAt = journal ? Array.from({ length: steps }, () => third.chance(0.25)) : [];
+    if (journal) journalAt[third.int(Math.ceil(steps / 2))] = true;
+    let carried = false;
+    const recreateAt = recreatesServer(seed) ? third.between(Math.min(2, steps - 1), steps - 1) : -1;
     let token = 0;
     progress.seed = seed;
     for (let step = 0; step < steps; step++) {
@@ -72,32 +103,66 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
         const n = rng.between(...(size.writesPerStep ?? [0, 3]));
         return Array.from({ length: n }, () => randomWrite(rng, k, `${seed}.${token++}`));
       });
+      const writers = plans.flatMap((p, k) => (p.length > 0 ? [k] : []));
+      let armAt: { k: number; j: number } | null = null;
+      if ((journalAt[step] || carried) && writers.length > 0) {
+        const k = writers[third.int(writers.length)]!;
+        armAt = { k, j: third.int(plans[k]!.length) };
+      }
+      carried = (journalAt[step] || carried) && armAt === null;
       const burst = Promise.all(clients.map(async (c, k) => {
-        for (const w of plans[k]!) await c.write(w);
+        for (const [j, w] of plans[k]!.entries()) {
+          if (armAt?.k === k && armAt.j === j) c.probe!.arm();
+          await c.write(w);
+        }
       }));
       const fault = rng.chance(0.7) ? rng.pick(FAULT_KINDS) : null;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
       const refusal = extra.chance(0.2) ? refuse(server, extra.between(0, 15), extra.between(30, 300), faults) : null;
       // The divergence it found (seed 20250622: our own echo quarantined) is fixed in the store.
       if ((extra.chance(0.25) || POISON_EVERY_STEP) && POISON) server.proxy.armPoison();
-      if (fault) await inject(server, rng, fault, burst, faults);
+      const injected = fault ? inject(server, rng, fault, burst, faults) : Promise.resolve();
+      // While writes go on; after a restart (one server at a time), else a little into the burst.
+      const recreated = step === recreateAt ? (fault === 'restart' ? injected : pause(third.between(0, 15))).then(() => recreateServer(server, clients)) : null;
+      await injected;
+      if (recreated) recreation = await recreated;
       await refusal;
       progress.phase = `step ${step}: ${fault ?? 'no fault'}, waiting for writes`;
       await burst;
     }
     progress.phase = 'settling';
     server.proxy.heal();
+    for (const c of clients) c.probe?.disarm();
     faults.cut_mid_frame = server.proxy.stats.midFrameCuts;
     faults.poison = server.proxy.stats.poisoned;
+    faults.journal_fail = clients.reduce((n, c) => n + (c.probe?.failures ?? 0), 0);
+    faults.server_changed = server.recreations;
     await settleRetrying(server, clients).catch((e: Error) => clients[0]!.writeFailures.push(`did not settle: ${e.message}; ${describe(server, clients)}`));
     progress.phase = 'verifying';
-    const verdict = await verify(server, clients);
-    return { seed, clients: clients.length, faults, verdict, ms: performance.now() - started, diagnosis: describe(server, clients) };
+    const verdict = await verify(server, clients, recreation);
+    const diagnosis = describe(server, clients);
+    if (journal) await checkDurable(clients, verdict);
+    return { seed, clients: clients.length, faults, kept: clients.reduce((n, c) => n + c.kept, 0), verdict, ms: performance.now() - started, diagnosis };
   } finally {
     progress.phase = 'closing';
     await Promise.all(clients.map((c) => c.close()));
     await server.close();
     progress.phase = 'idle';
+  }
+}
+
+/**
+ * Close the clients on probes and read their journals back: every change in a client's history
+ * (those whose journal write failed included) must be durable (`lost` otherwise).
+ */
+async function checkDurable(clients: readonly TrackedClient[], verdict: Verdict): Promise<void> {
+  for (const c of clients) {
+    if (!c.probe) continue;
+    const live = (await c.client.query<{ change_id: string }>(`SELECT change_id FROM local_changes WHERE origin = 'local' ORDER BY seq`)).map((r) => r.change_id);
+    await c.close();
+    const durable = await durableHistory(c.probe);
+    const missing = live.filter((id) => !durable.includes(id));
+    if (missing.length > 0) verdict.lost.push(`${c.name}: not durable after close: ${missing.join(', ')}`);
   }
 }
 

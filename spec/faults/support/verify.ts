@@ -6,8 +6,12 @@
  * - every replica equals the server's current state (`divergent`);
  * - no change failed (nothing here is invalid, so the server rejects nothing) (`failed`);
  * - no client's LSN ever went backwards, every write recorded (`other`).
+ * After a recreated server database (`server_changed`, support/recreation.ts) the same hold
+ * against the NEW server, but for the changes the old server had acknowledged: those are gone
+ * with it (checked there), and a client's LSN may step back once, to the new log.
  */
 import { eventually } from '../../support/wait.js';
+import { checkRecreation, expectedAfter, type Recreation, type RecreationFigures } from './recreation.js';
 import type { ServerHandle } from './server-handle.js';
 import type { TrackedClient } from './tracked-client.js';
 
@@ -20,6 +24,8 @@ export interface Verdict {
   divergent: string[];
   failed: string[];
   other: string[];
+  /** After a recreation: changes gone with the old server (allowed) and pending ones re-sent. */
+  recreation?: RecreationFigures;
 }
 
 interface LocalRow {
@@ -51,9 +57,11 @@ export async function settle(server: ServerHandle, clients: readonly TrackedClie
 }
 
 /** Check every invariant; resolves to the findings. */
-export async function verify(server: ServerHandle, clients: readonly TrackedClient[]): Promise<Verdict> {
+export async function verify(server: ServerHandle, clients: readonly TrackedClient[], rec: Recreation | null = null): Promise<Verdict> {
   const state = server.state();
   const verdict: Verdict = { changes: 0, lost: [], duplicated: [], divergent: [], failed: [], other: [] };
+  const figures: RecreationFigures = { gone: 0, revived: 0, resent: 0 };
+  if (rec) verdict.recreation = figures;
   const logged = new Map<string, number>();
   for (const e of state.log) logged.set(e.change_id, (logged.get(e.change_id) ?? 0) + 1);
   const written = new Set<string>();
@@ -61,10 +69,13 @@ export async function verify(server: ServerHandle, clients: readonly TrackedClie
     verdict.changes += c.reported.length;
     verdict.other.push(...c.lsnBackwards, ...c.writeFailures);
     const rows = await c.client.query<LocalRow>(`SELECT seq, change_id, op, entity, entity_id, status, lsn, attempts, processed_sync, last_error FROM local_changes WHERE origin = 'local' ORDER BY seq`);
+    const key = (op: string, table: string, id: string) => `${op} ${table}/${id}`;
+    // The reset after a recreation dropped what the old server had acknowledged.
+    const expected = expectedAfter(rec, c, c.reported.map((r) => key(r.op, r.table, r.id)));
     // The app awaited each write in turn: local rows are the reported writes, in the same order.
-    if (rows.length < c.reported.length) verdict.lost.push(`${c.name}: ${c.reported.length} reported, ${rows.length} local rows`);
-    if (rows.length > c.reported.length) verdict.duplicated.push(`${c.name}: ${c.reported.length} reported, ${rows.length} local rows`);
-    if (c.retried === 0) {
+    if (rows.length < expected.length) verdict.lost.push(`${c.name}: ${expected.length} reported (and kept), ${rows.length} local rows`);
+    if (rows.length > expected.length) verdict.duplicated.push(`${c.name}: ${expected.length} reported (and kept), ${rows.length} local rows`);
+    if (c.retried === 0 && !rec?.clients.has(c.name)) {
       c.reported.forEach((r, i) => {
         const row = rows[i];
         if (row && (row.op !== r.op || row.entity !== r.table || row.entity_id !== r.id)) {
@@ -73,8 +84,7 @@ export async function verify(server: ServerHandle, clients: readonly TrackedClie
       });
     } else {
       // A retried change moved to the end of the queue: the same writes, not the same order.
-      const key = (op: string, table: string, id: string) => `${op} ${table}/${id}`;
-      const want = c.reported.map((r) => key(r.op, r.table, r.id)).sort();
+      const want = [...expected].sort();
       const got = rows.map((r) => key(r.op, r.entity, r.entity_id)).sort();
       if (JSON.stringify(want) !== JSON.stringify(got)) verdict.lost.push(`${c.name}: reported ${JSON.stringify(want)}, recorded ${JSON.stringify(got)}`);
     }
@@ -85,6 +95,7 @@ export async function verify(server: ServerHandle, clients: readonly TrackedClie
       else if (n === 0) verdict.lost.push(`${c.name}: not on the server: ${JSON.stringify(row)}`);
       if (n > 1) verdict.duplicated.push(`${c.name}: ${row.change_id} ${n} times on the server`);
     }
+    if (rec) await checkRecreation(rec, server, c, new Set(rows.map((r) => r.change_id)), logged, verdict, figures);
     const todos = await c.client.query('SELECT * FROM todos ORDER BY id');
     const notes = await c.client.query('SELECT * FROM notes ORDER BY id');
     if (JSON.stringify(todos) !== JSON.stringify(state.todos) || JSON.stringify(notes) !== JSON.stringify(state.notes)) {
