@@ -17,7 +17,7 @@ import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
 import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
-import { chunkFrames } from './frames.js';
+import { jsonFrames } from './frames.js';
 import { handshake, type Identity } from './handshake.js';
 import type { HubContext, RejectedRowFn } from './hub.js';
 import { AccessControl } from './access/access-control.js';
@@ -298,7 +298,7 @@ export class ClientConnection {
         const shown: RejectedRowFn = access ? (c, _who, row) => access.rejectedRow(this, c.entity, row) : rejectedRow;
         acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: shown(byId.get(a.change_id)!, who, a.row) } : a));
       }
-      for (const f of chunkFrames('{"type":"change_ack","acks":[', acks.map((a) => JSON.stringify(a)), ']}', limits.pageMaxBytes)) this.sendRaw(f);
+      for (const f of jsonFrames('{"type":"change_ack","acks":[', acks, ']}', limits.pageMaxBytes)) this.sendRaw(f);
       if (outcome.committed.length > 0) await this.hub.broadcastChanges(outcome.prevLsn, outcome.committed, capture);
     });
   }

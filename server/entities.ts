@@ -12,9 +12,20 @@ import { fromSqlValue, migrateTables, parseSchemaPlan, toSqlValue, type SchemaPl
 /** Most distinct (table, column set) update statements kept prepared before the cache is reset. */
 const MAX_CACHED_UPDATES = 512;
 
+/** One column as an insert binds it (worked out once per table, not per change). */
+interface InsertColumn {
+  readonly name: string;
+  readonly isKey: boolean;
+  readonly blob: boolean;
+  /** Bound when the insert does not give the column. */
+  readonly missing: unknown;
+}
+
 /** Writes and reads the entity tables of one schema. */
 export class EntityTables {
   private readonly inserts = new Map<string, Statement>();
+  /** Per table, its columns in the insert statement's order. */
+  private readonly insertColumns = new Map<string, readonly InsertColumn[]>();
   private readonly deletes = new Map<string, Statement>();
   private readonly selects = new Map<string, Statement>();
   private readonly updates = new Map<string, Statement>();
@@ -34,6 +45,10 @@ export class EntityTables {
       this.inserts.set(
         table,
         db.prepare(`INSERT INTO ${t} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT(${pk}) ${setAll}`),
+      );
+      this.insertColumns.set(
+        table,
+        cols.map((c) => ({ name: c, isKey: c === def.primaryKey, blob: def.specs[c]!.type === 'BLOB', missing: bindable(def.specs[c]!.type, def.specs[c]!.default ?? null) })),
       );
       this.deletes.set(table, db.prepare(`DELETE FROM ${t} WHERE ${pk} = ?`));
       this.selects.set(table, db.prepare(`SELECT * FROM ${t} WHERE ${pk} = ?`));
@@ -55,9 +70,13 @@ export class EntityTables {
     const key = Object.prototype.hasOwnProperty.call(data, def.primaryKey) ? data[def.primaryKey] : change.entity_id;
     if (change.op === 'insert') {
       // Positional, in the schema's column order (cheaper than named parameters per row).
-      const params: unknown[] = [];
-      for (const [col, spec] of Object.entries(def.specs)) {
-        params.push(col === def.primaryKey ? key : bindable(spec.type, Object.prototype.hasOwnProperty.call(data, col) ? (data[col] ?? null) : (spec.default ?? null)));
+      const columns = this.insertColumns.get(change.entity)!;
+      const params: unknown[] = new Array(columns.length);
+      for (let i = 0; i < columns.length; i++) {
+        const c = columns[i]!;
+        if (c.isKey) params[i] = key;
+        else if (!Object.prototype.hasOwnProperty.call(data, c.name)) params[i] = c.missing;
+        else params[i] = c.blob ? bindable('BLOB', data[c.name] ?? null) : (data[c.name] ?? null);
       }
       this.inserts.get(change.entity)!.run(params);
       return;

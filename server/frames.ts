@@ -33,8 +33,29 @@ export function chunkFrames(prefix: string, items: readonly string[], suffix: st
   return chunkByBytes(items, maxBytes).map((run) => `${prefix}${run.join(',')}${suffix}`);
 }
 
+/**
+ * The JSON text of `items` as one array, when it fits one run of {@link chunkByBytes} (its text
+ * is the items, their commas and two brackets: the bytes chunkByBytes counts, plus one); else null.
+ * One JSON.stringify of the whole array is cheaper than one per item and a join.
+ */
+function oneRun(items: readonly unknown[], maxBytes: number): string | null {
+  const all = JSON.stringify(items);
+  return all.length * 3 <= maxBytes || Buffer.byteLength(all) - 1 <= maxBytes ? all : null;
+}
+
+/** `prefix + items as JSON, comma-separated + suffix` frames, each within `maxBytes` (as {@link chunkFrames}). */
+export function jsonFrames(prefix: string, items: readonly unknown[], suffix: string, maxBytes: number): string[] {
+  if (items.length === 0) return [];
+  const all = oneRun(items, maxBytes);
+  if (all !== null) return [`${prefix}${all.slice(1, -1)}${suffix}`];
+  return chunkFrames(prefix, items.map((i) => JSON.stringify(i)), suffix, maxBytes);
+}
+
 /** `server_changes` frames for changes committed after `prevLsn`, each within the budget, LSNs chained. */
 export function serverChangesFrames(prevLsn: number, committed: readonly ServerChange[], maxBytes: number): string[] {
+  if (committed.length === 0) return [];
+  const all = oneRun(committed, maxBytes);
+  if (all !== null) return [`{"type":"server_changes","prev_lsn":${prevLsn},"lsn":${committed[committed.length - 1]!.lsn},"changes":${all}}`];
   const json = committed.map((c) => JSON.stringify(c));
   const frames: string[] = [];
   let prev = prevLsn;

@@ -15,12 +15,13 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../lib/protocol/index.js';
-import { ErrorCodes } from '../lib/errors.js';
+import type { AckEntry, ClientChange, Row, SchemaDeclaration, ServerChange } from '../lib/protocol/index.js';
 import type { SchemaPlan } from '../lib/schema/index.js';
-import { EntityTables, fillForOlderClient, migrateEntityTables } from './entities.js';
+import { EntityTables, migrateEntityTables } from './entities.js';
 import { RowVersions } from './storage/sqlite-rows.js';
 import { compactLog, readHorizon } from './storage/sqlite-compact.js';
+import { CHANGE_LOG_COLUMNS, LogWriter, migrateLog } from './storage/sqlite-log.js';
+import { applyFrame } from './storage/sqlite-apply.js';
 
 /**
  * Decides whether a client may make a change: `null` = allowed, a string = why not. `current` is
@@ -104,6 +105,7 @@ export class LogStore {
   private hellos = 0;
   private readonly entities: EntityTables;
   private readonly versions: RowVersions;
+  private readonly log: LogWriter;
   private horizonLsn: number;
   private readonly stmt;
   private readonly applyTx;
@@ -119,9 +121,8 @@ export class LogStore {
   ) {
     this.entities = new EntityTables(db, schema);
     this.versions = new RowVersions(db);
+    this.log = new LogWriter(db);
     this.stmt = {
-      byChangeId: db.prepare('SELECT lsn FROM change_log WHERE client_id = ? AND change_id = ?').pluck(),
-      append: db.prepare('INSERT INTO change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       page: db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE lsn > ? ORDER BY lsn LIMIT ?'),
       owner: db.prepare('SELECT sub FROM clients WHERE client_id = ?').pluck(),
       seen: db.prepare(
@@ -135,9 +136,12 @@ export class LogStore {
     };
     this.lastLsn = (db.prepare('SELECT coalesce(max(lsn), 0) FROM change_log').pluck().get() as number) ?? 0;
     this.horizonLsn = readHorizon(db);
-    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) =>
-      this.applyInTx(clientId, changes, permit, sub, known),
-    );
+    this.applyTx = db.transaction((clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns) => {
+      const ctx = { schema: this.schema, entities: this.entities, log: this.log, maxChangeBytes: this.maxChangeBytes, now: this.now() };
+      const outcome = applyFrame(ctx, this.lastLsn, { clientId, sub, permit, known }, changes);
+      this.lastLsn = outcome.prevLsn + outcome.committed.length;
+      return outcome;
+    });
   }
 
   /** Open (or create) the database, in WAL mode, with the log tables and the schema's tables. */
@@ -150,7 +154,7 @@ export class LogStore {
       CREATE TABLE IF NOT EXISTS change_log (${CHANGE_LOG_COLUMNS});
       CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, acked_lsn INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL, sub TEXT);
       CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`);
-    migrate(db);
+    migrateLog(db);
     db.exec('CREATE INDEX IF NOT EXISTS clients_last_seen ON clients (last_seen)');
     db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)').run('server_id', opts.serverId ?? randomUUID());
     const serverId = db.prepare("SELECT value FROM server_meta WHERE key = 'server_id'").pluck().get() as string;
@@ -178,67 +182,6 @@ export class LogStore {
       return this.applyTx(clientId, changes, permit, sub, known);
     } catch (e) {
       this.lastLsn = before; // the transaction rolled back: so do the LSNs it handed out
-      throw e;
-    }
-  }
-
-  private applyInTx(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns): ApplyOutcome {
-    const prevLsn = this.lastLsn;
-    const acks: AckEntry[] = [];
-    const committed: ServerChange[] = [];
-    const now = this.now();
-    for (const sent of changes) {
-      const logged = this.stmt.byChangeId.get(clientId, sent.change_id) as number | undefined;
-      if (logged !== undefined) {
-        // Already in the log (a re-send, or twice in one frame): same answer as the first time.
-        acks.push({ change_id: sent.change_id, status: 'duplicate', lsn: logged });
-        continue;
-      }
-      // An older client's insert keeps the columns it does not know (see fillForOlderClient).
-      const change = known === null ? sent : this.forOlderClient(sent, known);
-      const dataJson = change.data === null ? null : JSON.stringify(change.data);
-      const chars = change.entity_id.length + (dataJson === null ? 0 : dataJson.length);
-      // At most 3 UTF-8 bytes per code unit: count bytes only when that bound could pass the cap.
-      const size = chars * 3 <= this.maxChangeBytes ? chars : Buffer.byteLength(change.entity_id) + (dataJson === null ? 0 : Buffer.byteLength(dataJson));
-      const refusal =
-        size > this.maxChangeBytes
-          ? { code: ErrorCodes.LIMIT, reason: `change of ${size} bytes is over the server's limit of ${this.maxChangeBytes} bytes (maxChangeBytes): not applied` }
-          : this.tryApply(change, permit, clientId, sub);
-      if (refusal !== null) {
-        acks.push({ change_id: change.change_id, status: 'rejected', code: refusal.code, reason: safeText(refusal.reason), row: this.entities.current(change.entity, change.entity_id) });
-        continue;
-      }
-      const lsn = this.lastLsn + 1;
-      this.stmt.append.run(lsn, change.change_id, clientId, change.entity, change.entity_id, change.op, dataJson, now, sub);
-      this.lastLsn = lsn;
-      const entry: ServerChange = { lsn, change_id: change.change_id, client_id: clientId, entity: change.entity, entity_id: change.entity_id, op: change.op, data: change.data };
-      this.versions.record(entry);
-      committed.push(entry);
-      acks.push({ change_id: change.change_id, status: 'applied', lsn });
-    }
-    return { acks, committed, prevLsn };
-  }
-
-  private forOlderClient(change: ClientChange, known: NonNullable<KnownColumns>): ClientChange {
-    const def = Object.prototype.hasOwnProperty.call(this.schema, change.entity) ? this.schema[change.entity] : undefined;
-    const current = change.op === 'insert' && def ? this.entities.current(change.entity, change.entity_id) : null;
-    return fillForOlderClient(change, def, known.get(change.entity), current);
-  }
-
-  /** Write a change to its entity table if it may apply; else say why not (schema, permission, constraint). */
-  private tryApply(change: ClientChange, permit: PermitFn | null, clientId: string, sub: string | null): { code: string; reason: string } | null {
-    const schemaError = checkChange(this.schema, change);
-    if (schemaError) return { code: ErrorCodes.SCHEMA, reason: schemaError.message };
-    const denied = permit ? permit(change, { client_id: clientId, sub }, this.entities.current(change.entity, change.entity_id)) : null;
-    if (denied !== null) return { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
-    try {
-      this.entities.apply(change);
-      return null;
-    } catch (e) {
-      // A constraint (NOT NULL key, datatype mismatch...) refused it; the statement wrote nothing.
-      if (e instanceof Database.SqliteError && (e.code.startsWith('SQLITE_CONSTRAINT') || e.code === 'SQLITE_MISMATCH')) {
-        return { code: ErrorCodes.REJECTED, reason: `constraint: ${e.message}` };
-      }
       throw e;
     }
   }
@@ -337,25 +280,3 @@ export class LogStore {
   }
 }
 
-const CHANGE_LOG_COLUMNS = `lsn INTEGER PRIMARY KEY, change_id TEXT NOT NULL, client_id TEXT NOT NULL,
-  entity TEXT NOT NULL, entity_id TEXT NOT NULL, op TEXT NOT NULL, data TEXT, created_at INTEGER NOT NULL, sub TEXT,
-  UNIQUE (client_id, change_id)`;
-
-/**
- * Bring a log made by an older version up to date, in one transaction: the `sub` columns, and
- * the dedupe key (change_id alone -> (client_id, change_id)), which SQLite can only change by
- * copying the table.
- */
-function migrate(db: Database.Database): void {
-  const cols = (table: string) => new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name));
-  db.transaction(() => {
-    if (!cols('clients').has('sub')) db.exec('ALTER TABLE clients ADD COLUMN sub TEXT');
-    if (!cols('change_log').has('sub')) {
-      db.exec(`CREATE TABLE change_log_new (${CHANGE_LOG_COLUMNS});
-        INSERT INTO change_log_new (lsn, change_id, client_id, entity, entity_id, op, data, created_at)
-          SELECT lsn, change_id, client_id, entity, entity_id, op, data, created_at FROM change_log;
-        DROP TABLE change_log;
-        ALTER TABLE change_log_new RENAME TO change_log;`);
-    }
-  })();
-}

@@ -200,51 +200,65 @@ export interface ChangeShape {
  * Returns a SchemaError (as data) or null.
  */
 export function checkChange(schema: Schema, change: ChangeShape): SchemaError | null {
-  const ctx = { change_id: change.change_id, entity: change.entity };
+  // The hot path (a change that fits) allocates nothing: no entries arrays, no error context.
+  const fail = (message: string, path: string) => new SchemaError(message, { change_id: change.change_id, entity: change.entity, path });
   if (!isIdentifier(change.entity) || !Object.prototype.hasOwnProperty.call(schema, change.entity)) {
-    return new SchemaError(`unknown table "${String(change.entity).slice(0, 80)}"`, { ...ctx, path: 'entity' });
+    return fail(`unknown table "${String(change.entity).slice(0, 80)}"`, 'entity');
   }
   const def = schema[change.entity]!;
   if (typeof change.entity_id !== 'string' || !isWellFormed(change.entity_id)) {
-    return new SchemaError(`entity_id of "${change.entity}" is not well-formed text (lone surrogate)`, { ...ctx, path: 'entity_id' });
+    return fail(`entity_id of "${change.entity}" is not well-formed text (lone surrogate)`, 'entity_id');
   }
   const keyError = nonCanonicalKey(def.columns[def.primaryKey]!, change.entity_id);
-  if (keyError !== null) return new SchemaError(`entity_id of "${change.entity}" ${keyError}`, { ...ctx, path: 'entity_id' });
+  if (keyError !== null) return fail(`entity_id of "${change.entity}" ${keyError}`, 'entity_id');
   if (change.op === 'delete') {
-    return change.data === null ? null : new SchemaError('a delete carries no data', { ...ctx, path: 'data' });
+    return change.data === null ? null : fail('a delete carries no data', 'data');
   }
-  if (change.data === null) return new SchemaError(`an ${change.op} needs data`, { ...ctx, path: 'data' });
-  for (const [col, v] of Object.entries(change.data)) {
+  const data = change.data;
+  if (data === null) return fail(`an ${change.op} needs data`, 'data');
+  for (const col in data) {
+    if (!Object.prototype.hasOwnProperty.call(data, col)) continue;
+    const v = data[col];
     if (!isIdentifier(col) || !Object.prototype.hasOwnProperty.call(def.columns, col)) {
-      return new SchemaError(`unknown column "${col.slice(0, 80)}" in "${change.entity}"`, { ...ctx, path: `data.${col.slice(0, 80)}` });
+      return fail(`unknown column "${col.slice(0, 80)}" in "${change.entity}"`, `data.${col.slice(0, 80)}`);
     }
-    if (!valueFits(def.columns[col]!, v)) {
+    if (!valueFits(def.columns[col]!, v as Value)) {
       const what = typeof v === 'string' && !isWellFormed(v) ? 'well-formed text (lone surrogate)' : def.columns[col];
-      return new SchemaError(`value for "${change.entity}.${col}" is not ${what}`, { ...ctx, path: `data.${col}` });
+      return fail(`value for "${change.entity}.${col}" is not ${what}`, `data.${col}`);
     }
     if (v === null && col !== def.primaryKey && def.specs[col]!.notNull) {
-      return new SchemaError(`"${change.entity}.${col}" is NOT NULL`, { ...ctx, path: `data.${col}` });
+      return fail(`"${change.entity}.${col}" is NOT NULL`, `data.${col}`);
     }
   }
   if (change.op === 'insert') {
-    for (const [col, spec] of Object.entries(def.specs)) {
-      if (col !== def.primaryKey && spec.notNull && spec.default === undefined && !Object.prototype.hasOwnProperty.call(change.data, col)) {
-        return new SchemaError(`insert into "${change.entity}" needs "${col}" (NOT NULL, no default)`, { ...ctx, path: `data.${col}` });
-      }
+    for (const col of requiredColumns(def)) {
+      if (!Object.prototype.hasOwnProperty.call(data, col)) return fail(`insert into "${change.entity}" needs "${col}" (NOT NULL, no default)`, `data.${col}`);
     }
   }
-  const pk = change.data[def.primaryKey];
+  const pk = data[def.primaryKey];
   if (pk === null && change.op === 'update') {
     // A key set to null would break the row's NOT NULL key in SQLite: refuse it here, typed.
-    return new SchemaError(`update of "${change.entity}" cannot set its primary key "${def.primaryKey}" to null`, { ...ctx, path: `data.${def.primaryKey}` });
+    return fail(`update of "${change.entity}" cannot set its primary key "${def.primaryKey}" to null`, `data.${def.primaryKey}`);
   }
   if (change.op === 'insert' && (pk === undefined || pk === null)) {
-    return new SchemaError(`insert into "${change.entity}" needs its primary key "${def.primaryKey}"`, { ...ctx, path: `data.${def.primaryKey}` });
+    return fail(`insert into "${change.entity}" needs its primary key "${def.primaryKey}"`, `data.${def.primaryKey}`);
   }
   if (pk !== undefined && pk !== null && String(pk) !== change.entity_id) {
-    return new SchemaError(`primary key "${def.primaryKey}" (${String(pk)}) does not match entity_id (${change.entity_id})`, { ...ctx, path: `data.${def.primaryKey}` });
+    return fail(`primary key "${def.primaryKey}" (${String(pk)}) does not match entity_id (${change.entity_id})`, `data.${def.primaryKey}`);
   }
   return null;
+}
+
+const REQUIRED = new WeakMap<TableSchema, readonly string[]>();
+
+/** The columns an insert must give: NOT NULL, no default, not the key (computed once per table). */
+function requiredColumns(def: TableSchema): readonly string[] {
+  let cols = REQUIRED.get(def);
+  if (cols === undefined) {
+    cols = Object.entries(def.specs).filter(([col, spec]) => col !== def.primaryKey && spec.notNull && spec.default === undefined).map(([col]) => col);
+    REQUIRED.set(def, cols);
+  }
+  return cols;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * The compacted log in SQLite (`rsw_row_versions`): per row of the app's tables, the LSN, change_id and
  * client_id of its LAST change and whether that left it present (`insert`) or gone (`delete`, a
- * tombstone). Written in the same transaction as the change log, so it always says what the log
- * says, with one entry per row instead of one per change.
+ * tombstone). Written in the same transaction as the change log (at the end of each frame, from
+ * its log rows: see sqlite-log.ts), so it always says what the log says, with one entry per row
+ * instead of one per change. A new table is WITHOUT ROWID (its key is the row; one B-tree less
+ * to write per change); one made before keeps its rowid, which nothing reads.
  *
  * A snapshot page (see docs/DESIGN.md "Snapshot first sync") is read from it: the rows whose last
  * change is after `from`, in LSN order, each as an `insert` of its CURRENT row (or a `delete`),
@@ -10,7 +12,6 @@
  * gives, at the cost of the live rows, not the history.
  */
 import type Database from 'better-sqlite3';
-import type { ServerChange } from '../../lib/protocol/index.js';
 import type { EntityTables } from '../entities.js';
 
 /** A change log row. */
@@ -27,7 +28,7 @@ export interface VersionRow {
 }
 
 const DDL = `CREATE TABLE IF NOT EXISTS rsw_row_versions (entity TEXT NOT NULL, entity_id TEXT NOT NULL, lsn INTEGER NOT NULL,
-  change_id TEXT NOT NULL, client_id TEXT NOT NULL, op TEXT NOT NULL, PRIMARY KEY (entity, entity_id));
+  change_id TEXT NOT NULL, client_id TEXT NOT NULL, op TEXT NOT NULL, PRIMARY KEY (entity, entity_id)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS rsw_row_versions_lsn ON rsw_row_versions (lsn);`;
 
 /**
@@ -88,9 +89,8 @@ export function ownByRow(rows: Iterable<{ lsn: number; change_id: string; client
   return out;
 }
 
-/** Reads and writes `rsw_row_versions`. */
+/** Creates and reads `rsw_row_versions` (each frame writes it: see sqlite-log.ts). */
 export class RowVersions {
-  private readonly upsert;
   private readonly page;
   private readonly own;
 
@@ -103,17 +103,8 @@ export class RowVersions {
         SELECT entity, entity_id, lsn, change_id, client_id, CASE op WHEN 'delete' THEN 'delete' ELSE 'insert' END FROM change_log c
         WHERE lsn = (SELECT max(lsn) FROM change_log d WHERE d.entity = c.entity AND d.entity_id = c.entity_id)`);
     }
-    this.upsert = db.prepare(
-      `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = excluded.lsn, change_id = excluded.change_id, client_id = excluded.client_id, op = excluded.op`,
-    );
     this.own = db.prepare(`SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM change_log WHERE client_id = ? AND lsn > ? ORDER BY lsn LIMIT ${MAX_OWN_ECHOES}`);
     this.page = db.prepare('SELECT lsn, change_id, client_id, entity, entity_id, op FROM rsw_row_versions WHERE lsn > ? ORDER BY lsn LIMIT ?');
-  }
-
-  /** Record a change just appended to the log (inside its transaction). */
-  record(c: Pick<ServerChange, 'lsn' | 'change_id' | 'client_id' | 'entity' | 'entity_id' | 'op'>): void {
-    this.upsert.run(c.entity, c.entity_id, c.lsn, c.change_id, c.client_id, c.op === 'delete' ? 'delete' : 'insert');
   }
 
   /**
