@@ -179,9 +179,11 @@ export interface EngineStore {
   rowsToFetch(): { entity: string; id: string }[];
   /**
    * Put the server's current version of rows in place (pending local changes re-applied on top)
-   * and forget them from the rows to fetch. Returns the errors of rows that did not fit.
+   * and forget them from the rows to fetch. `lsn`: the LSN the server read them at (`rows.lsn`);
+   * our changes it acknowledged above it are not in them and are re-applied on top too.
+   * Returns the errors of rows that did not fit.
    */
-  applyFetchedRows(entity: string, rows: readonly FetchedRowRef[], now: number): SyncError[];
+  applyFetchedRows(entity: string, rows: readonly FetchedRowRef[], now: number, lsn?: number): SyncError[];
   /** Read-only app SQL (runs under `PRAGMA query_only`). */
   query(sql: string, params?: readonly (string | number | null)[]): Record<string, unknown>[];
   /** Delete synced history older than `before` (ms). Pending and failed rows are never pruned. */

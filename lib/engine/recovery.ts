@@ -39,7 +39,7 @@ export function putFetchedRows(deps: RecoveryDeps, localLsn: number, frame: Rows
     fetchRows(deps, frame.rows.map((r) => ({ entity: frame.entity, id: r.id })));
     return [];
   }
-  const errors = deps.store.applyFetchedRows(frame.entity, frame.rows, deps.scheduler.now());
+  const errors = deps.store.applyFetchedRows(frame.entity, frame.rows, deps.scheduler.now(), frame.lsn);
   return [
     { type: 'rows_fetched', count: frame.rows.length },
     ...errors.map((error): EngineEvent => ({ type: 'error', error })),

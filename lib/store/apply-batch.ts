@@ -41,9 +41,15 @@ export function writeEntities(writer: StoreWriter, changes: readonly { entity: s
   }
 }
 
-/** Re-apply this client's pending changes on one row, in order (keeps the optimistic state visible). */
-export function rebaseRow(writer: StoreWriter, entity: string, id: string): void {
-  for (const p of writer.changes.pendingForRow(entity, id)) writeEntity(writer, entity, id, p.op, p.data);
+/**
+ * Re-apply this client's pending changes on one row, in order (keeps the optimistic state
+ * visible), together with `acked` ones of that row (acknowledged, echo not applied yet), in seq order.
+ */
+export function rebaseRow(writer: StoreWriter, entity: string, id: string, acked: readonly LocalChange[] = []): void {
+  const pending = writer.changes.pendingForRow(entity, id);
+  const mine = acked.filter((a) => a.entity === entity && a.entity_id === id);
+  const all = mine.length === 0 ? pending : [...pending, ...mine].sort((a, b) => a.seq - b.seq);
+  for (const p of all) writeEntity(writer, entity, id, p.op, p.data);
 }
 
 /** What {@link applyBatch} needs besides the batch. */
@@ -54,6 +60,13 @@ export interface BatchContext {
   currentLsn: number;
   /** This client's id: only changes carrying it can be echoes of ours. */
   clientId: string;
+  /**
+   * Rows (`rowKey`) already written by server changes of the same batch before these changes.
+   * A batch applied change by change (quarantine.ts) passes one set through all its parts and
+   * gets it filled, so that an echo of ours is written again after another client's change on
+   * its row, exactly as the whole batch would do it in one part.
+   */
+  written?: Set<string>;
 }
 
 /**
@@ -72,10 +85,16 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   for (const c of batch.changes) {
     if (c.lsn > batch.lsn && !batch.snapshot) throw new StoreError(`change lsn ${c.lsn} is above its batch lsn ${batch.lsn}`, { lsn: c.lsn, change_id: c.change_id });
   }
-  // Only rows with pending local changes need a rebase: find them once, not per change.
-  const pendingRows = writer.changes.countByStatus().pending > 0 ? writer.changes.pendingRowKeys() : null;
+  // Only rows with pending local changes need a rebase: find them once, not per change. So do
+  // rows with changes of ours acknowledged above this batch (the ack came before the batches in
+  // between, e.g. while one waited for a retry): the server applied them after this batch's
+  // changes, and their echo, later, does not write them again unless its own batch wrote the row.
+  // (Not for a snapshot page: its rows are the server's current ones, ours included.)
+  const ackedRows = batch.snapshot ? new Set<string>() : writer.changes.ackedRowKeys(batch.lsn);
+  const pendingRows = writer.changes.countByStatus().pending > 0 || ackedRows.size > 0 ? writer.changes.pendingRowKeys() : null;
+  for (const key of ackedRows) pendingRows!.add(key);
   const touched = new Map<string, { entity: string; id: string }>();
-  const written = new Set<string>();
+  const written = ctx.written ?? new Set<string>();
   const entities = new Set<string>();
   const echoed: string[] = [];
   // Server changes are written in runs (multi-row statements); an echo that writes ends the run first.
@@ -105,7 +124,9 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
     if (pendingRows?.has(key) && !touched.has(key)) touched.set(key, { entity: c.entity, id: c.entity_id });
   }
   writer.addServerChanges(run, now);
-  for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id);
+  // The acknowledged changes themselves (their data) only when one of their rows was touched.
+  const acked = [...touched.keys()].some((k) => ackedRows.has(k)) ? writer.changes.ackedAbove(batch.lsn) : [];
+  for (const { entity, id } of touched.values()) rebaseRow(writer, entity, id, acked);
   if (batch.lsn !== ctx.currentLsn) writer.setState('lsn', batch.lsn);
   return { entities: [...entities], echoed, applied };
 }

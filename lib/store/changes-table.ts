@@ -56,6 +56,8 @@ export class ChangeStatements {
   private readonly maxSeq: Statement;
   private readonly prune: Statement;
   private readonly pendingKeys: Statement;
+  private readonly acked: Statement;
+  private readonly ackedKeys: Statement;
 
   constructor(private readonly db: Database) {
     this.insert = db.prepare(`INSERT INTO local_changes (${COLUMNS}) VALUES (${PLACEHOLDERS})`);
@@ -79,6 +81,11 @@ export class ChangeStatements {
     this.maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM local_changes');
     this.prune = db.prepare("DELETE FROM local_changes WHERE status = 'synced' AND updated_at < ?");
     this.pendingKeys = db.prepare("SELECT DISTINCT entity, entity_id FROM local_changes WHERE status = 'pending'");
+    // A range of the local_changes_lsn index: usually empty (acks and echoes come close together).
+    // (No ORDER BY: with it the planner may scan the whole table; the few rows are sorted in JS.)
+    const ackedAbove = "FROM local_changes WHERE origin = 'local' AND lsn IS NOT NULL AND lsn > ? AND status = 'synced'";
+    this.acked = db.prepare(`SELECT * ${ackedAbove}`);
+    this.ackedKeys = db.prepare(`SELECT entity, entity_id ${ackedAbove}`);
   }
 
   /** Append a row; throws on a duplicate change_id. */
@@ -162,6 +169,30 @@ export class ChangeStatements {
     return keys;
   }
 
+  /**
+   * Our changes the server acknowledged at an LSN above `lsn`, in seq order: their echo has not
+   * been applied yet, so a server change at or below `lsn` that writes their row comes BEFORE
+   * them in the server's order (see applyBatch: they are re-applied on top like pending ones).
+   */
+  ackedAbove(lsn: number): LocalChange[] {
+    return this.all(this.acked, [lsn]).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** `entity + NUL + entity_id` of the rows of {@link ackedAbove} (no data read). */
+  ackedRowKeys(lsn: number): Set<string> {
+    const keys = new Set<string>();
+    try {
+      this.ackedKeys.bind([lsn]);
+      while (this.ackedKeys.step()) {
+        const [entity, id] = this.ackedKeys.get() as string[];
+        keys.add(rowKey(entity!, id!));
+      }
+    } finally {
+      this.ackedKeys.reset();
+    }
+    return keys;
+  }
+
   /** Failed rows, newest first. */
   failedChanges(limit: number): LocalChange[] {
     return this.all(this.failed, [limit]);
@@ -196,7 +227,7 @@ export class ChangeStatements {
 
   /** Free every statement (on close). */
   free(): void {
-    for (const s of [this.insert, this.insertMany, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys]) s.free();
+    for (const s of [this.insert, this.insertMany, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys, this.acked, this.ackedKeys]) s.free();
   }
 
   private all(stmt: Statement, params: SqlValue[]): LocalChange[] {

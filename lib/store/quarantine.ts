@@ -8,6 +8,7 @@
 import type { ApplyResult, ServerBatch } from '../engine/ports.js';
 import type { Row } from '../protocol/index.js';
 import { applyBatch, type BatchContext } from './apply-batch.js';
+import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
 /** One row of `quarantined_changes` (the type lives with the ports: the client API returns it too). */
@@ -49,14 +50,21 @@ export interface QuarantineResult extends ApplyResult {
 export function applyQuarantining(ctx: BatchContext, batch: ServerBatch, now: number): QuarantineResult {
   const { writer } = ctx;
   const out: QuarantineResult = { entities: [], echoed: [], applied: 0, quarantined: [] };
+  // The rows written so far by this batch, shared by its one-change parts (see BatchContext.written).
+  const written = new Set<string>();
+  const part: BatchContext = { ...ctx, written };
   for (const c of batch.changes) {
     if (c.lsn <= ctx.currentLsn) continue;
+    const key = rowKey(c.entity, c.entity_id);
+    const wasWritten = written.has(key);
     try {
-      const r = writer.savepoint(() => applyBatch(ctx, { prev_lsn: batch.prev_lsn, lsn: batch.lsn, changes: [c] }, now));
+      const r = writer.savepoint(() => applyBatch(part, { prev_lsn: batch.prev_lsn, lsn: batch.lsn, changes: [c] }, now));
       out.applied += r.applied;
       out.echoed.push(...r.echoed);
       for (const e of r.entities) if (!out.entities.includes(e)) out.entities.push(e);
     } catch (cause) {
+      // Undone: it wrote nothing (its row is fetched again).
+      if (!wasWritten) written.delete(key);
       const q: QuarantinedChange = {
         lsn: c.lsn, change_id: c.change_id, client_id: c.client_id, entity: c.entity, entity_id: c.entity_id, op: c.op,
         data: c.data === null ? null : JSON.stringify(c.data), error: cause instanceof Error ? cause.message : String(cause), quarantined_at: now,

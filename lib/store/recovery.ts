@@ -29,10 +29,11 @@ export function resetForServer(writer: StoreWriter, serverId: string): number {
 
 /**
  * Put the server's current version of rows in place (`null`: delete it) and re-apply this
- * client's pending changes on each. A row that does not fit the schema is left as it is and
- * reported. Every given row is forgotten from the rows to fetch.
+ * client's pending changes on each, and its `acked` ones (acknowledged above the LSN the rows were
+ * read at: not in them yet). A row that does not fit the schema is left as it is and reported.
+ * Every given row is forgotten from the rows to fetch.
  */
-export function putFetchedRows(writer: StoreWriter, schema: SchemaDeclaration, entity: string, rows: readonly FetchedRowInput[]): SyncError[] {
+export function putFetchedRows(writer: StoreWriter, schema: SchemaDeclaration, entity: string, rows: readonly FetchedRowInput[], acked: readonly LocalChange[] = []): SyncError[] {
   const errors: SyncError[] = [];
   const table = Object.prototype.hasOwnProperty.call(schema, entity) ? schema[entity] : undefined;
   if (!table) return [new SchemaError(`fetched rows of unknown table "${entity}"`, { entity })];
@@ -48,7 +49,7 @@ export function putFetchedRows(writer: StoreWriter, schema: SchemaDeclaration, e
       }
       writer.upsertRow(entity, known);
     }
-    rebaseRow(writer, entity, id);
+    rebaseRow(writer, entity, id, acked);
   }
   removeRowsToFetch(writer, entity, rows.map((r) => r.id));
   return errors;

@@ -114,9 +114,9 @@ export class SqlJsStore implements EngineStore {
     return rowsToFetch(this.parts.writer);
   }
 
-  /** Put the server's current rows in place, pending changes on top; returns rows that did not fit. */
-  applyFetchedRows(entity: string, rows: readonly FetchedRowInput[]): SyncError[] {
-    return this.tx(() => putFetchedRows(this.parts.writer, this.schema, entity, rows));
+  /** Put the server's current rows (read at `lsn`) in place, pending changes on top; returns rows that did not fit. */
+  applyFetchedRows(entity: string, rows: readonly FetchedRowInput[], _now?: number, lsn?: number): SyncError[] {
+    return this.tx(() => putFetchedRows(this.parts.writer, this.schema, entity, rows, lsn === undefined ? [] : this.parts.writer.changes.ackedAbove(lsn)));
   }
 
   /** Quarantined server changes, oldest LSN first. */

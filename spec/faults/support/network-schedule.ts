@@ -40,8 +40,13 @@ export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof EXTRA_FAULT_KINDS
 /** Whether the schedule of `seed` fails journal writes / recreates the server's database. */
 export const journalFaults = (seed: number): boolean => JOURNAL && seed % 3 === 0;
 export const recreatesServer = (seed: number): boolean => seed % 4 === 2;
-/** `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults'). */
+/**
+ * `poison` runs unless RSW_FAULTS_POISON=0 (to tell its findings from the other faults');
+ * RSW_FAULTS_POISON=every arms it in every step (more quarantines per schedule, to measure a fix
+ * of the quarantine path; the random streams are drawn as usual).
+ */
 const POISON = process.env['RSW_FAULTS_POISON'] !== '0';
+const POISON_EVERY_STEP = process.env['RSW_FAULTS_POISON'] === 'every';
 /** `journal_fail` runs unless RSW_FAULTS_JOURNAL=0 (the same, for replaying a seed without it). */
 const JOURNAL = process.env['RSW_FAULTS_JOURNAL'] !== '0';
 
@@ -115,7 +120,7 @@ export async function runSchedule(seed: number, size: ScheduleSize = {}): Promis
       progress.phase = `step ${step}: ${fault ?? 'no fault'}`;
       const refusal = extra.chance(0.2) ? refuse(server, extra.between(0, 15), extra.between(30, 300), faults) : null;
       // The divergence it found (seed 20250622: our own echo quarantined) is fixed in the store.
-      if (extra.chance(0.25) && POISON) server.proxy.armPoison();
+      if ((extra.chance(0.25) || POISON_EVERY_STEP) && POISON) server.proxy.armPoison();
       const injected = fault ? inject(server, rng, fault, burst, faults) : Promise.resolve();
       // While writes go on; after a restart (one server at a time), else a little into the burst.
       const recreated = step === recreateAt ? (fault === 'restart' ? injected : pause(third.between(0, 15))).then(() => recreateServer(server, clients)) : null;
