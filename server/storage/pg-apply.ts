@@ -22,7 +22,7 @@ import { ErrorCodes } from '../../lib/errors.js';
 import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
-import { currentRows, frameEnd, runKey, runStatement, type LogEntry } from './pg-batch.js';
+import { currentRows, frameEnd, loggedQuery, runKey, runStatement, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
 
@@ -91,7 +91,7 @@ async function attempt(
   const lit = (v: string) => db.escapeLiteral(v);
   const begun = (await db.query(
     `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log;
-    SELECT change_id, lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = ANY(ARRAY[${changes.map((c) => lit(c.change_id)).join(', ')}]::text[])`,
+    ${loggedQuery(lit, clientId, changes.map((c) => c.change_id))}`,
   )) as unknown as { rows: Record<string, unknown>[] }[];
   const prevLsn = Number(begun[3]!.rows[0]!['m']);
   const logged = new Map<string, number>();

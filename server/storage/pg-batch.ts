@@ -61,6 +61,18 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
   };
 }
 
+/**
+ * The query of which of `changeIds` of `clientId` are in the log already (columns change_id, lsn),
+ * as text (`lit` escapes a literal: it goes into a simple query). One index probe per id
+ * (LATERAL ... LIMIT 1): with `change_id = ANY(...)` the planner matched the (client_id, change_id)
+ * index on client_id alone and filtered the client's whole history, so a frame cost what the
+ * client had ever sent (15 ms for 500 ids after 50k changes, 1 ms this way).
+ */
+export function loggedQuery(lit: (v: string) => string, clientId: string, changeIds: readonly string[]): string {
+  return `SELECT i.id AS change_id, l.lsn FROM unnest(ARRAY[${changeIds.map(lit).join(', ')}]::text[]) AS i (id)
+    CROSS JOIN LATERAL (SELECT lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = i.id LIMIT 1) AS l`;
+}
+
 /** The ordinal column of currentRows (not an identifier, so no app column has its name). */
 const ORD = 'rsw ord';
 
