@@ -54,9 +54,7 @@ describe('PostgreSQL dedupe of a frame', () => {
 
   it('answers a re-sent change with its first LSN and applies the new ones beside it', async () => {
     const again = await store.applyChanges('big', [todo('big', 3), todo('big', 5999), todo('big', 6000)]);
-    expect(again.acks.map((a) => a.status)).toEqual(['duplicate', 'duplicate', 'applied']);
-    expect(again.acks[0]!.lsn).toBe(4);
-    expect(again.acks[1]!.lsn).toBe(6000);
+    expect(again.acks.map((a) => [a.status, 'lsn' in a ? a.lsn : null])).toEqual([['duplicate', 4], ['duplicate', 6000], ['applied', 6003]]);
     // Another client's change with the same change_id is its own change.
     const other = await store.applyChanges('small', [{ ...todo('big', 7), entity_id: 'x7', data: { id: 'x7', title: 'x', done: 0 } }]);
     expect(other.acks[0]!.status).toBe('applied');
