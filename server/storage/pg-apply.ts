@@ -22,6 +22,7 @@ import { ErrorCodes } from '../../lib/errors.js';
 import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
+import type { FrameRequest } from './types.js';
 import { currentRows, frameEnd, loggedQuery, runKey, runStatement, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
@@ -69,34 +70,72 @@ interface Attempt {
 export async function applyFrame(
   db: PoolClient, ctx: ApplyContext, clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns,
 ): Promise<ApplyOutcome> {
+  const frame: FrameRequest = { clientId, changes, permit, sub, known };
   try {
-    return await attempt(db, ctx, clientId, changes, permit, sub, known, false);
+    return (await attempt(db, ctx, [frame], false))[0]!;
   } catch (e) {
     await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
     if (!(e instanceof NeedsSavepoints)) throw e;
   }
   try {
-    return await attempt(db, ctx, clientId, changes, permit, sub, known, true);
+    return (await attempt(db, ctx, [frame], true))[0]!;
   } catch (e) {
     await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
     throw e;
   }
 }
 
-async function attempt(
-  db: PoolClient, ctx: ApplyContext, clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns, savepoints: boolean,
-): Promise<ApplyOutcome> {
+/**
+ * Group commit: frames that waited for the same turn, in ONE transaction and one COMMIT, each
+ * answered as if it had been applied alone right after the one before it (its own acks, LSNs and
+ * prevLsn). When a change of any of them is refused, the group is rolled back and each frame is
+ * applied on its own (applyFrame, savepoints and all). Rolls back and throws on a database failure.
+ */
+export async function applyFrames(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[]): Promise<ApplyOutcome[]> {
+  if (frames.length === 1) return [await applyFrame(db, ctx, frames[0]!.clientId, frames[0]!.changes, frames[0]!.permit, frames[0]!.sub, frames[0]!.known)];
+  try {
+    return await attempt(db, ctx, frames, false);
+  } catch (e) {
+    await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
+    if (!(e instanceof NeedsSavepoints)) throw e;
+  }
+  const out: ApplyOutcome[] = [];
+  for (const f of frames) out.push(await applyFrame(db, ctx, f.clientId, f.changes, f.permit, f.sub, f.known));
+  return out;
+}
+
+async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[], savepoints: boolean): Promise<ApplyOutcome[]> {
   // One round trip: the transaction, the origin mark (the capture triggers skip the server's own writes), the lock, the
-  // LSN, and which of the changes are in the log already (a simple query has no parameters: the ids go as escaped literals).
+  // LSN, and which of the changes are in the log already (a simple query has no parameters: the ids go as escaped literals),
+  // one lookup per client of the frames.
   const lit = (v: string) => db.escapeLiteral(v);
+  const askedBy = new Map<string, string[]>();
+  for (const f of frames) (askedBy.get(f.clientId) ?? askedBy.set(f.clientId, []).get(f.clientId)!).push(...f.changes.map((c) => c.change_id));
+  const clients = [...askedBy.keys()];
   const begun = (await db.query(
     `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log;
-    ${loggedQuery(lit, clientId, changes.map((c) => c.change_id))}`,
+    ${clients.map((c) => loggedQuery(lit, c, askedBy.get(c)!)).join(';\n')}`,
   )) as unknown as { rows: Record<string, unknown>[] }[];
-  const prevLsn = Number(begun[3]!.rows[0]!['m']);
-  const logged = new Map<string, number>();
-  for (const r of begun[4]!.rows as { change_id: string; lsn: number }[]) logged.set(r.change_id, Number(r.lsn));
-  const a: Attempt = { db, ctx, clientId, permit, sub, known, savepoints, now: ctx.now(), logged, acks: new Array<AckEntry>(changes.length), committed: [], log: [], lsn: prevLsn, deferred: null };
+  let lsn = Number(begun[3]!.rows[0]!['m']);
+  // change_id -> LSN per client, shared by its frames (a later frame's re-send of an earlier one's change is a duplicate).
+  const loggedBy = new Map<string, Map<string, number>>();
+  clients.forEach((c, k) => loggedBy.set(c, new Map((begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]))));
+  const now = ctx.now();
+  const out: ApplyOutcome[] = [];
+  for (const f of frames) {
+    const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, savepoints, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null };
+    await applyBody(a, f.changes);
+    // The last run, the log, the row versions, and the NOTIFY the other nodes learn of the commit by (delivered at COMMIT, in commit order).
+    if (a.log.length > 0) await refusalNeedsSavepoints(a, db.query(frameEnd(ctx.schema, a.deferred, a.log, f.clientId, now, f.sub, ctx.channel)));
+    out.push({ acks: a.acks, committed: a.committed, prevLsn: lsn });
+    lsn = a.lsn;
+  }
+  await db.query({ text: 'COMMIT' });
+  return out;
+}
+
+/** Dedupe, check and write one frame's changes (all but its last run, on the fast path: see frameEnd). */
+async function applyBody(a: Attempt, changes: readonly ClientChange[]): Promise<void> {
   let batch: number[] = [];
   const rows = new Set<string>();
   const ids = new Set<string>();
@@ -110,7 +149,7 @@ async function attempt(
       rows.clear();
       ids.clear();
     }
-    const seen = logged.get(sent.change_id);
+    const seen = a.logged.get(sent.change_id);
     if (seen !== undefined) {
       // Already in the log (a re-send, or twice in one frame): same answer as the first time.
       a.acks[i] = { change_id: sent.change_id, status: 'duplicate', lsn: seen };
@@ -121,10 +160,6 @@ async function attempt(
     ids.add(sent.change_id);
   }
   await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })), true);
-  // The last run, the log, the row versions, and the NOTIFY the other nodes learn of the commit by (delivered at COMMIT, in commit order).
-  if (a.log.length > 0) await refusalNeedsSavepoints(a, db.query(frameEnd(ctx.schema, a.deferred, a.log, clientId, a.now, sub, ctx.channel)));
-  await db.query({ text: 'COMMIT' });
-  return { acks: a.acks, committed: a.committed, prevLsn };
 }
 
 /** The current row of each change (null: none), one query per table. */

@@ -16,13 +16,13 @@ import { randomUUID } from 'node:crypto';
 import type { ClientChange, Row } from '../../lib/protocol/index.js';
 import type { SchemaPlan } from '../../lib/schema/index.js';
 import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn, type StorageBaseOptions } from '../store.js';
-import { applyFrame, type ApplyContext } from './pg-apply.js';
+import { applyFrame, applyFrames, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
 import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
 import { PgListener } from './pg-listen.js';
 import { captureDdl, notifyChannel } from './pg-triggers.js';
-import { SETUP_LOCK_CLASS } from './pg-types.js';
-import type { ClientRecord, CommitListener, SyncStorage } from './types.js';
+import { SETUP_LOCK_CLASS, type PoolClient } from './pg-types.js';
+import type { ClientRecord, CommitListener, FrameRequest, SyncStorage } from './types.js';
 import type { Pool } from 'pg';
 
 /** How to open a {@link PgStorage}. */
@@ -157,11 +157,21 @@ export class PgStorage implements SyncStorage {
   }
 
   async applyChanges(clientId: string, changes: readonly ClientChange[], permit: PermitFn | null = null, sub: string | null = null, known: KnownColumns = null): Promise<ApplyOutcome> {
+    return (await this.applying((db) => applyFrame(db, this.ctx, clientId, changes, permit, sub, known).then((o) => [o])))[0]!;
+  }
+
+  /** Group commit (see pg-apply.ts applyFrames): the frames in one transaction, each answered on its own. */
+  applyFrames(frames: readonly FrameRequest[]): Promise<ApplyOutcome[]> {
+    return this.applying((db) => applyFrames(db, this.ctx, frames));
+  }
+
+  /** Run an apply on a pooled connection (dropped, not reused, after a failure) and note the LSNs it committed. */
+  private async applying(run: (db: PoolClient) => Promise<ApplyOutcome[]>): Promise<ApplyOutcome[]> {
     const db = await this.pool.connect();
     let broken = false;
     try {
-      const out = await applyFrame(db, this.ctx, clientId, changes, permit, sub, known);
-      if (out.committed.length > 0) this.saw(out.committed[out.committed.length - 1]!.lsn);
+      const out = await run(db);
+      for (const o of out) if (o.committed.length > 0) this.saw(o.committed[o.committed.length - 1]!.lsn);
       return out;
     } catch (e) {
       broken = true;

@@ -27,6 +27,15 @@ export interface ClientRecord {
 export type CommitListener = (lsn: number) => void;
 
 /** The durable log + current state + clients, as the hub uses them. */
+/** One `client_change` frame to apply, with who sent it (see {@link SyncStorage.applyFrames}). */
+export interface FrameRequest {
+  readonly clientId: string;
+  readonly changes: readonly ClientChange[];
+  readonly permit: PermitFn | null;
+  readonly sub: string | null;
+  readonly known: KnownColumns;
+}
+
 export interface SyncStorage {
   /** Identifies this log (stays with the database). */
   readonly serverId: string;
@@ -45,6 +54,12 @@ export interface SyncStorage {
    * current row; a failure of the database itself rolls the whole frame back and throws.
    */
   applyChanges(clientId: string, changes: readonly ClientChange[], permit?: PermitFn | null, sub?: string | null, known?: KnownColumns): Awaitable<ApplyOutcome>;
+  /**
+   * Group commit (optional; PostgreSQL has it): several frames in ONE transaction, each answered
+   * exactly as `applyChanges` of it right after the one before would answer. All commit or none
+   * (a database failure throws; the caller then applies them one by one).
+   */
+  applyFrames?(frames: readonly FrameRequest[]): Promise<ApplyOutcome[]>;
   /**
    * The page a `sync_request { from_lsn: from }` gets: up to `limit` changes with lsn > `from`, at
    * most `maxBytes` of change JSON (but at least one). From 0 (a first sync) or from behind the
