@@ -146,6 +146,37 @@ describe('access rules on several nodes (one PostgreSQL, two servers)', () => {
     for (const u of USERS) expectChain(onA[u]);
   });
 
+  it('writes on both nodes at once: every connection of either node gets its rows in one gap-free chain, and catch-up agrees', async () => {
+    const aliceB = await connect(b, 'alice', 'alice-b');
+    const bobB = await connect(b, 'bob', 'bob-b');
+    const FRAMES = 12;
+    for (let i = 0; i < FRAMES; i++) {
+      onA.alice.c.send({ type: 'client_change', changes: [ins(`aa${i}`, 'notes', { id: `na${i}`, owner: 'alice', text: 'alice on A' })] });
+      aliceB.c.send({ type: 'client_change', changes: [ins(`ab${i}`, 'notes', { id: `nb${i}`, owner: 'alice', text: 'alice on B' })] });
+      bobB.c.send({ type: 'client_change', changes: [ins(`bb${i}`, 'items', { id: `ib${i}`, list: 'l', team: 't1', text: 'bob on B' })] });
+    }
+    // Every write committed (acked) before the sentinels; what else each writer got meanwhile stays in its `received`.
+    for (const w of [onA.alice, aliceB, bobB]) {
+      const from = w.seen;
+      await readUntil(w, (f) => f.filter((x) => x.type === 'change_ack').length === FRAMES);
+      w.seen = from;
+    }
+    const seen = await sentinels(...everyoneOnA(), ['alice', aliceB], ['bob', bobB]);
+    const notes = [...Array(FRAMES).keys()].flatMap((i) => [`na${i}`, `nb${i}`]).sort();
+    const items = [...Array(FRAMES).keys()].map((i) => `ib${i}`).sort();
+    const ids = (conn: Conn) => Object.keys(got(seen.get(conn)!)).sort();
+    for (const conn of [onA.alice, aliceB]) expect(ids(conn)).toEqual([...items, ...notes].sort());
+    for (const conn of [onA.bob, bobB, onA.dave]) expect(ids(conn)).toEqual(items);
+    expect(ids(onA.carol)).toEqual([]);
+    for (const conn of [...Object.values(onA), aliceB, bobB]) expectChain(conn);
+    // A new device of alice on node B: its catch-up (filtered) has the same rows.
+    const fresh = await connect(b, 'alice', 'alice-fresh');
+    fresh.c.send({ type: 'sync_request', from_lsn: 0 });
+    const page = await fresh.c.next('sync_response');
+    expect(page.complete).toBeTrue();
+    expect(page.changes.map((c) => c.entity_id).filter((id) => !id.startsWith('end-') && !id.startsWith('m-')).sort()).toEqual([...items, ...notes].sort());
+  });
+
   it('a write made straight into the PostgreSQL tables reaches exactly the clients that may read it, on both nodes', async () => {
     const aliceB = await connect(b, 'alice', 'alice-b');
     const carolB = await connect(b, 'carol', 'carol-b');
