@@ -21,6 +21,7 @@ import { jsonFrames } from './frames.js';
 import { handshake, type Identity } from './handshake.js';
 import type { HubContext, RejectedRowFn } from './hub.js';
 import { AccessControl } from './access/access-control.js';
+import type { WriteCapture } from './access/writes.js';
 import { Inbox } from './inbox.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
@@ -272,35 +273,39 @@ export class ClientConnection {
   }
 
   private async onChanges(who: Identity, frame: ClientChangeFrame): Promise<void> {
-    const { limits, store, logger, permit, rejectedRow, access } = this.hub.settings;
+    const { limits, logger, permit, rejectedRow, access } = this.hub.settings;
     if (frame.changes.length > limits.maxChangesPerFrame) {
       return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
     }
     // Applies are serialised across the server: commit order is broadcast order, even when the
-    // store answers asynchronously.
-    await this.hub.serial(async () => {
-      let outcome;
-      const capture = access?.capture(this) ?? null;
-      try {
-        outcome = await store.applyChanges(who.clientId, frame.changes, capture?.permit ?? permit, who.sub, who.known);
-      } catch (e) {
-        // The database itself failed: the frame was rolled back whole; the client retries it.
-        logger.error('applying a frame failed', { client_id: who.clientId, error: (e as Error).message });
-        return this.sendError(ErrorCodes.SERVER_TRANSIENT, `could not apply the frame: ${(e as Error).message}`, {
-          retryable: true,
-          change_ids: frame.changes.map((c) => c.change_id),
-        });
-      }
-      // The row returned with a rejection passes the hook (access control may hide it).
-      let acks = outcome.acks;
-      if (acks.some((a) => a.status === 'rejected')) {
-        const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
-        const shown: RejectedRowFn = access ? (c, _who, row) => access.rejectedRow(this, c.entity, row) : rejectedRow;
-        acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: shown(byId.get(a.change_id)!, who, a.row) } : a));
-      }
-      for (const f of jsonFrames('{"type":"change_ack","acks":[', acks, ']}', limits.pageMaxBytes)) this.sendRaw(f);
-      if (outcome.committed.length > 0) await this.hub.broadcastChanges(outcome.prevLsn, outcome.committed, capture);
-    });
+    // store answers asynchronously (frames waiting back to back may share a transaction: apply-queue.ts).
+    let capture: WriteCapture | null = null;
+    await this.hub.applyInOrder(
+      frame.changes.length,
+      () => {
+        capture = access?.capture(this) ?? null;
+        return { clientId: who.clientId, changes: frame.changes, permit: capture?.permit ?? permit, sub: who.sub, known: who.known };
+      },
+      async (outcome) => {
+        if (outcome instanceof Error) {
+          // The database itself failed: the frame was rolled back whole; the client retries it.
+          logger.error('applying a frame failed', { client_id: who.clientId, error: outcome.message });
+          return this.sendError(ErrorCodes.SERVER_TRANSIENT, `could not apply the frame: ${outcome.message}`, {
+            retryable: true,
+            change_ids: frame.changes.map((c) => c.change_id),
+          });
+        }
+        // The row returned with a rejection passes the hook (access control may hide it).
+        let acks = outcome.acks;
+        if (acks.some((a) => a.status === 'rejected')) {
+          const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
+          const shown: RejectedRowFn = access ? (c, _who, row) => access.rejectedRow(this, c.entity, row) : rejectedRow;
+          acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: shown(byId.get(a.change_id)!, who, a.row) } : a));
+        }
+        for (const f of jsonFrames('{"type":"change_ack","acks":[', acks, ']}', limits.pageMaxBytes)) this.sendRaw(f);
+        if (outcome.committed.length > 0) await this.hub.broadcastChanges(outcome.prevLsn, outcome.committed, capture);
+      },
+    );
   }
 
   private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {

@@ -13,10 +13,11 @@ import type { Identity } from './handshake.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { SchemaVersions } from './schema-versions.js';
-import type { PermitFn } from './store.js';
-import type { SyncStorage } from './storage/types.js';
+import type { ApplyOutcome, PermitFn } from './store.js';
+import type { FrameRequest, SyncStorage } from './storage/types.js';
 import type { AccessControl } from './access/access-control.js';
 import type { WriteCapture } from './access/writes.js';
+import { ApplyQueue } from './apply-queue.js';
 import { ForeignRelay, sendToAll } from './storage/relay.js';
 import type { Page } from './storage/types.js';
 
@@ -59,6 +60,12 @@ export interface HubContext {
   /** Run `task` after every task queued before it (applies and their broadcasts). */
   serial<T>(task: () => Promise<T> | T): Promise<T>;
   /**
+   * Write a frame of `size` changes in that same order (`request` makes it when its turn comes),
+   * then run `then` with its outcome (or the database's failure), still in order. Frames queued
+   * back to back may share one transaction (see apply-queue.ts).
+   */
+  applyInOrder(size: number, request: () => FrameRequest, then: (outcome: ApplyOutcome | Error) => unknown): Promise<void>;
+  /**
    * Send changes just committed after `prevLsn` to every handshaken client, the sender included
    * (with access rules: to each what it may read; `capture` has the rows before the changes).
    */
@@ -71,7 +78,8 @@ export interface HubContext {
 export class SyncHub implements HubContext {
   private readonly all = new Set<ClientConnection>();
   private readonly ready = new Set<ClientConnection>();
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Applies, their broadcasts and every other ordered task (group commit: see apply-queue.ts). */
+  private readonly queue: ApplyQueue;
   private readonly heartbeat: NodeJS.Timeout | null;
   /** issue 16: what other nodes and direct writes committed reaches the clients too (see relay.ts). */
   private readonly relay: ForeignRelay;
@@ -85,6 +93,10 @@ export class SyncHub implements HubContext {
     const { access } = settings;
     const deliver = access ? (from: number, page: Page) => access.broadcastForeign(from, page.changesJson.map((j) => JSON.parse(j) as ServerChange), settings.limits.pageMaxBytes) : sendToAll(() => this.ready);
     this.relay = new ForeignRelay(settings, this, deliver);
+    const { store } = settings;
+    // Group commit only without access rules: their capture and mirror work frame by frame (access/writes.ts).
+    const many = !access && store.applyFrames ? (frames: readonly FrameRequest[]) => store.applyFrames!(frames) : null;
+    this.queue = new ApplyQueue({ one: (f) => store.applyChanges(f.clientId, f.changes, f.permit, f.sub, f.known), many });
   }
 
   /** Serve a newly accepted socket. */
@@ -110,9 +122,11 @@ export class SyncHub implements HubContext {
   }
 
   serial<T>(task: () => Promise<T> | T): Promise<T> {
-    const run = this.chain.then(task);
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.queue.serial(task);
+  }
+
+  applyInOrder(size: number, request: () => FrameRequest, then: (outcome: ApplyOutcome | Error) => unknown): Promise<void> {
+    return this.queue.apply(size, request, then);
   }
 
   broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null = null): void | Promise<void> {

@@ -1,0 +1,104 @@
+/**
+ * The server's ordered queue (server/apply-queue.ts), with a recording writer: tasks and applies
+ * run in arrival order, applies queued back to back are written as one group when the writer has
+ * group commit, a task between them ends the group, a group that fails is written frame by frame
+ * (each frame its own outcome), and every continuation runs in order with its own outcome.
+ */
+import { ApplyQueue, MAX_GROUP_CHANGES, type FrameWriter } from '../../server/apply-queue.js';
+import type { ApplyOutcome } from '../../server/store.js';
+import type { FrameRequest } from '../../server/storage/types.js';
+
+const frame = (clientId: string, n = 1): FrameRequest => ({
+  clientId,
+  changes: Array.from({ length: n }, (_, i) => ({ change_id: `${clientId}-${i}`, entity: 't', entity_id: `${i}`, op: 'delete' as const, data: null })),
+  permit: null,
+  sub: null,
+  known: null,
+});
+const outcome = (f: FrameRequest): ApplyOutcome => ({ acks: [], committed: [], prevLsn: f.changes.length });
+
+/** A writer that logs each call; a frame of client `bad` fails; `groups` false: no group commit. */
+function recorder(groups: boolean, failGroups = false) {
+  const log: string[] = [];
+  let gate: Promise<void> = Promise.resolve();
+  const writer: FrameWriter = {
+    one: async (f) => {
+      await gate;
+      log.push(`one ${f.clientId}`);
+      if (f.clientId === 'bad') throw new Error('bad frame');
+      return outcome(f);
+    },
+    many: groups
+      ? async (fs) => {
+          await gate;
+          log.push(`many ${fs.map((f) => f.clientId).join(',')}`);
+          if (failGroups || fs.some((f) => f.clientId === 'bad')) throw new Error('group failed');
+          return fs.map(outcome);
+        }
+      : null,
+  };
+  return { log, writer, hold: (p: Promise<void>) => (gate = p) };
+}
+
+/** Queue applies and tasks while the writer is held, then let go; returns the order of events. */
+async function scenario(groups: boolean, steps: (q: ApplyQueue, log: string[]) => Promise<unknown>[], failGroups = false): Promise<string[]> {
+  const r = recorder(groups, failGroups);
+  let release!: () => void;
+  r.hold(new Promise<void>((ok) => (release = ok)));
+  const q = new ApplyQueue(r.writer);
+  const done = steps(q, r.log);
+  release();
+  await Promise.allSettled(done);
+  return r.log;
+}
+
+const apply = (q: ApplyQueue, log: string[], f: FrameRequest) =>
+  q.apply(f.changes.length, () => f, (o) => log.push(`then ${f.clientId} ${o instanceof Error ? `error ${o.message}` : `ok ${o.prevLsn}`}`));
+
+describe('ApplyQueue', () => {
+  it('writes applies queued back to back as one group, then runs each continuation in order', async () => {
+    const log = await scenario(true, (q, l) => [apply(q, l, frame('a')), apply(q, l, frame('b', 2)), apply(q, l, frame('c', 3))]);
+    // The first apply starts alone (nothing waits behind it yet when its turn comes); the two behind it share one group.
+    expect(log).toEqual(['one a', 'then a ok 1', 'many b,c', 'then b ok 2', 'then c ok 3']);
+  });
+
+  it('without group commit writes each frame alone, in order', async () => {
+    const log = await scenario(false, (q, l) => [apply(q, l, frame('a')), apply(q, l, frame('b')), apply(q, l, frame('c'))]);
+    expect(log).toEqual(['one a', 'then a ok 1', 'one b', 'then b ok 1', 'one c', 'then c ok 1']);
+  });
+
+  it('ends a group at a task queued between applies, and runs the task in its place', async () => {
+    const log = await scenario(true, (q, l) => [
+      apply(q, l, frame('a')), apply(q, l, frame('b')), apply(q, l, frame('c')),
+      q.serial(() => l.push('task')),
+      apply(q, l, frame('d')), apply(q, l, frame('e')),
+    ]);
+    expect(log).toEqual(['one a', 'then a ok 1', 'many b,c', 'then b ok 1', 'then c ok 1', 'task', 'many d,e', 'then d ok 1', 'then e ok 1']);
+  });
+
+  it('writes a failed group again frame by frame: only the bad frame gets the error', async () => {
+    const log = await scenario(true, (q, l) => [apply(q, l, frame('a')), apply(q, l, frame('b')), apply(q, l, frame('bad')), apply(q, l, frame('c'))]);
+    expect(log).toEqual(['one a', 'then a ok 1', 'many b,bad,c', 'one b', 'one bad', 'one c', 'then b ok 1', 'then bad error bad frame', 'then c ok 1']);
+  });
+
+  it('bounds a group by its changes', async () => {
+    const half = MAX_GROUP_CHANGES / 2;
+    const log = await scenario(true, (q, l) => [apply(q, l, frame('a')), apply(q, l, frame('b', half)), apply(q, l, frame('c', half)), apply(q, l, frame('d', 1))]);
+    expect(log.filter((e) => !e.startsWith('then'))).toEqual(['one a', 'many b,c', 'one d']);
+  });
+
+  it('keeps going after a task or a continuation throws, and reports it to its caller', async () => {
+    const r = recorder(true);
+    const q = new ApplyQueue(r.writer);
+    const failing = q.serial(() => {
+      throw new Error('task failed');
+    });
+    const badThen = q.apply(1, () => frame('a'), () => {
+      throw new Error('then failed');
+    });
+    const after = q.serial(() => 'still running');
+    await expectAsync(failing).toBeRejectedWithError('task failed');
+    await expectAsync(badThen).toBeRejectedWithError('then failed');
+    await expectAsync(after).toBeResolvedTo('still running');
+  });
+});
