@@ -5,7 +5,7 @@
  * all connections hold (the global output budget), and runs the heartbeat.
  */
 import type { WebSocket } from 'ws';
-import type { ClientChange, Row } from '../lib/protocol/index.js';
+import type { ClientChange, Row, ServerChange } from '../lib/protocol/index.js';
 import type { TokenVerifier } from './auth.js';
 import { ClientConnection } from './connection.js';
 import { serverChangesFrames } from './frames.js';
@@ -17,7 +17,8 @@ import type { PermitFn } from './store.js';
 import type { SyncStorage } from './storage/types.js';
 import type { AccessControl } from './access/access-control.js';
 import type { WriteCapture } from './access/writes.js';
-import { ForeignRelay } from './storage/relay.js';
+import { ForeignRelay, sendToAll } from './storage/relay.js';
+import type { Page } from './storage/types.js';
 
 /**
  * What a `rejected` ack may show of the current row: the hook point where access control filters
@@ -73,15 +74,17 @@ export class SyncHub implements HubContext {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly heartbeat: NodeJS.Timeout | null;
   /** issue 16: what other nodes and direct writes committed reaches the clients too (see relay.ts). */
-  private readonly relay: ForeignRelay | null;
+  private readonly relay: ForeignRelay;
 
   constructor(readonly settings: HubSettings) {
     const every = settings.limits.heartbeatMs;
     // The server's own lifecycle timer (not protocol logic): finds sockets that stopped answering.
     this.heartbeat = every > 0 ? setInterval(() => this.all.forEach((c) => c.heartbeat()), every) : null;
     this.heartbeat?.unref();
-    // With access rules every frame is filtered per connection: no unfiltered relay (several nodes with access rules: not yet).
-    this.relay = settings.access ? null : new ForeignRelay(settings, this, () => this.ready);
+    // With access rules what others committed goes through the same per-connection filter (access/foreign.ts).
+    const { access } = settings;
+    const deliver = access ? (from: number, page: Page) => access.broadcastForeign(from, page.changesJson.map((j) => JSON.parse(j) as ServerChange), settings.limits.pageMaxBytes) : sendToAll(() => this.ready);
+    this.relay = new ForeignRelay(settings, this, deliver);
   }
 
   /** Serve a newly accepted socket. */
@@ -113,15 +116,16 @@ export class SyncHub implements HubContext {
   }
 
   broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null = null): void | Promise<void> {
-    const { access } = this.settings;
-    if (access) return access.broadcast(prevLsn, committed, capture, this.settings.limits.pageMaxBytes);
     // Another node committed in between (not relayed yet): send that first, so every client sees one gap-free sequence.
-    if (this.relay?.behind(prevLsn)) return this.relay.upTo(prevLsn).then(() => this.fanOut(prevLsn, committed));
-    this.fanOut(prevLsn, committed);
+    if (this.relay.behind(prevLsn)) return this.relay.upTo(prevLsn).then(() => this.fanOut(prevLsn, committed, capture));
+    return this.fanOut(prevLsn, committed, capture);
   }
 
-  private fanOut(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1]): void {
-    this.relay?.sent(committed[committed.length - 1]?.lsn ?? prevLsn);
+  private fanOut(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null): void | Promise<void> {
+    const { access } = this.settings;
+    const last = committed[committed.length - 1]?.lsn ?? prevLsn;
+    this.relay.sent(last);
+    if (access) return access.broadcast(prevLsn, committed, capture, this.settings.limits.pageMaxBytes);
     for (const frame of serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes)) {
       const bytes = Buffer.from(frame, 'utf8');
       for (const conn of this.ready) conn.sendRaw(bytes);
@@ -147,7 +151,7 @@ export class SyncHub implements HubContext {
   /** Close every connection (server stopping) and stop the heartbeat. */
   closeAll(code: number, reason: string): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.relay?.stop();
+    this.relay.stop();
     for (const conn of this.all) conn.close(code, reason);
   }
 }

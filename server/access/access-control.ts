@@ -16,7 +16,8 @@ import { readAccess } from './read-access.js';
 import { ScopeIndex } from './scope-index.js';
 import { ScopeLog } from './scope-log.js';
 import type { AccessRules, AccessUser, ReadAccess } from './types.js';
-import { ChangeViews, type ScopedChange } from './views.js';
+import { ChangeViews, type LiveView, type ScopedChange } from './views.js';
+import { foreignViews, rowKey, type TouchedRow } from './foreign.js';
 import { visibleRow, writeCapture, type RowScopesOf, type WriteCapture } from './writes.js';
 
 /** What access control needs of a connection. */
@@ -151,31 +152,60 @@ export class AccessControl {
 
   /**
    * Fan changes just committed out to the attached connections, each getting only what it may
-   * see. `capture` holds the rows before each change (null: unknown, e.g. a commit made
-   * elsewhere; a row that left a scope then reaches nobody as a delete).
+   * see. `capture` holds the rows before each change (null: unknown; a row that left a scope then
+   * reaches nobody as a delete: commits made elsewhere go through {@link broadcastForeign}).
    */
   async broadcast(prevLsn: number, committed: readonly ServerChange[], capture: WriteCapture | null, maxBytes: number): Promise<void> {
     if (this.sources.refresh) await this.sources.refresh(committed);
     const scoped = this.scope(committed, capture);
-    this.log.record(scoped.map((s) => [s.change.lsn, [...new Set([...s.before, ...s.after])]] as const));
-    const rescoped = await this.rescope(committed);
-    const views = scoped.map((s) => new ChangeViews(s));
-    const reached = new Set<AccessPeer>();
-    for (const s of scoped) {
-      this.index.holders(s.before, reached);
-      this.index.holders(s.after, reached);
+    this.log.record(scoped.map((s) => [s.change.lsn, [...new Set([...s.before, ...s.after, ...(s.exact ?? [])])]] as const));
+    await this.fanOut(committed, scoped.map((s) => new ChangeViews(s)), prevLsn, maxBytes);
+  }
+
+  /**
+   * Fan out changes committed by another node or written straight into the tables, from the log
+   * (foreign.ts: per row touched, the row as it is now to who may read it now, a delete to who
+   * could read it before). The rows before are the mirror's before it is refreshed, i.e. what
+   * this node last told its connections; so it needs the mirror (`sources.refresh`): the SQLite
+   * backend, the only one without, never has such commits.
+   */
+  async broadcastForeign(prevLsn: number, committed: readonly ServerChange[], maxBytes: number): Promise<void> {
+    const { rows, refresh } = this.sources;
+    if (!refresh) throw new Error('access control: commits made elsewhere need a mirror of the tables');
+    const before = new Map<string, Row | null>();
+    for (const c of committed) {
+      const key = rowKey(c.entity, c.entity_id);
+      if (!before.has(key)) before.set(key, rows.currentRow(c.entity, c.entity_id));
     }
+    await refresh(committed);
+    const touched = new Map<string, TouchedRow>();
+    for (const c of committed) {
+      const key = rowKey(c.entity, c.entity_id);
+      if (!touched.has(key)) touched.set(key, { entity: c.entity, entityId: c.entity_id, before: before.get(key)!, now: rows.currentRow(c.entity, c.entity_id) });
+    }
+    const { views, record } = foreignViews(committed, touched, this.scopesOf);
+    this.log.record(record);
+    await this.fanOut(committed, views, prevLsn, maxBytes);
+  }
+
+  /** Scopes evaluated again, then each connection the views reach gets its frames (its own `prev_lsn` chain), then the scope patches. */
+  private async fanOut(committed: readonly ServerChange[], views: readonly LiveView[], prevLsn: number, maxBytes: number): Promise<void> {
+    const rescoped = await this.rescope(committed);
+    const reached = new Set<AccessPeer>();
+    for (const v of views) this.index.holders(v.touched, reached);
     const lastLsn = committed.length > 0 ? committed[committed.length - 1]!.lsn : prevLsn;
     for (const peer of reached) {
       const state = this.peers.get(peer);
-      if (!state) continue;
+      if (!state || state.lastSent >= lastLsn) continue;
       const items: string[] = [];
       const lsns: number[] = [];
       for (const v of views) {
+        // A connection welcomed after these LSNs has them from its catch-up.
+        if (v.lsn <= state.lastSent) continue;
         const json = v.jsonFor(state.scopes, state.clientId);
         if (json === null) continue;
         items.push(json);
-        lsns.push(v.scoped.change.lsn);
+        lsns.push(v.lsn);
       }
       if (items.length === 0) continue;
       let i = 0;
@@ -203,15 +233,28 @@ export class AccessControl {
       const key = `${change.entity}\u0000${change.entity_id}`;
       const afterRow = nextBefore.has(key) ? nextBefore.get(key)! : this.sources.rows.currentRow(change.entity, change.entity_id);
       const beforeRow = capture?.before.get(change.change_id) ?? null;
+      // A mirror read after the commit may hold a later commit made elsewhere: say what THIS change left.
+      const exact = this.sources.refresh && !nextBefore.has(key) && beforeRow !== null ? this.leftScopes(change, beforeRow) : undefined;
       nextBefore.set(key, beforeRow);
       out[i] = {
         change,
         before: beforeRow === null ? [] : this.scopesOf(change.entity, beforeRow),
         after: afterRow === null ? [] : this.scopesOf(change.entity, afterRow),
         afterRow,
+        ...(exact !== undefined && { exact }),
       };
     }
     return out;
+  }
+
+  /** Scopes of the row a change left, from the row before it (a delete: none; a rule that throws on it: none, so no connection gets the change as committed). */
+  private leftScopes(change: ServerChange, before: Row): readonly string[] {
+    if (change.op === 'delete') return [];
+    try {
+      return this.scopesOf(change.entity, change.op === 'insert' ? (change.data ?? {}) : { ...before, ...change.data });
+    } catch {
+      return [];
+    }
   }
 
   /**

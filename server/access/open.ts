@@ -24,14 +24,15 @@ export async function accessControl(rules: unknown, schema: SchemaDeclaration, s
   if (typeof scan !== 'function') throw new TypeError(`access rules: the ${storage.backend} backend cannot list its rows`);
   const mirror = await TableMirror.load(schema, (t) => scan.call(storage, t));
   logger.info('access rules: tables mirrored in memory for the rules', { backend: storage.backend });
+  // All rows read before any is set: a read that fails leaves the copy as it was (a relayed page
+  // is tried again from the rows as they were, so no delete is lost; access/foreign.ts).
   const refresh = async (committed: readonly ServerChange[]) => {
-    const seen = new Set<string>();
+    const read = new Map<string, { entity: string; id: string; row: Row | null }>();
     for (const c of committed) {
       const key = `${c.entity}\u0000${c.entity_id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      mirror.set(c.entity, c.entity_id, await storage.currentRow(c.entity, c.entity_id));
+      if (!read.has(key)) read.set(key, { entity: c.entity, id: c.entity_id, row: await storage.currentRow(c.entity, c.entity_id) });
     }
+    for (const r of read.values()) mirror.set(r.entity, r.id, r.row);
   };
   return new AccessControl(checked, { rows: mirror, pages: storage, refresh }, schema, file, logger);
 }

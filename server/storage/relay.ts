@@ -3,9 +3,11 @@
  * straight into the tables) to this node's clients. The storage tells of such commits
  * (`onForeignCommit`, from LISTEN/NOTIFY); the relay reads the log after the last LSN it sent,
  * in the hub's serial order (so it interleaves correctly with this node's own broadcasts), and
- * sends it as `server_changes`, one frame per page (a page is byte-bounded). SQLite never calls it.
+ * hands each page (byte-bounded) to its delivery: on an open server one `server_changes` frame for
+ * every handshaken connection ({@link sendToAll}); with access rules the access-filtered fan-out
+ * (access-control.ts `broadcastForeign`). SQLite never calls it.
  */
-import type { SyncStorage } from './types.js';
+import type { Page, SyncStorage } from './types.js';
 
 /** Runs `task` after every task queued before it (the hub's serial queue). */
 interface Serial {
@@ -25,6 +27,17 @@ interface Receiver {
   sendRaw(frame: Buffer): void;
 }
 
+/** Sends a page of the log after `from` to this node's clients. */
+export type Delivery = (from: number, page: Page) => void | Promise<void>;
+
+/** The delivery of an open server: one frame per page, the same Buffer for every connection. */
+export function sendToAll(ready: () => Iterable<Receiver>): Delivery {
+  return (from, page) => {
+    const frame = Buffer.from(`{"type":"server_changes","prev_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}]}`, 'utf8');
+    for (const conn of ready()) conn.sendRaw(frame);
+  };
+}
+
 /** Keeps the LSN sent to this node's clients and fills in what others committed. */
 export class ForeignRelay {
   private sentLsn: number;
@@ -33,7 +46,7 @@ export class ForeignRelay {
   constructor(
     private readonly settings: RelaySettings,
     hub: Serial,
-    private readonly ready: () => Iterable<Receiver>,
+    private readonly deliver: Delivery,
   ) {
     this.sentLsn = settings.store.lsn();
     this.unsubscribe = settings.store.onForeignCommit(() => {
@@ -61,8 +74,7 @@ export class ForeignRelay {
       // LSNs are dense: asking for `end - from` changes stops exactly at `end`.
       const page = await store.readLog(from, Math.min(pageSize, end - from), limits.pageMaxBytes);
       if (page.changesJson.length === 0) return;
-      const frame = Buffer.from(`{"type":"server_changes","prev_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}]}`, 'utf8');
-      for (const conn of this.ready()) conn.sendRaw(frame);
+      await this.deliver(from, page);
       this.sent(page.lsn);
     }
   }
