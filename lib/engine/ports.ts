@@ -203,6 +203,9 @@ export interface EngineTransport {
   readonly errors$: Observable<SyncError>;
   /** Send a frame. While not open it waits in a bounded buffer; returns false if dropped. */
   send(frame: ClientFrame): boolean;
-  /** Drop the connection and dial again at once (a new handshake with a fresh `hello`). */
+  /**
+   * Drop the connection and dial again at once (a new handshake with a fresh `hello`); frames
+   * still buffered for the old connection are dropped (the pipelines re-derive them).
+   */
   reconnect?(): void;
 }

@@ -4,7 +4,9 @@
  * The client then (1) makes its own changes that were acked above `server_lsn` pending again — the
  * server lost them, and re-sending them under the same change_ids loses nothing — and moves its
  * LSN back to `server_lsn` (one store transaction), (2) reconnects, so that the next `hello`
- * carries the new LSN and catch-up follows the server's log from there, and (3) reports it on
+ * carries the new LSN and catch-up follows the server's log from there (the reconnect drops the
+ * frames the transport still held: a `client_change` buffered before would otherwise reach the
+ * server ahead of the changes made pending again here, out of its row's order), and (3) reports it on
  * errors$ (CLIENT_AHEAD), never silently.
  */
 import { filter, map, type Observable, type SchedulerLike } from 'rxjs';

@@ -42,7 +42,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Create the connection manager. It starts closed: call `connect()` to dial.
  * Frames sent while not open wait in a bounded buffer (see {@link Outbox}: when full, `send()`
  * returns false; nothing is lost, changes are durable in `local_changes` and re-sent after the
- * next handshake).
+ * next handshake). `reconnect()` drops that buffer (see Transport.reconnect).
  */
 export function createTransport(options: TransportOptions): Transport {
   return new ConnectionManager(resolveTransportOptions(options));
@@ -111,6 +111,9 @@ class ConnectionManager implements Transport {
   }
 
   reconnect(): void {
+    // Frames held for the connection being replaced are dropped (see Transport.reconnect).
+    const dropped = this.outbox.drain();
+    if (dropped.length > 0) this.log('debug', 'reconnect: buffered frames dropped', { frames: dropped.length });
     this.disconnect();
     this.connect();
   }

@@ -97,7 +97,15 @@ export interface Transport extends EngineTransport {
   connect(): void;
   /** Close the connection (code 1000) and stay closed until `connect()`. Buffered frames are kept. */
   disconnect(): void;
-  /** Drop the connection (if any) and dial again at once: a fresh handshake with a fresh `hello`. */
+  /**
+   * Drop the connection (if any) and dial again at once: a fresh handshake with a fresh `hello`.
+   * Frames buffered for the old connection are DROPPED, not sent after the next `welcome`: the
+   * engine asks for a fresh connection when its state moved (a `client_ahead` resync made
+   * acknowledged changes pending again, ahead of changes already buffered; a restart of its
+   * pipelines), and a held frame would then reach the server out of order (issue 14, seed
+   * 20250626: a row's later change landed on the new log before its earlier one). Nothing is
+   * lost: the engine re-sends every pending change from the store after the next handshake.
+   */
   reconnect(): void;
   /** Close for good: the socket, every subscription; the observables complete. Idempotent. */
   close(): void;

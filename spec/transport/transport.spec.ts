@@ -118,6 +118,19 @@ describe('transport: handshake and frames', () => {
     expect(s1.frames()).toEqual([jasmine.objectContaining({ type: 'hello' }), { type: 'ack', lsn: 9 }]);
   });
 
+  it('reconnect() drops the frames buffered for the old connection (the engine re-derives them after the next handshake)', async () => {
+    h.transport.connect();
+    const s0 = await h.socket(0);
+    await h.handshake(s0);
+    s0.readyState = 2;
+    expect(h.transport.send({ type: 'ack', lsn: 9 })).toBeTrue();
+    h.transport.reconnect();
+    const s1 = await h.socket(1);
+    await h.handshake(s1);
+    expect(h.transport.send({ type: 'ack', lsn: 10 })).toBeTrue();
+    expect(s1.frames()).toEqual([jasmine.objectContaining({ type: 'hello' }), { type: 'ack', lsn: 10 }]);
+  });
+
   it('disconnect() closes with 1000 and stays closed; connect() dials again at once', async () => {
     h.transport.connect();
     const s0 = await h.socket(0);
