@@ -9,9 +9,20 @@ import type { Page } from '../store.js';
 import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson, type VersionRow } from './sqlite-rows.js';
 import { currentMany } from './pg-entities.js';
 
-/** Rows read by the first query while a page is built; each next query reads twice as many, up to MAX_ROWS_PER_READ. */
+/**
+ * Rows read by the first query while a page is built; each next query reads what the bytes left
+ * would hold at the average size so far, plus an eighth (at least ROWS_PER_READ, at most
+ * MAX_ROWS_PER_READ): a page of even rows takes two reads, and reads little more than it sends.
+ */
 const ROWS_PER_READ = 64;
 const MAX_ROWS_PER_READ = 1024;
+
+/** The next read's row count after `sent` entries of `bytes` bytes, with `maxBytes` for the page. */
+export function nextRead(sent: number, bytes: number, maxBytes: number): number {
+  if (sent === 0 || !Number.isFinite(maxBytes)) return MAX_ROWS_PER_READ;
+  const fit = Math.ceil(((maxBytes - bytes) / (bytes / sent)) * 1.125);
+  return Math.max(ROWS_PER_READ, Math.min(MAX_ROWS_PER_READ, fit));
+}
 
 /** A number for SQL text: a safe integer, or refused. */
 function int(n: number): string {
@@ -43,8 +54,8 @@ export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from
     const changesJson: string[] = [];
     let bytes = 0;
     let lsn = after;
-    // Rows are read in growing chunks: few queries, and a page reads at most about twice what it sends.
-    outer: for (let i = 0, n = ROWS_PER_READ; i < versions.length; i += n, n = Math.min(2 * n, MAX_ROWS_PER_READ)) {
+    // Rows are read in chunks sized by what is left of the byte budget: few queries, and little read beyond what is sent.
+    outer: for (let i = 0, n = ROWS_PER_READ; i < versions.length; i += n, n = nextRead(changesJson.length, bytes, maxBytes)) {
       const chunk = versions.slice(i, i + n);
       const byEntity = new Map<string, string[]>();
       for (const v of chunk) if (v.op !== 'delete') (byEntity.get(v.entity) ?? byEntity.set(v.entity, []).get(v.entity)!).push(v.entity_id);

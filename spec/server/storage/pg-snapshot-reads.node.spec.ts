@@ -1,0 +1,88 @@
+/**
+ * A snapshot page on PostgreSQL reads its rows in few queries (server/storage/pg-snapshot.ts):
+ * after a first read of 64 rows, the next read is sized by what is left of the byte budget at the
+ * average row size so far, so a page of even rows takes two row reads (the doubling before took
+ * five for a page of 1,000), and the pages are exactly SQLite's, page by page, byte-bounded or not.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { parseSchema, type ClientChange } from '../../../lib/protocol/index.js';
+import { nextRead } from '../../../server/storage/pg-snapshot.js';
+import { PgStorage } from '../../../server/storage/postgres.js';
+import { SqliteStorage } from '../../../server/storage/sqlite.js';
+import type { SyncStorage } from '../../../server/storage/types.js';
+import { freshPgUrl } from '../../support/pg.js';
+import { SCHEMA } from '../helpers.js';
+
+const todo = (i: number): ClientChange => ({ change_id: `c${i}`, entity: 'todos', entity_id: `t${String(i).padStart(4, '0')}`, op: 'insert', data: { id: `t${String(i).padStart(4, '0')}`, title: `title ${i} ${'x'.repeat(i % 7)}`, done: i % 2 } });
+
+/** Count the queries sent while `run` runs. */
+async function queriesDuring<T>(run: () => Promise<T>): Promise<{ result: T; queries: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let queries = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    queries++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await run(), queries };
+  } finally {
+    proto.query = original;
+  }
+}
+
+/** Every snapshot page from 0 with `limit` and `maxBytes`, following the cursor. */
+async function allPages(store: SyncStorage, limit: number, maxBytes: number): Promise<unknown[]> {
+  const pages: unknown[] = [];
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await store.readPage(0, limit, maxBytes, cursor);
+    pages.push({ ...page, changesJson: page.changesJson.map((j) => JSON.parse(j) as unknown) });
+    if (page.cursor === undefined) return pages;
+    cursor = page.cursor;
+  }
+}
+
+describe('PostgreSQL snapshot page reads', () => {
+  let dir: string;
+  let sqlite: SqliteStorage;
+  let pgs: PgStorage;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rsw-snapreads-'));
+    sqlite = await SqliteStorage.open({ file: join(dir, 's.sqlite'), schema: parseSchema(SCHEMA), now: () => 5 });
+    pgs = await PgStorage.open({ url: freshPgUrl(), schema: parseSchema(SCHEMA), now: () => 5 });
+    const frame = Array.from({ length: 1000 }, (_, i) => todo(i));
+    await sqlite.applyChanges('w', frame);
+    await pgs.applyChanges('w', frame);
+  });
+  afterAll(async () => {
+    await sqlite.close();
+    await pgs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads a page of 1,000 even rows in two row reads (four queries with the snapshot and its end)', async () => {
+    const { result, queries } = await queriesDuring(() => pgs.readPage(0, 1000, 1024 * 1024));
+    expect(result.changesJson.length).toBe(1000);
+    expect(queries).toBe(4);
+  });
+
+  it('answers byte-bounded pages exactly as SQLite does', async () => {
+    for (const [limit, maxBytes] of [[1000, 20_000], [300, 1024 * 1024], [1000, 150], [1000, 64 * 1024]] as const) {
+      const expected = await allPages(sqlite, limit, maxBytes);
+      expect(expected.length).toBeGreaterThan(1);
+      expect(await allPages(pgs, limit, maxBytes)).toEqual(expected);
+    }
+  });
+
+  it('sizes the next read by the bytes left at the average size so far', () => {
+    expect(nextRead(64, 6400, 1024 * 1024)).toBe(1024); // room for far more: the most
+    expect(nextRead(64, 6400, 20_000)).toBe(153); // (20,000 - 6,400) / 100 = 136, plus an eighth
+    expect(nextRead(64, 19_990, 20_000)).toBe(64); // nearly full: the least
+    expect(nextRead(0, 0, 20_000)).toBe(1024);
+    expect(nextRead(10, 100, Infinity)).toBe(1024);
+  });
+});
