@@ -98,6 +98,7 @@ class SyncClientImpl implements SyncClient {
       ...(options.ackTimeout !== undefined && { ackTimeout: options.ackTimeout }),
       ...(options.heartbeat !== undefined && { heartbeat: options.heartbeat }),
       ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+      ...(options.maxFrameBytes !== undefined && { maxFrameBytes: options.maxFrameBytes }),
       ...(options.historyRetention !== undefined && { historyRetention: options.historyRetention }),
       ...(options.logLevel !== undefined && { logLevel: options.logLevel }),
       ...(options.wasmUrl !== undefined && { wasmUrl: absoluteUrl(options.wasmUrl) }),

@@ -91,6 +91,8 @@ export interface SyncClientOptions {
   heartbeat?: { interval?: number; timeout?: number };
   /** Most changes per `client_change` frame (default 500). */
   batchSize?: number;
+  /** Most bytes (UTF-8 JSON of its changes) per `client_change` frame (default 4 MiB; keep it under the server's frame limit, 8 MiB on the reference server). */
+  maxFrameBytes?: number;
   /** Synced history older than this many ms is pruned (default 7 days). Pending changes never are. */
   historyRetention?: number;
   /**

@@ -23,6 +23,11 @@ export interface EngineConfig {
   ackTimeout: number;
   /** Most changes in one `client_change` frame (default 500). */
   batchSize: number;
+  /**
+   * Most bytes (UTF-8 JSON of its changes) in one `client_change` frame (default 4 MiB, half the
+   * reference server's 8 MiB frame limit); a frame always carries at least one change.
+   */
+  maxFrameBytes: number;
   /** Most out-of-order server batches held while a gap is filled (default 1000); more -> resync. */
   maxHeldBatches: number;
   /** The queue head may stay unchanged this long (ms, while synced) before it is reported stuck (default 60 000). */
@@ -54,6 +59,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   maxAttempts: 3,
   ackTimeout: 10_000,
   batchSize: 500,
+  maxFrameBytes: 4 * 1024 * 1024,
   maxHeldBatches: 1000,
   stuckThreshold: 60_000,
   stuckCheckInterval: 5_000,
@@ -75,6 +81,7 @@ export function resolveEngineConfig(input: EngineConfigInput = {}): EngineConfig
   const positive: Array<[string, number]> = [
     ['maxAttempts', config.maxAttempts],
     ['batchSize', config.batchSize],
+    ['maxFrameBytes', config.maxFrameBytes],
     ['maxHeldBatches', config.maxHeldBatches],
     ['maxApplyAttempts', config.maxApplyAttempts],
     ['maxBacklogBytes', config.maxBacklogBytes],

@@ -16,6 +16,7 @@ import type { ClientChange, ClientFrame } from '../protocol/index.js';
 import type { OutcomeBatch } from './ack-outcomes.js';
 import { createAckRouter } from './ack-router.js';
 import { batchSameTick } from './batch-same-tick.js';
+import { framesByBytes } from './frame-budget.js';
 import type { EngineConfig } from './config.js';
 import { deliverChange } from './deliver.js';
 import type { EngineEvent } from './events.js';
@@ -29,7 +30,7 @@ export interface UpstreamDeps {
   send: (frame: ClientFrame) => boolean;
   scheduler: SchedulerLike;
   random: RandomSource;
-  config: Pick<EngineConfig, 'backoff' | 'maxAttempts' | 'ackTimeout' | 'batchSize'>;
+  config: Pick<EngineConfig, 'backoff' | 'maxAttempts' | 'ackTimeout' | 'batchSize' | 'maxFrameBytes'>;
 }
 
 /** The streams the upstream pipeline reacts to. */
@@ -74,8 +75,11 @@ function session(inputs: UpstreamInputs, deps: UpstreamDeps): Observable<EngineE
       mergeMap((queued): EngineEvent[] => {
         const batch = queued.filter((c) => live.has(c.change_id));
         if (batch.length === 0) return [];
-        deps.send({ type: 'client_change', changes: batch.map(toClientChange) });
-        return [{ type: 'sent', change_ids: batch.map((c) => c.change_id) }];
+        // At most maxFrameBytes per frame: a frame over the server's limit would be refused again on every reconnect.
+        return framesByBytes(batch.map(toClientChange), deps.config.maxFrameBytes).map((changes): EngineEvent => {
+          deps.send({ type: 'client_change', changes });
+          return { type: 'sent', change_ids: changes.map((c) => c.change_id) };
+        });
       }),
     );
     // Pending first (original order), then what gets recorded while the session lives. A recording

@@ -62,6 +62,7 @@ export const WorkerOptions = strictPartial(
     ackTimeout: Count,
     heartbeat: t.partial({ interval: Count, timeout: Count }),
     batchSize: Count,
+    maxFrameBytes: Count,
     historyRetention: Count,
     logLevel: t.keyof({ debug: null, info: null, warn: null, error: null, silent: null }),
     /** Absolute URL of sql-wasm.wasm (the client's `wasmUrl` option). */

@@ -209,6 +209,7 @@ class SyncHost {
         ...(options.maxAttempts !== undefined && { maxAttempts: options.maxAttempts }),
         ...(options.ackTimeout !== undefined && { ackTimeout: options.ackTimeout }),
         ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+        ...(options.maxFrameBytes !== undefined && { maxFrameBytes: options.maxFrameBytes }),
       },
       logger: logger.child({ part: 'engine' }),
     });
