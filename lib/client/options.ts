@@ -91,7 +91,11 @@ export interface SyncClientOptions {
   heartbeat?: { interval?: number; timeout?: number };
   /** Most changes per `client_change` frame (default 500). */
   batchSize?: number;
-  /** Most bytes (UTF-8 JSON of its changes) per `client_change` frame (default 4 MiB; keep it under the server's frame limit, 8 MiB on the reference server). */
+  /**
+   * Most bytes (UTF-8 JSON of its changes) per `client_change` frame (default 4 MiB; keep it under
+   * the server's frame limit, 8 MiB on the reference server). A write with a change that cannot fit
+   * one frame by itself is refused (`limit_exceeded`) and nothing of it is recorded.
+   */
   maxFrameBytes?: number;
   /** Synced history older than this many ms is pruned (default 7 days). Pending changes never are. */
   historyRetention?: number;

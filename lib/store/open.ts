@@ -41,6 +41,13 @@ export interface OpenStoreOptions {
   schemaVersion?: number;
   /** The app's migrations up to `schemaVersion` (see lib/schema/migrations.ts). */
   appMigrations?: readonly MigrationInput[] | unknown;
+  /**
+   * Largest local change recorded: UTF-8 bytes of its entity, id and data JSON plus a bound for the
+   * rest of its frame. A bigger write is refused (`limit_exceeded`) and nothing of it is recorded: it
+   * could never be sent in a frame of that size. Default: no limit (the worker host passes the
+   * engine's `maxFrameBytes`).
+   */
+  maxChangeBytes?: number;
 }
 
 /** Open (or create) a store. Rejects with SchemaError, StoreError or PersistenceError. */
@@ -85,7 +92,7 @@ export async function openStore(options: OpenStoreOptions): Promise<SqlJsStore> 
       },
       onError: (e) => store?.reportError(e),
     });
-    store = new SqlJsStore({ db, schema, writer, committer, persistence, newId, errors, ...(state.epoch !== undefined && { epoch: state.epoch }) });
+    store = new SqlJsStore({ db, schema, writer, committer, persistence, newId, errors, ...(state.epoch !== undefined && { epoch: state.epoch }), ...(options.maxChangeBytes !== undefined && { maxChangeBytes: options.maxChangeBytes }) });
     if (options.onError) {
       store.onError(options.onError);
       for (const e of errors) options.onError(e);

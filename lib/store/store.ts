@@ -7,7 +7,7 @@
 import type { Database } from 'sql.js';
 import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ScopePatchBatch, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
-import { checkChange, projectRow, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
+import { checkChange, projectRow, utf8Length, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
 import { applyBatch, rebaseRow, writeEntities } from './apply-batch.js';
 import { SCOPES_STATE_KEY, applyPatch } from './apply-patch.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
@@ -30,6 +30,8 @@ export interface StoreParts {
   errors: SyncError[];
   /** The owner epoch this open claimed in the medium (0 if the medium keeps none). */
   epoch?: number;
+  /** Largest local change recorded, in bytes (see {@link OpenStoreOptions.maxChangeBytes}); absent: no limit. */
+  maxChangeBytes?: number;
 }
 
 /** Most recent errors kept in {@link SqlJsStore.errors}. */
@@ -143,9 +145,11 @@ export class SqlJsStore implements EngineStore {
       const err = checkChange(this.schema, c);
       if (err) throw err;
     }
+    const dataJson = changes.map((c) => (c.data === null ? null : JSON.stringify(c.data)));
+    const limit = this.parts.maxChangeBytes;
+    if (limit !== undefined) changes.forEach((c, i) => checkChangeSize(c, dataJson[i]!, limit));
     const rows = this.tx(() => {
       const writer = this.parts.writer;
-      const dataJson = changes.map((c) => (c.data === null ? null : JSON.stringify(c.data)));
       writeEntities(writer, changes, dataJson);
       const added = writer.addChanges(
         changes.map((c, i) => ({
@@ -366,5 +370,20 @@ export class SqlJsStore implements EngineStore {
 
   private open(): void {
     if (this.closed) throw new SyncError(ErrorCodes.CLOSED, 'the store is closed');
+  }
+}
+
+/** Bytes of a change's frame besides its entity, id and data (change_id, keys, op): a generous bound. */
+const CHANGE_ENVELOPE_BYTES = 160;
+
+/**
+ * Refuse a change that could never leave in a `client_change` frame of `limit` bytes: sent, it
+ * would be refused whole on every reconnect (the upstream cuts frames by bytes, but one change is
+ * one frame at least).
+ */
+function checkChangeSize(c: ChangeRequest, dataJson: string | null, limit: number): void {
+  const size = utf8Length(c.entity) + utf8Length(c.entity_id) + (dataJson === null ? 0 : utf8Length(dataJson)) + CHANGE_ENVELOPE_BYTES;
+  if (size > limit) {
+    throw new SyncError(ErrorCodes.LIMIT, `change of about ${size} bytes to ${c.entity} ${JSON.stringify(c.entity_id.slice(0, 64))} is over the limit of ${limit} bytes per frame (maxFrameBytes): not recorded`, { entity: c.entity });
   }
 }

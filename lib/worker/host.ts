@@ -16,7 +16,7 @@ import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type 
 import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, PersistenceError, SyncError, toSyncError } from '../errors.js';
 import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
-import { createSyncEngine, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
+import { createSyncEngine, DEFAULT_ENGINE_CONFIG, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
 import { indexedDbPersistence, loadSqlJs, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
 // Types of the public HostRuntime come from files that do not import sql.js's types.
@@ -167,6 +167,8 @@ class SyncHost {
       (options.storage === 'indexeddb' ? indexedDbPersistence({ name: options.dbName ?? 'rx-sync-worker' }) : memoryPersistence());
     const store = await openStore({
       schema: options.schema,
+      // A change that cannot fit one client_change frame is refused when written (it could never be sent).
+      maxChangeBytes: options.maxFrameBytes ?? DEFAULT_ENGINE_CONFIG.maxFrameBytes,
       ...(options.schemaVersion !== undefined && { schemaVersion: options.schemaVersion }),
       ...(options.migrations !== undefined && { appMigrations: options.migrations }),
       persistence,

@@ -5,8 +5,8 @@
  * every reconnect: a client that wrote a few big rows in one turn never synced again.
  */
 import { TestScheduler } from 'rxjs/testing';
-import { framesByBytes, utf8Length } from '../../lib/engine/frame-budget.js';
-import type { ClientChange } from '../../lib/protocol/index.js';
+import { framesByBytes } from '../../lib/engine/frame-budget.js';
+import { utf8Length, type ClientChange } from '../../lib/protocol/index.js';
 import { at, harness, insert, welcome } from './fakes/harness.js';
 
 const newScheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b));
