@@ -33,7 +33,12 @@ type Ending = 'disconnect' | 'auth' | 'heartbeat' | 'connect_timeout' | 'handsha
 interface Session {
   ending: Ending;
   handshake: Subscription | null;
+  /** The server the replica synced with, as hello() said (null: none yet). */
+  serverId: string | null;
 }
+
+/** How a serialised `client_change` frame starts (frames are built with `type` first). */
+const CLIENT_CHANGE_PREFIX = '{"type":"client_change"';
 
 /** Largest delay a JS timer accepts: RWS's own connection timeout is parked there (the gate times dials). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -151,7 +156,7 @@ class ConnectionManager implements Transport {
   }
 
   private onDial(): void {
-    this.session = { ending: null, handshake: null };
+    this.session = { ending: null, handshake: null, serverId: null };
     this.setState('connecting');
   }
 
@@ -192,6 +197,7 @@ class ConnectionManager implements Transport {
       return;
     }
     const { client_id, last_lsn, schema_version } = info;
+    session.serverId = info.server_id ?? null;
     const hello: Hello = { type: 'hello', protocol: PROTOCOL_VERSION, client_id, last_lsn };
     if (schema_version !== undefined) hello.schema_version = schema_version;
     if (info.scopes !== undefined) hello.scopes = info.scopes;
@@ -249,7 +255,16 @@ class ConnectionManager implements Transport {
       return;
     }
     // Buffered frames go first, in order, before anything sent in reaction to `open` / `welcome`.
-    for (const text of this.outbox.drain()) this.sendNow(text);
+    // Another server (its database was recreated): only the changes, which any server takes; the
+    // acks, requests and fetches were about the old log (the engine derives new ones from its state).
+    const known = this.session?.serverId ?? null;
+    let buffered = this.outbox.drain();
+    if (known !== null && frame.server_id !== undefined && frame.server_id !== known) {
+      const changes = buffered.filter((text) => text.startsWith(CLIENT_CHANGE_PREFIX));
+      if (changes.length < buffered.length) this.log('info', 'another server: frames buffered about the old log dropped', { frames: buffered.length - changes.length });
+      buffered = changes;
+    }
+    for (const text of buffered) this.sendNow(text);
     this.gate.welcomed();
     this.log('info', 'connected', { server_lsn: frame.server_lsn });
     this.setState('open');

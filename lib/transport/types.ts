@@ -39,6 +39,11 @@ export interface HelloInfo {
   schema_version?: number;
   /** The scopes the replica holds, as the last `scope_patch` said (access rules; omitted: none recorded). */
   scopes?: string[];
+  /**
+   * The id of the server the replica synced with (not sent: compared with the `welcome`'s). When a
+   * welcome names another server, the frames buffered for the old one are dropped, not sent to it.
+   */
+  server_id?: string | null;
 }
 
 /** Heartbeat timing, in ms. */

@@ -188,7 +188,7 @@ class SyncHost {
       this.transport = createTransport({
         url: options.url,
         WebSocket: this.runtime.WebSocket,
-        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1, ...withScopes(store.replicaScopes()) }),
+        hello: () => ({ client_id: store.clientId(), last_lsn: store.getLsn(), schema_version: options.schemaVersion ?? 1, server_id: store.serverId(), ...withScopes(store.replicaScopes()) }),
         ...(options.hasToken && { token: () => this.requestToken() }),
         schema: store.schema,
         ...(options.backoff !== undefined && { backoff: options.backoff }),

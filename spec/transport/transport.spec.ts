@@ -131,6 +131,41 @@ describe('transport: handshake and frames', () => {
     expect(s1.frames()).toEqual([jasmine.objectContaining({ type: 'hello' }), { type: 'ack', lsn: 10 }]);
   });
 
+  it('after a drop, a welcome from ANOTHER server gets the buffered changes but not the acks and requests about the old log', async () => {
+    h.dispose();
+    let serverId = 'server-A';
+    h = harness({ hello: () => ({ client_id: 'client-1', last_lsn: 9, server_id: serverId }) });
+    h.transport.connect();
+    const s0 = await h.socket(0);
+    await h.handshake(s0);
+    // The connection drops; meanwhile the engine's frames wait in the buffer.
+    s0.drop();
+    const change = { type: 'client_change' as const, changes: [{ change_id: 'c1', entity: 'todos', entity_id: 'a', op: 'insert' as const, data: { id: 'a' } }] };
+    h.transport.send({ type: 'ack', lsn: 9 });
+    h.transport.send(change);
+    h.transport.send({ type: 'sync_request', from_lsn: 9 });
+    await h.settle();
+    h.advance(1000);
+    const s1 = await h.socket(1);
+    s1.open();
+    await h.until(() => s1.sent.length > 0, 'hello');
+    s1.receive({ type: 'welcome', server_lsn: 0, server_id: 'server-B' });
+    expect(s1.frames()).toEqual([jasmine.objectContaining({ type: 'hello' }), change]);
+    // The same server again (a plain reconnect): everything buffered goes, in order.
+    serverId = 'server-B';
+    s1.drop();
+    h.transport.send({ type: 'ack', lsn: 3 });
+    h.transport.send(change);
+    await h.settle();
+    h.advance(1000);
+    const s2 = await h.socket(2);
+    s2.open();
+    await h.until(() => s2.sent.length > 0, 'hello');
+    s2.receive({ type: 'welcome', server_lsn: 3, server_id: 'server-B' });
+    expect(s2.frames()).toEqual([jasmine.objectContaining({ type: 'hello' }), { type: 'ack', lsn: 3 }, change]);
+    expect(s1.frames()[0]).not.toEqual(jasmine.objectContaining({ server_id: jasmine.anything() }));
+  });
+
   it('disconnect() closes with 1000 and stays closed; connect() dials again at once', async () => {
     h.transport.connect();
     const s0 = await h.socket(0);
