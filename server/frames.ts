@@ -3,7 +3,7 @@
  * budget goes out as several frames, each holding at least one item, so that no frame the server
  * sends can reach the client's frame limit (see checkLimits).
  */
-import type { ServerChange } from '../lib/protocol/index.js';
+import { chunkBySize, type ServerChange } from '../lib/protocol/index.js';
 
 /** Split serialised items into runs of at most `maxBytes` UTF-8 bytes (each run has at least one item). */
 export function chunkByBytes(items: readonly string[], maxBytes: number): string[][] {
@@ -11,21 +11,7 @@ export function chunkByBytes(items: readonly string[], maxBytes: number): string
   let chars = 0;
   for (const item of items) chars += item.length + 1;
   if (chars * 3 <= maxBytes) return items.length > 0 ? [items as string[]] : [];
-  const runs: string[][] = [];
-  let run: string[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = Buffer.byteLength(item) + 1;
-    if (run.length > 0 && bytes + size > maxBytes) {
-      runs.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(item);
-    bytes += size;
-  }
-  if (run.length > 0) runs.push(run);
-  return runs;
+  return chunkBySize(items, (item) => Buffer.byteLength(item) + 1, maxBytes);
 }
 
 /** `prefix + items.join(',') + suffix` per run of {@link chunkByBytes}. */
