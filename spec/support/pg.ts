@@ -3,6 +3,8 @@
  * RSW_PG_URL (scripts/pg-test-db.mjs). Each store or server gets its own fresh schema in it, so
  * every spec starts from an empty log. No PostgreSQL is a failure, never a skip.
  */
+import pg from 'pg';
+
 let counter = 0;
 
 /** The run's PostgreSQL database URL. */
@@ -22,4 +24,21 @@ export function freshPgUrl(): string {
 /** Do the server suites run on PostgreSQL in this process (the second pass of `npm test`)? */
 export function serversOnPostgres(): boolean {
   return process.env['RSW_SERVER_BACKEND'] === 'postgres';
+}
+
+/** Count the `pg` queries sent while `run` runs (only those whose text `counted` accepts, default all). */
+export async function queriesDuring<T>(run: () => Promise<T>, counted: (text: string) => boolean = () => true): Promise<{ result: T; queries: number }> {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  let queries = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string } | undefined;
+    if (counted(String(typeof q === 'string' ? q : q?.text).trim())) queries++;
+    return original.apply(this, args);
+  };
+  try {
+    return { result: await run(), queries };
+  } finally {
+    proto.query = original;
+  }
 }

@@ -8,12 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { parseSchema, type AckEntry, type ClientChange, type Row } from '../../../lib/protocol/index.js';
 import { PgStorage } from '../../../server/storage/postgres.js';
 import { SqliteStorage } from '../../../server/storage/sqlite.js';
 import type { FrameRequest, SyncStorage } from '../../../server/storage/types.js';
-import { freshPgUrl } from '../../support/pg.js';
+import { freshPgUrl, queriesDuring } from '../../support/pg.js';
 
 const SCHEMA = parseSchema({
   users: { primaryKey: 'id', columns: { id: 'TEXT', email: 'TEXT', name: 'TEXT' }, indexes: { users_email: { columns: ['email'], unique: true } } },
@@ -29,23 +28,6 @@ async function state(store: SyncStorage): Promise<unknown> {
   const rows: unknown[] = [];
   for (let i = 1; i <= 6; i++) rows.push(await store.currentRow('users', `u${i}`));
   return { rows, log: (await store.readLog(0, 1000)).changesJson.map((j) => JSON.parse(j) as unknown) };
-}
-
-/** Count the COMMITs sent while `run` runs. */
-async function commitsDuring<T>(run: () => Promise<T>): Promise<{ result: T; commits: number }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let commits = 0;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    if ((typeof q === 'string' ? q : q?.text)?.trim() === 'COMMIT') commits++;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await run(), commits };
-  } finally {
-    proto.query = original;
-  }
 }
 
 describe('PostgreSQL group commit', () => {
@@ -68,10 +50,10 @@ describe('PostgreSQL group commit', () => {
     await sqlite.applyChanges('c0', [ins('z1', 'u6', { email: 'z@a' })]);
     const expected = [];
     for (const f of frames) expected.push(await sqlite.applyChanges(f.clientId, f.changes));
-    const got = await commitsDuring(() => pgs.applyFrames(frames));
+    const got = await queriesDuring(() => pgs.applyFrames(frames), (text) => text === 'COMMIT');
     expect(got.result.map((o) => ({ ...o, acks: o.acks.map(plain) }))).toEqual(expected.map((o) => ({ ...o, acks: o.acks.map(plain) })));
     expect(await state(pgs)).toEqual(await state(sqlite));
-    expect(got.commits).toBe(commits);
+    expect(got.queries).toBe(commits);
   }
 
   it('writes frames of several clients in one transaction, each answered as if applied alone', async () => {

@@ -7,32 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { parseSchema, type ClientChange } from '../../../lib/protocol/index.js';
 import { nextRead } from '../../../server/storage/pg-snapshot.js';
 import { PgStorage } from '../../../server/storage/postgres.js';
 import { SqliteStorage } from '../../../server/storage/sqlite.js';
 import type { SyncStorage } from '../../../server/storage/types.js';
-import { freshPgUrl } from '../../support/pg.js';
+import { freshPgUrl, queriesDuring } from '../../support/pg.js';
 import { SCHEMA } from '../helpers.js';
 
 const todo = (i: number): ClientChange => ({ change_id: `c${i}`, entity: 'todos', entity_id: `t${String(i).padStart(4, '0')}`, op: 'insert', data: { id: `t${String(i).padStart(4, '0')}`, title: `title ${i} ${'x'.repeat(i % 7)}`, done: i % 2 } });
-
-/** Count the queries sent while `run` runs. */
-async function queriesDuring<T>(run: () => Promise<T>): Promise<{ result: T; queries: number }> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  let queries = 0;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    queries++;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await run(), queries };
-  } finally {
-    proto.query = original;
-  }
-}
 
 /** Every snapshot page from 0 with `limit` and `maxBytes`, following the cursor. */
 async function allPages(store: SyncStorage, limit: number, maxBytes: number): Promise<unknown[]> {
