@@ -28,6 +28,8 @@ export class EntityTables {
   private readonly insertColumns = new Map<string, readonly InsertColumn[]>();
   private readonly deletes = new Map<string, Statement>();
   private readonly selects = new Map<string, Statement>();
+  /** Per table: its rows for a JSON array of ids, in raw mode (column 0: the id as asked). */
+  private readonly selectMany = new Map<string, Statement>();
   private readonly updates = new Map<string, Statement>();
   private readonly wheres = new Map<string, Statement>();
 
@@ -52,6 +54,8 @@ export class EntityTables {
       );
       this.deletes.set(table, db.prepare(`DELETE FROM ${t} WHERE ${pk} = ?`));
       this.selects.set(table, db.prepare(`SELECT * FROM ${t} WHERE ${pk} = ?`));
+      // The ids go as ONE bound JSON array; `${pk} = k.value` compares as `${pk} = ?` does (the column's affinity).
+      this.selectMany.set(table, db.prepare(`SELECT k.value, t.* FROM json_each(?) k CROSS JOIN ${t} t ON t.${pk} = k.value`).raw());
     }
   }
 
@@ -94,6 +98,26 @@ export class EntityTables {
     if (!stmt) return null;
     const row = stmt.get(entityId) as Record<string, unknown> | undefined;
     return row ? toRow(row) : null;
+  }
+
+  /**
+   * The current rows of many ids of one table, by the id as given (absent: no such row, or the
+   * table is not in the schema). One statement instead of one lookup per id (snapshot pages).
+   */
+  currentMany(entity: string, ids: readonly string[]): Map<string, Row> {
+    const out = new Map<string, Row>();
+    const stmt = Object.prototype.hasOwnProperty.call(this.schema, entity) ? this.selectMany.get(entity) : undefined;
+    if (!stmt || ids.length === 0) return out;
+    const names = stmt.columns().map((c) => c.name);
+    for (const values of stmt.all(JSON.stringify(ids)) as unknown[][]) {
+      const row: Row = {};
+      for (let i = 1; i < values.length; i++) {
+        const v = values[i];
+        row[names[i]!] = v instanceof Uint8Array ? fromSqlValue(v) : (v as Row[string]);
+      }
+      out.set(values[0] as string, row);
+    }
+    return out;
   }
 
   /** Rows whose `column` equals `value` (both checked against the schema; unknown = none). */

@@ -11,6 +11,13 @@ const ErrorMessage = boundedText(MAX_ERROR_MESSAGE_CHARS, 'ErrorMessage');
 /** Protocol version sent in `hello`. A server refuses a version it does not speak. */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The `client_id` of a snapshot entry (a `sync_response` answered from the compacted log): the
+ * row's CURRENT state as an `insert` (or a `delete` for a gone row), not a change anyone made.
+ * The client writes it without a history row in `local_changes` and never takes it for an echo.
+ */
+export const SNAPSHOT_CLIENT_ID = 'rsw:snapshot';
+
 /** A change made by a client, as sent upstream. */
 export const ClientChange = strict(
   { change_id: ChangeId, entity: Identifier, entity_id: EntityId, op: Op, data: t.union([Row, t.null]) },

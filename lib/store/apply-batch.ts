@@ -6,6 +6,7 @@ import type { ApplyResult, LocalChange, ServerBatch } from '../engine/ports.js';
 import { StoreError } from '../errors.js';
 import type { Op, Row, SchemaDeclaration } from '../protocol/index.js';
 import { checkChangesOnce } from '../protocol/checked.js';
+import { SNAPSHOT_CLIENT_ID } from '../protocol/server-messages.js';
 import { rowKey } from './changes-table.js';
 import type { StoreWriter } from './writer.js';
 
@@ -98,7 +99,7 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
   const entities = new Set<string>();
   const echoed: string[] = [];
   // Server changes are written in runs (multi-row statements); an echo that writes ends the run first.
-  let run: { c: ServerBatch['changes'][number]; dataJson: string | null }[] = [];
+  let run: { c: ServerBatch['changes'][number]; dataJson: string | null; history: boolean }[] = [];
   let applied = 0;
   for (const c of batch.changes) {
     // Already applied (an overlapping catch-up page or a re-sent batch): LSNs never repeat.
@@ -117,7 +118,8 @@ export function applyBatch(ctx: BatchContext, batch: ServerBatch, now: number): 
       }
       continue;
     }
-    run.push({ c, dataJson: dataJson ?? null });
+    // A snapshot entry is a current row, not a change: no history row (docs/DESIGN.md).
+    run.push({ c, dataJson: dataJson ?? null, history: c.client_id !== SNAPSHOT_CLIENT_ID });
     applied++;
     entities.add(c.entity);
     written.add(key);

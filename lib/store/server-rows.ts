@@ -14,9 +14,12 @@ export interface ServerRowWrite extends ServerChangeRow {
   data: Row | null;
 }
 
-/** Write `rows` in order (inside the caller's transaction; on a throw the caller rolls back). */
+/**
+ * Write `rows` in order (inside the caller's transaction; on a throw the caller rolls back). A row
+ * with seq 0 is a snapshot entry: its entity write only, no `local_changes` row.
+ */
 export function writeServerRows(entities: EntityStatements, changes: ChangeStatements, rows: readonly ServerRowWrite[], now: number): void {
-  changes.addServerMany(rows, now);
+  changes.addServerMany(rows.some((r) => r.seq === 0) ? rows.filter((r) => r.seq !== 0) : rows, now);
   let run: Row[] = [];
   let runTable = '';
   const flush = (): void => {

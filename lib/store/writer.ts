@@ -10,7 +10,8 @@
  *   ["p", table, id, data]          set some columns of an entity row
  *   ["d", table, id]                delete an entity row
  *   ["S", seq, change_id, entity, entity_id, op, data, lsn, now]   a server change: its
- *         local_changes row (origin server, synced) AND its entity write, in one operation
+ *         local_changes row (origin server, synced) AND its entity write, in one operation;
+ *         seq 0: a snapshot entry, the entity write only (no history row)
  *   ["c", seq, change_id, origin, entity, entity_id, op, data, lsn, processed_local,
  *         processed_sync, status, attempts, last_error, created_at, updated_at]   add a local_changes row
  *   ["m", seq, status, processed_sync, lsn, attempts, last_error, updated_at]     move a local_changes row
@@ -205,19 +206,21 @@ export class StoreWriter {
    * as multi-row statements ({@link writeServerRows}), each journaled as ONE `S` operation (the
    * hot path of server batches).
    */
-  addServerChanges(list: readonly { c: ServerChangeInput; dataJson: string | null }[], now: number): void {
+  addServerChanges(list: readonly { c: ServerChangeInput; dataJson: string | null; history?: boolean }[], now: number): void {
     if (list.length === 0) return;
     const rows: ServerRowWrite[] = new Array<ServerRowWrite>(list.length);
+    let seq = this.nextSeq;
     for (let i = 0; i < list.length; i++) {
-      const { c } = list[i]!;
-      rows[i] = { seq: this.nextSeq + i, change_id: c.change_id, entity: c.entity, entity_id: c.entity_id, op: c.op, data: c.data, lsn: c.lsn };
+      const { c, history } = list[i]!;
+      // A snapshot entry (history false) writes its row only: seq 0, never a local_changes seq.
+      rows[i] = { seq: history === false ? 0 : seq++, change_id: c.change_id, entity: c.entity, entity_id: c.entity_id, op: c.op, data: c.data, lsn: c.lsn };
     }
     writeServerRows(this.entities, this.changes, rows, now);
-    this.nextSeq += list.length;
+    this.nextSeq = seq;
     for (let i = 0; i < list.length; i++) {
       const { c, dataJson } = list[i]!;
-      const seq = rows[i]!.seq;
-      this.record(() => `["S",${seq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
+      const rowSeq = rows[i]!.seq;
+      this.record(() => `["S",${rowSeq},${q(c.change_id)},${q(c.entity)},${q(c.entity_id)},"${c.op}",${dataJson ?? 'null'},${c.lsn},${now}]`);
     }
   }
 

@@ -12,6 +12,7 @@
  * gives, at the cost of the live rows, not the history.
  */
 import type Database from 'better-sqlite3';
+import { SNAPSHOT_CLIENT_ID, type Row } from '../../lib/protocol/index.js';
 import type { EntityTables } from '../entities.js';
 
 /** A change log row. */
@@ -32,11 +33,11 @@ const DDL = `CREATE TABLE IF NOT EXISTS rsw_row_versions (entity TEXT NOT NULL, 
   CREATE INDEX IF NOT EXISTS rsw_row_versions_lsn ON rsw_row_versions (lsn);`;
 
 /**
- * The client_id of every snapshot entry. Not the writer's: a snapshot entry is the WHOLE current
- * row, which the client must write even when the row's last change was its own (an echo would
- * not be written, and the other columns, written by others, would be missing).
+ * The client_id of every snapshot entry ({@link SNAPSHOT_CLIENT_ID}). Not the writer's: a snapshot
+ * entry is the WHOLE current row, which the client must write even when the row's last change was
+ * its own (an echo would not be written, and the other columns, written by others, would be missing).
  */
-export const SNAPSHOT_CLIENT_ID = 'rsw:snapshot';
+export { SNAPSHOT_CLIENT_ID };
 
 /** The serialised form of one snapshot entry (the same JSON shape as a logged change). */
 export function versionJson(v: { lsn: number; change_id: string; entity: string; entity_id: string; op: string }, dataJson: string | null): string {
@@ -117,14 +118,21 @@ export class RowVersions {
     let bytes = 0;
     let lsn = after;
     const own = clientId === null ? new Map<string, string[]>() : ownByRow(this.own.all(clientId, from) as LogRowShape[]);
-    for (const v of this.page.iterate(after, limit) as IterableIterator<VersionRow>) {
-      const row = v.op === 'delete' ? null : entities.current(v.entity, v.entity_id);
+    const versions = this.page.all(after, limit) as VersionRow[];
+    // The current rows of the page: one read per table, not one per row.
+    const ids = new Map<string, string[]>();
+    for (const v of versions) if (v.op !== 'delete') (ids.get(v.entity) ?? ids.set(v.entity, []).get(v.entity)!).push(v.entity_id);
+    const rows = new Map<string, Map<string, Row>>();
+    for (const [entity, list] of ids) rows.set(entity, entities.currentMany(entity, list));
+    for (const v of versions) {
+      const row = v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id);
       // A row whose table left the schema (or that is gone) goes as a tombstone.
-      const json = versionJson(row === null ? { ...v, op: 'delete' } : v, row === null ? null : JSON.stringify(row));
-      const entries = [...(own.get(`${v.entity}\u0000${v.entity_id}`) ?? []), json];
-      const size = entries.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0);
+      const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
+      const mine = own.size === 0 ? undefined : own.get(`${v.entity}\u0000${v.entity_id}`);
+      const size = (mine === undefined ? 0 : mine.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0)) + Buffer.byteLength(json) + 1;
       if (changesJson.length > 0 && bytes + size > maxBytes) break;
-      changesJson.push(...entries);
+      if (mine !== undefined) changesJson.push(...mine);
+      changesJson.push(json);
       bytes += size;
       lsn = v.lsn;
     }

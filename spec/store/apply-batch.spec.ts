@@ -1,4 +1,5 @@
 import { SchemaError, StoreError } from '../../lib/errors.js';
+import { SNAPSHOT_CLIENT_ID } from '../../lib/protocol/index.js';
 import { createMemoryMedium } from '../../lib/store/persistence.js';
 import { insert, openMem, sc, todos, UNIQUE_TITLES, update } from './helpers.js';
 
@@ -19,6 +20,42 @@ describe('store: applyServerBatch', () => {
     ]);
     expect(store.counts()).toEqual({ pending: 0, failed: 0 });
     await store.close();
+  });
+
+  it('snapshot entries (client_id rsw:snapshot) write their rows but no history row, live and after a replay', async () => {
+    const medium = createMemoryMedium();
+    const store = await openMem(medium);
+    store.recordLocalChanges([insert('p', 'pending')], 1);
+    const page = {
+      prev_lsn: 0, lsn: 0, snapshot: true,
+      changes: [
+        sc(4, 's4', 'insert', 'a', { id: 'a', title: 'A', done: 1 }, SNAPSHOT_CLIENT_ID),
+        sc(6, 's6', 'delete', 'b', null, SNAPSHOT_CLIENT_ID),
+        sc(7, 's7', 'insert', 'p', { id: 'p', title: 'server', done: 0 }, SNAPSHOT_CLIENT_ID),
+      ],
+    };
+    expect(store.applyServerBatch(page, 2)).toEqual({ entities: ['todos'], echoed: [], applied: 3 });
+    // The last page carries a change from the log as well: that one is history.
+    store.applyServerBatch({ prev_lsn: 0, lsn: 9, changes: [sc(8, 's8', 'insert', 'c', { id: 'c', title: 'C', done: 0 }, SNAPSHOT_CLIENT_ID), sc(9, 's9', 'update', 'a', { title: 'A9' })] }, 3);
+    const state = (s: typeof store) => ({
+      rows: todos(s),
+      history: s.query('SELECT seq, change_id, origin, lsn FROM local_changes ORDER BY seq'),
+      lsn: s.getLsn(),
+    });
+    const live = state(store);
+    expect(live).toEqual({
+      // The pending local insert stays on top of the snapshot's row.
+      rows: [{ id: 'a', title: 'A9', done: 1 }, { id: 'c', title: 'C', done: 0 }, { id: 'p', title: 'pending', done: 0 }],
+      history: [{ seq: 1, change_id: jasmine.any(String), origin: 'local', lsn: null }, { seq: 2, change_id: 's9', origin: 'server', lsn: 9 }],
+      lsn: 9,
+    });
+    await store.close();
+    const reopened = await openMem(medium);
+    expect(state(reopened)).toEqual(live);
+    // New rows go on after the replayed ones.
+    reopened.recordLocalChanges([{ ...insert('q', 'next'), change_id: 'after-replay' }], 4);
+    expect(reopened.query('SELECT max(seq) AS s FROM local_changes')).toEqual([{ s: 3 }]);
+    await reopened.close();
   });
 
   it('skips changes at or below the local LSN (overlapping pages apply nothing twice)', async () => {
