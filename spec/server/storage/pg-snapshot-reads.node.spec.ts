@@ -59,7 +59,7 @@ describe('PostgreSQL snapshot page reads', () => {
       expect(expected.length).toBeGreaterThan(1);
       expect(await allPages(pgs, limit, maxBytes)).toEqual(expected);
     }
-  });
+  }, 30_000); // about 2,600 pages in all (maxBytes 150: one row each): seconds on a busy machine
 
   it('sizes the next read by the bytes left at the average size so far', () => {
     expect(nextRead(64, 6400, 1024 * 1024)).toBe(1024); // room for far more: the most
