@@ -26,6 +26,7 @@ import { Inbox } from './inbox.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
 import { fetchRowsFrame } from './fetch-rows.js';
+import { PageReadAhead, pageKey } from './read-ahead.js';
 
 export { CloseCodes } from './socket.js';
 
@@ -48,6 +49,8 @@ export class ClientConnection {
   private alive = true;
   private ackedLsn = 0;
   private ackFlush: NodeJS.Timeout | null = null;
+  /** The catch-up page the client will ask for next, read while it decodes the last one. */
+  private readonly ahead: PageReadAhead;
 
   constructor(
     private readonly ws: WebSocket,
@@ -57,6 +60,7 @@ export class ClientConnection {
   ) {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
+    this.ahead = new PageReadAhead(hub.readAhead, limits.pageMaxBytes);
     this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
     ws.on('close', () => this.onClose());
@@ -129,6 +133,7 @@ export class ClientConnection {
     if (this.state.kind === 'ready') this.flushAck();
     this.state = { kind: 'closing' };
     this.inbox.stop();
+    this.ahead.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const wake of [...this.sleepers]) wake();
@@ -323,9 +328,15 @@ export class ClientConnection {
       frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-      const page = await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId());
+      const read = (f: number, c: number | undefined) => store.readPage(f, size, limits.pageMaxBytes, c, this.clientId());
+      const page = (await this.ahead.take(pageKey(from, size, cursor))) ?? (await read(from, cursor));
       const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
       frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
+      // The page the client asks for next (a snapshot goes on from its cursor, the log from the page's LSN).
+      if (!page.complete) {
+        const next = page.cursor === undefined ? page.lsn : from;
+        this.ahead.start(pageKey(next, size, page.cursor), () => read(next, page.cursor));
+      }
     }
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));

@@ -4,6 +4,7 @@
  * handshaken client (each frame serialised ONCE into one Buffer shared by all), sums the output
  * all connections hold (the global output budget), and runs the heartbeat.
  */
+import { ReadAheadBudget } from './read-ahead.js';
 import type { WebSocket } from 'ws';
 import type { ClientChange, Row, ServerChange } from '../lib/protocol/index.js';
 import type { TokenVerifier } from './auth.js';
@@ -72,6 +73,8 @@ export interface HubContext {
   broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture?: WriteCapture | null): void | Promise<void>;
   /** Unsent output bytes of every connection together. */
   outputBytes(): number;
+  /** The byte budget of catch-up pages read ahead, all connections together (read-ahead.ts). */
+  readonly readAhead: ReadAheadBudget;
 }
 
 /** Connections and broadcast. */
@@ -83,8 +86,10 @@ export class SyncHub implements HubContext {
   private readonly heartbeat: NodeJS.Timeout | null;
   /** issue 16: what other nodes and direct writes committed reaches the clients too (see relay.ts). */
   private readonly relay: ForeignRelay;
+  readonly readAhead: ReadAheadBudget;
 
   constructor(readonly settings: HubSettings) {
+    this.readAhead = new ReadAheadBudget(settings.limits.globalOutputBytes);
     const every = settings.limits.heartbeatMs;
     // The server's own lifecycle timer (not protocol logic): finds sockets that stopped answering.
     this.heartbeat = every > 0 ? setInterval(() => this.all.forEach((c) => c.heartbeat()), every) : null;
