@@ -10,9 +10,11 @@ import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson, type VersionRow 
 import { currentMany } from './pg-entities.js';
 
 /**
- * Rows read by the first query while a page is built; each next query reads what the bytes left
- * would hold at the average size so far, plus an eighth (at least ROWS_PER_READ, at most
- * MAX_ROWS_PER_READ): a page of even rows takes two reads, and reads little more than it sends.
+ * Rows read by the first query while a page is built when no size is known yet; each next query
+ * reads what the bytes left would hold at the average size so far, plus an eighth (at least
+ * ROWS_PER_READ, at most MAX_ROWS_PER_READ): a page of even rows takes two reads, and reads little
+ * more than it sends. A page that follows another starts from that page's average entry size
+ * (`estimate`): one read for a page of even rows.
  */
 const ROWS_PER_READ = 64;
 const MAX_ROWS_PER_READ = 1024;
@@ -37,8 +39,18 @@ export const ROW_VERSIONS_DDL = [
   'CREATE INDEX IF NOT EXISTS rsw_row_versions_lsn ON rsw_row_versions (lsn)',
 ];
 
-/** A snapshot page: the rows whose last change is after `from`, current data, in LSN order. */
-export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number, clientId: string | null): Promise<Page & { top: number }> {
+/** The first read of a page: sized by `estimate` (bytes per entry of the page before) when known. */
+export function firstRead(estimate: number | null, maxBytes: number): number {
+  return estimate === null || !(estimate > 0) ? ROWS_PER_READ : nextRead(1, estimate, maxBytes);
+}
+
+/**
+ * A snapshot page: the rows whose last change is after `from`, current data, in LSN order.
+ * `estimate`: bytes per entry of the page before (null: none); the result's `bytesPerEntry` is this page's.
+ */
+export async function pgSnapshotPage(
+  pool: Pool, schema: SchemaDeclaration, from: number, after: number, limit: number, maxBytes: number, clientId: string | null, estimate: number | null = null,
+): Promise<Page & { top: number; bytesPerEntry: number | null }> {
   const db = await pool.connect();
   try {
     // One round trip: the snapshot, its LSN, the versions of the page and the requester's own
@@ -55,7 +67,7 @@ export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from
     let bytes = 0;
     let lsn = after;
     // Rows are read in chunks sized by what is left of the byte budget: few queries, and little read beyond what is sent.
-    outer: for (let i = 0, n = ROWS_PER_READ; i < versions.length; i += n, n = nextRead(changesJson.length, bytes, maxBytes)) {
+    outer: for (let i = 0, n = firstRead(estimate, maxBytes); i < versions.length; i += n, n = nextRead(changesJson.length, bytes, maxBytes)) {
       const chunk = versions.slice(i, i + n);
       const byEntity = new Map<string, string[]>();
       for (const v of chunk) if (v.op !== 'delete') (byEntity.get(v.entity) ?? byEntity.set(v.entity, []).get(v.entity)!).push(v.entity_id);
@@ -74,7 +86,7 @@ export async function pgSnapshotPage(pool: Pool, schema: SchemaDeclaration, from
       }
     }
     await db.query('COMMIT');
-    return { ...snapshotResult(changesJson, from, lsn, top), top };
+    return { ...snapshotResult(changesJson, from, lsn, top), top, bytesPerEntry: changesJson.length === 0 ? null : bytes / changesJson.length };
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw e;

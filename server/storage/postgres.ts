@@ -80,6 +80,8 @@ export class PgStorage implements SyncStorage {
   private readonly ctx: ApplyContext;
   private listener: PgListener | null = null;
   private horizonLsn = 0;
+  /** Bytes per entry of the last snapshot page (sizes the first row read of the next one). */
+  private snapshotEntryBytes: number | null = null;
 
   private constructor(
     /** The connection pool (exposed for the listener and for specs). */
@@ -184,7 +186,10 @@ export class PgStorage implements SyncStorage {
   async readPage(from: number, limit: number, maxBytes = Infinity, cursor?: number, clientId: string | null = null): Promise<Page> {
     // From 0 (a first sync), from behind the compaction horizon, or continuing one: the compacted log (current rows).
     if (cursor !== undefined || (from === 0 && this.snapshotFirstSync) || from < this.horizon()) {
-      const { top, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes, clientId);
+      // A page that continues a snapshot starts with a read sized by the last page's entries.
+      const estimate = cursor === undefined ? null : this.snapshotEntryBytes;
+      const { top, bytesPerEntry, ...page } = await pgSnapshotPage(this.pool, this.ctx.schema, from, cursor ?? from, limit, maxBytes, clientId, estimate);
+      this.snapshotEntryBytes = bytesPerEntry;
       this.saw(top);
       return page;
     }

@@ -2,13 +2,14 @@
  * A snapshot page on PostgreSQL reads its rows in few queries (server/storage/pg-snapshot.ts):
  * after a first read of 64 rows, the next read is sized by what is left of the byte budget at the
  * average row size so far, so a page of even rows takes two row reads (the doubling before took
- * five for a page of 1,000), and the pages are exactly SQLite's, page by page, byte-bounded or not.
+ * five for a page of 1,000); a page that continues a snapshot starts with a read sized by the page
+ * before (one read); and the pages are exactly SQLite's, page by page, byte-bounded or not.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSchema, type ClientChange } from '../../../lib/protocol/index.js';
-import { nextRead } from '../../../server/storage/pg-snapshot.js';
+import { firstRead, nextRead } from '../../../server/storage/pg-snapshot.js';
 import { PgStorage } from '../../../server/storage/postgres.js';
 import { SqliteStorage } from '../../../server/storage/sqlite.js';
 import type { SyncStorage } from '../../../server/storage/types.js';
@@ -53,6 +54,14 @@ describe('PostgreSQL snapshot page reads', () => {
     expect(queries).toBe(4);
   });
 
+  it('starts the next page of a snapshot with one read sized by the last page (three queries)', async () => {
+    const first = await pgs.readPage(0, 500, 1024 * 1024);
+    expect(first.cursor).toBeDefined();
+    const { result, queries } = await queriesDuring(() => pgs.readPage(0, 500, 1024 * 1024, first.cursor));
+    expect(result.changesJson.length).toBe(500);
+    expect(queries).toBe(3);
+  });
+
   it('answers byte-bounded pages exactly as SQLite does', async () => {
     for (const [limit, maxBytes] of [[1000, 20_000], [300, 1024 * 1024], [1000, 150], [1000, 64 * 1024]] as const) {
       const expected = await allPages(sqlite, limit, maxBytes);
@@ -67,5 +76,10 @@ describe('PostgreSQL snapshot page reads', () => {
     expect(nextRead(64, 19_990, 20_000)).toBe(64); // nearly full: the least
     expect(nextRead(0, 0, 20_000)).toBe(1024);
     expect(nextRead(10, 100, Infinity)).toBe(1024);
+    // The first read: 64 rows when nothing is known, else sized by the page before.
+    expect(firstRead(null, 20_000)).toBe(64);
+    expect(firstRead(270, 1024 * 1024)).toBe(1024);
+    expect(firstRead(5000, 20_000)).toBe(64); // (20,000 - 5,000) / 5,000 = 3 rows, plus an eighth: the least
+    expect(firstRead(100, 20_000)).toBe(224); // (20,000 - 100) / 100 = 199, plus an eighth
   });
 });
