@@ -254,7 +254,12 @@ export class ClientConnection {
       logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
       this.send({ type: 'welcome', server_lsn: store.lsn(), server_id: store.serverId, page_size: pageSize, ...(this.hub.settings.schemas && { schema_version: this.hub.settings.schemas.version }) });
     };
-    if (!access) return welcome();
+    if (!access) {
+      welcome();
+      // Behind: the first page the client will ask for, read while the welcome travels.
+      if (store.lsn() > hello.last_lsn) this.readAhead(hello.last_lsn, pageSize, undefined);
+      return;
+    }
     // With access rules: scopes first, then join at the same LSN as the welcome, with no commit in between.
     await this.hub.serial(async () => {
       const scopes = await access.evaluate(AccessControl.userOf(result.identity));
@@ -328,18 +333,20 @@ export class ClientConnection {
       frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
     } else {
       // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-      const read = (f: number, c: number | undefined) => store.readPage(f, size, limits.pageMaxBytes, c, this.clientId());
-      const page = (await this.ahead.take(pageKey(from, size, cursor))) ?? (await read(from, cursor));
+      const page = (await this.ahead.take(pageKey(from, size, cursor))) ?? (await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
       const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
       frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
       // The page the client asks for next (a snapshot goes on from its cursor, the log from the page's LSN).
-      if (!page.complete) {
-        const next = page.cursor === undefined ? page.lsn : from;
-        this.ahead.start(pageKey(next, size, page.cursor), () => read(next, page.cursor));
-      }
+      if (!page.complete) this.readAhead(page.cursor === undefined ? page.lsn : from, size, page.cursor);
     }
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
+  }
+
+  /** Read the page a `sync_request` (from, size, cursor) will ask for, before it comes (read-ahead.ts). */
+  private readAhead(from: number, size: number, cursor: number | undefined): void {
+    const { store, limits } = this.hub.settings;
+    this.ahead.start(pageKey(from, size, cursor), () => store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
   }
 
   /** Wait while this socket holds too much unsent output (and, for catch-up, all sockets together). */

@@ -1,8 +1,9 @@
 /**
  * Catch-up pages read ahead (server/read-ahead.ts), through a real server and socket (SQLite in
  * the node pass, PostgreSQL in the PostgreSQL pass): after a page that says more follows, the
- * server reads the next page before the client asks, serves it when asked, and what the client
- * ends with is still exactly the server's rows, also when a row changes after its page was read.
+ * server reads the next page before the client asks (the first one at the hello), serves it when
+ * asked, and what the client ends with is still exactly the server's rows, also when a row
+ * changes after its page was read.
  */
 import type { ServerChange, ServerFrame } from '../../lib/protocol/index.js';
 import type { SyncServer } from '../../server/index.js';
@@ -22,7 +23,7 @@ describe('catch-up pages read ahead (real server)', () => {
     reads.flatMap((s) => s.calls.all().map((c): [number, number | undefined] => [c.args[0] as number, c.args[3] as number | undefined]));
 
   beforeEach(async () => {
-    server = await startServer();
+    server = await startServer({ pageSize: 10 });
     clients = [];
     reads = [spyOn(SqliteStorage.prototype, 'readPage').and.callThrough(), spyOn(PgStorage.prototype, 'readPage').and.callThrough()];
   });
@@ -41,6 +42,8 @@ describe('catch-up pages read ahead (real server)', () => {
     const writer = await connect('writer');
     await writer.commit(Array.from({ length: 30 }, (_, i) => todo(`c${i}`, `t${String(i).padStart(2, '0')}`, `v0 ${i}`)));
     const reader = await connect('reader');
+    // Behind at the hello: the first page is read while the welcome travels.
+    await eventually(() => readArgs().length === 1, 'page 1 read ahead at the hello');
     const rows = new Map<string, Record<string, unknown>>();
     const apply = (changes: readonly ServerChange[]) => {
       for (const c of changes) {
@@ -48,7 +51,7 @@ describe('catch-up pages read ahead (real server)', () => {
         else rows.set(c.entity_id, { ...(c.op === 'update' ? rows.get(c.entity_id) : {}), ...c.data });
       }
     };
-    reader.send({ type: 'sync_request', from_lsn: 0, limit: 10 });
+    reader.send({ type: 'sync_request', from_lsn: 0 });
     const first = await reader.next('sync_response');
     apply(first.changes);
     expect(first.cursor).toBe(10);
@@ -61,7 +64,7 @@ describe('catch-up pages read ahead (real server)', () => {
     let last: Response = first;
     const live: ServerChange[] = [];
     while (!last.complete) {
-      reader.send({ type: 'sync_request', from_lsn: 0, limit: 10, cursor: last.cursor });
+      reader.send({ type: 'sync_request', from_lsn: 0, cursor: last.cursor });
       let frame = await reader.next();
       while (frame.type === 'server_changes') {
         live.push(...frame.changes);
@@ -71,6 +74,7 @@ describe('catch-up pages read ahead (real server)', () => {
       last = frame;
       apply(last.changes);
     }
+    expect(readArgs().filter(([, cursor]) => cursor === undefined).length).withContext('page 1 read once').toBe(1);
     expect(readArgs().filter(([, cursor]) => cursor === 10).length).withContext('page 2 read once').toBe(1);
     expect(readArgs().filter(([, cursor]) => cursor === 20).length).withContext('page 3 read once').toBe(1);
     apply(live.filter((c) => c.lsn > last.lsn));
@@ -83,7 +87,7 @@ describe('catch-up pages read ahead (real server)', () => {
     const writer = await connect('writer');
     for (let f = 0; f < 3; f++) await writer.commit(Array.from({ length: 10 }, (_, i) => todo(`c${f}-${i}`, `t${f}-${i}`, 'x')));
     const reader = await connect('reader', 1);
-    reader.send({ type: 'sync_request', from_lsn: 1, limit: 10 });
+    reader.send({ type: 'sync_request', from_lsn: 1 });
     const first = await reader.next('sync_response');
     expect([first.lsn, first.complete]).toEqual([11, false]);
     await eventually(() => readArgs().length === 2, 'the next log page read ahead');
