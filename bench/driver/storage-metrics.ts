@@ -21,7 +21,7 @@ export async function storageMetrics(sizes: Sizes, log: (line: string) => void):
       log(`  first_sync (${backend}): seeding ${f.rows} rows + ${f.updates} updates, and ${f.rows} rows`);
       const s = await firstSyncServers(() => (backend === 'postgres' ? pgdb.fresh() : undefined), f.rows, f.updates);
       try {
-        const withHistory: Run[] = [];
+        const withHistory: (Run & { dbBytes: number })[] = [];
         const noHistory: Run[] = [];
         await firstSync(s.fresh.url, s.freshLsn, f.rows, -1); // warm-up (JIT, sql.js), untimed
         for (let i = 0; i < f.runs; i++) {
@@ -33,7 +33,8 @@ export async function storageMetrics(sizes: Sizes, log: (line: string) => void):
           text: 'time <= 1.5x no-history (ratio >= 0.67) and >= 55k rows/s', met: (v, r) => r >= 1 / 1.5 && v >= 55_000,
         });
         m.unit = 'rows/s';
-        m.detail = `${backend}: fresh in-process client (sql.js, memory), ${f.rows} live rows after ${f.updates} updates (log of ${s.historyLsn}) vs ${f.rows} rows (log of ${s.freshLsn}); timed from createSyncClient to synced; ${m.detail}`;
+        const dbKB = Math.round(withHistory[0]!.dbBytes / 1024);
+        m.detail = `${backend}: fresh in-process client (sql.js, memory), ${f.rows} live rows after ${f.updates} updates (log of ${s.historyLsn}) vs ${f.rows} rows (log of ${s.freshLsn}); timed from createSyncClient to synced; client database after the sync ${dbKB} KB; ${m.detail}`;
         out.push(m);
       } finally {
         await s.history.close();

@@ -34,8 +34,8 @@ export async function seedHistory(server: ServerHandle, rows: number, updates: n
   return server.lsn();
 }
 
-/** One first sync: a fresh client until synced at `lsn`; returns the rows it holds and the time. */
-export async function firstSync(url: string, lsn: number, rows: number, run: number): Promise<{ changes: number; ms: number }> {
+/** One first sync: a fresh client until synced at `lsn`; returns the rows it holds, the time and the size of its database. */
+export async function firstSync(url: string, lsn: number, rows: number, run: number): Promise<{ changes: number; ms: number; dbBytes: number }> {
   const t0 = performance.now();
   const c = createSyncClient({ url, schema: BENCH_SCHEMA, worker: false, storage: 'memory', clientId: `bench-first-sync-${run}-${Math.random().toString(36).slice(2)}`, logLevel: 'silent' });
   try {
@@ -50,7 +50,9 @@ export async function firstSync(url: string, lsn: number, rows: number, run: num
     const ms = performance.now() - t0;
     const held = (await c.query<{ n: number }>('SELECT count(*) AS n FROM items'))[0]!.n;
     if (held !== rows) throw new Error(`first_sync: the client holds ${held} rows, the server ${rows}`);
-    return { changes: rows, ms };
+    // The replica's size (entity rows, history, indexes): what the worker keeps in memory.
+    const size = await c.query<{ b: number }>('SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS b');
+    return { changes: rows, ms, dbBytes: size[0]!.b };
   } finally {
     await c.close();
   }
