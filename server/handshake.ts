@@ -4,7 +4,7 @@
  */
 import { isLeft } from '../lib/protocol/either.js';
 import { ErrorCodes } from '../lib/errors.js';
-import { PROTOCOL_VERSION, type Hello } from '../lib/protocol/index.js';
+import { PROTOCOL_VERSION, RESERVED_CLIENT_ID_PREFIX, type Hello } from '../lib/protocol/index.js';
 import type { HubSettings } from './hub.js';
 import type { KnownColumns } from './store.js';
 
@@ -32,6 +32,10 @@ export async function handshake(settings: HubSettings, hello: Hello, peer: strin
   const { store, verifier, now, logger } = settings;
   if (hello.protocol !== PROTOCOL_VERSION) {
     return { kind: 'refused', code: ErrorCodes.PROTOCOL, message: `protocol version ${hello.protocol} not supported (server speaks ${PROTOCOL_VERSION})`, close: 4400, reason: 'protocol version' };
+  }
+  // `rsw:` ids name the server's own entries (snapshot rows, direct database writes): no client may use one.
+  if (hello.client_id.startsWith(RESERVED_CLIENT_ID_PREFIX)) {
+    return { kind: 'refused', code: ErrorCodes.PROTOCOL, message: `client ids starting with "${RESERVED_CLIENT_ID_PREFIX}" are reserved: use another client id`, close: 4400, reason: 'reserved client id' };
   }
   let sub: string | null = null;
   let expMs: number | null = null;

@@ -17,6 +17,8 @@ export const PROTOCOL_VERSION = 1;
  * The client writes it without a history row in `local_changes` and never takes it for an echo.
  */
 export const SNAPSHOT_CLIENT_ID = 'rsw:snapshot';
+/** Client ids starting with this name the server's own entries (snapshot rows, direct database writes); a hello with one is refused. */
+export const RESERVED_CLIENT_ID_PREFIX = 'rsw:';
 
 /** A change made by a client, as sent upstream. */
 export const ClientChange = strict(

@@ -128,7 +128,9 @@ describe('server: hostile frames', () => {
   });
 
   it('closes with 4400 a connection that does not start with a good hello, sending no data', async () => {
-    for (const first of ['garbage', JSON.stringify({ type: 'sync_request', from_lsn: 0 }), JSON.stringify({ type: 'hello', protocol: 99, client_id: 'x', last_lsn: 0 })]) {
+    for (const first of ['garbage', JSON.stringify({ type: 'sync_request', from_lsn: 0 }), JSON.stringify({ type: 'hello', protocol: 99, client_id: 'x', last_lsn: 0 }),
+      // The server's own entries carry `rsw:` ids (snapshot rows, direct database writes): reserved.
+      JSON.stringify({ type: 'hello', protocol: 1, client_id: 'rsw:snapshot', last_lsn: 0 }), JSON.stringify({ type: 'hello', protocol: 1, client_id: 'rsw:db', last_lsn: 0 })]) {
       const c = await TestClient.open(server.url);
       c.send(first);
       const closed = await c.closed;
