@@ -6,7 +6,7 @@
 import type { Pool } from 'pg';
 import type { Row, SchemaDeclaration } from '../../lib/protocol/index.js';
 import type { Page } from '../store.js';
-import { MAX_OWN_ECHOES, ownByRow, snapshotResult, versionJson, type VersionRow } from './sqlite-rows.js';
+import { MAX_OWN_ECHOES, PageBuilder, idsByEntity, ownByRow, snapshotResult, type VersionRow } from './sqlite-rows.js';
 import { currentMany } from './pg-entities.js';
 
 /**
@@ -63,29 +63,16 @@ export async function pgSnapshotPage(
     const top = Number((read[1]!.rows[0] as { m: number }).m);
     const versions = read[2]!.rows as VersionRow[];
     const own = clientId === null ? new Map<string, string[]>() : ownByRow(read[3]!.rows as Parameters<typeof ownByRow>[0] & unknown[]);
-    const changesJson: string[] = [];
-    let bytes = 0;
-    let lsn = after;
+    const page = new PageBuilder(own, maxBytes, after);
     // Rows are read in chunks sized by what is left of the byte budget: few queries, and little read beyond what is sent.
-    outer: for (let i = 0, n = firstRead(estimate, maxBytes); i < versions.length; i += n, n = nextRead(changesJson.length, bytes, maxBytes)) {
+    outer: for (let i = 0, n = firstRead(estimate, maxBytes); i < versions.length; i += n, n = nextRead(page.changesJson.length, page.bytes, maxBytes)) {
       const chunk = versions.slice(i, i + n);
-      const byEntity = new Map<string, string[]>();
-      for (const v of chunk) if (v.op !== 'delete') (byEntity.get(v.entity) ?? byEntity.set(v.entity, []).get(v.entity)!).push(v.entity_id);
       const rows = new Map<string, Map<string, Row>>();
-      for (const [entity, ids] of byEntity) rows.set(entity, await currentMany(db, schema, entity, ids));
-      for (const v of chunk) {
-        const row = v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id);
-        // A row whose table left the schema (or that is gone) goes as a tombstone.
-        const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
-        const entries = [...(own.get(`${v.entity}\u0000${v.entity_id}`) ?? []), json];
-        const size = entries.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0);
-        if (changesJson.length > 0 && bytes + size > maxBytes) break outer;
-        changesJson.push(...entries);
-        bytes += size;
-        lsn = Number(v.lsn);
-      }
+      for (const [entity, ids] of idsByEntity(chunk)) rows.set(entity, await currentMany(db, schema, entity, ids));
+      for (const v of chunk) if (!page.add(v, v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id))) break outer;
     }
     await db.query('COMMIT');
+    const { changesJson, bytes, lsn } = page;
     return { ...snapshotResult(changesJson, from, lsn, top), top, bytesPerEntry: changesJson.length === 0 ? null : bytes / changesJson.length };
   } catch (e) {
     await db.query('ROLLBACK').catch(() => undefined);

@@ -90,6 +90,47 @@ export function ownByRow(rows: Iterable<{ lsn: number; change_id: string; client
   return out;
 }
 
+/** The ids of the present rows a run of versions names, by table (a tombstone needs no row). */
+export function idsByEntity(versions: readonly VersionRow[]): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const v of versions) if (v.op !== 'delete') (ids.get(v.entity) ?? ids.set(v.entity, []).get(v.entity)!).push(v.entity_id);
+  return ids;
+}
+
+/** A snapshot page being filled (both backends): entries in LSN order within a byte budget. */
+export class PageBuilder {
+  readonly changesJson: string[] = [];
+  bytes = 0;
+  /** The LSN of the last version added (`after` while none). */
+  lsn: number;
+
+  /** @param own the requester's own changes by row ({@link ownByRow}); @param after where the page starts. */
+  constructor(
+    private readonly own: ReadonlyMap<string, readonly string[]>,
+    private readonly maxBytes: number,
+    after: number,
+  ) {
+    this.lsn = after;
+  }
+
+  /**
+   * Add `v` with its current row (undefined: none, or its table left the schema: a tombstone),
+   * preceded by the requester's own changes of that row. False, adding nothing, when it would
+   * take the page over its bytes (the first entry always goes in).
+   */
+  add(v: VersionRow, row: Row | undefined): boolean {
+    const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
+    const mine = this.own.size === 0 ? undefined : this.own.get(`${v.entity}\u0000${v.entity_id}`);
+    const size = (mine === undefined ? 0 : mine.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0)) + Buffer.byteLength(json) + 1;
+    if (this.changesJson.length > 0 && this.bytes + size > this.maxBytes) return false;
+    if (mine !== undefined) this.changesJson.push(...mine);
+    this.changesJson.push(json);
+    this.bytes += size;
+    this.lsn = Number(v.lsn);
+    return true;
+  }
+}
+
 /** Creates and reads `rsw_row_versions` (each frame writes it: see sqlite-log.ts). */
 export class RowVersions {
   private readonly page;
@@ -114,28 +155,13 @@ export class RowVersions {
    * `top` is the log's LSN (the page is complete when it reaches it).
    */
   snapshotPage(entities: EntityTables, from: number, after: number, limit: number, maxBytes: number, top: number, clientId: string | null): Page {
-    const changesJson: string[] = [];
-    let bytes = 0;
-    let lsn = after;
     const own = clientId === null ? new Map<string, string[]>() : ownByRow(this.own.all(clientId, from) as LogRowShape[]);
     const versions = this.page.all(after, limit) as VersionRow[];
     // The current rows of the page: one read per table, not one per row.
-    const ids = new Map<string, string[]>();
-    for (const v of versions) if (v.op !== 'delete') (ids.get(v.entity) ?? ids.set(v.entity, []).get(v.entity)!).push(v.entity_id);
     const rows = new Map<string, Map<string, Row>>();
-    for (const [entity, list] of ids) rows.set(entity, entities.currentMany(entity, list));
-    for (const v of versions) {
-      const row = v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id);
-      // A row whose table left the schema (or that is gone) goes as a tombstone.
-      const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
-      const mine = own.size === 0 ? undefined : own.get(`${v.entity}\u0000${v.entity_id}`);
-      const size = (mine === undefined ? 0 : mine.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0)) + Buffer.byteLength(json) + 1;
-      if (changesJson.length > 0 && bytes + size > maxBytes) break;
-      if (mine !== undefined) changesJson.push(...mine);
-      changesJson.push(json);
-      bytes += size;
-      lsn = v.lsn;
-    }
-    return snapshotResult(changesJson, from, lsn, top);
+    for (const [entity, ids] of idsByEntity(versions)) rows.set(entity, entities.currentMany(entity, ids));
+    const page = new PageBuilder(own, maxBytes, after);
+    for (const v of versions) if (!page.add(v, v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id))) break;
+    return snapshotResult(page.changesJson, from, page.lsn, top);
   }
 }
