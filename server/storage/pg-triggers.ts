@@ -8,11 +8,11 @@
  *
  * Every name is quoted from the parsed schema (and the schema name is a checked identifier).
  */
-import { quoteIdent, type ColumnType, type SchemaDeclaration } from '../../lib/protocol/index.js';
+import { RESERVED_CLIENT_ID_PREFIX, quoteIdent, type ColumnType, type SchemaDeclaration } from '../../lib/protocol/index.js';
 import { LSN_LOCK_CLASS } from './pg-types.js';
 
-/** The client_id of changes written straight into the tables. */
-export const DIRECT_CLIENT_ID = 'rsw:db';
+/** The client_id of changes written straight into the tables (a reserved id: no client may say hello with it). */
+export const DIRECT_CLIENT_ID = `${RESERVED_CLIENT_ID_PREFIX}db`;
 
 /** The NOTIFY channel of a schema's commits (payload: the LSN). */
 export function notifyChannel(schema: string): string {
