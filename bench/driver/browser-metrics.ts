@@ -1,6 +1,7 @@
 /**
  * The metrics measured in Chromium (through the bench page): apply_server_batch,
- * record_local_change, bulk_record, end_to_end_latency, catch_up, resent_after_kill, memory.
+ * record_local_change, bulk_record, end_to_end_latency, catch_up, resent_after_kill (memory:
+ * memory-metrics.ts).
  */
 import type { Page } from 'playwright-core';
 import type { KillRun } from '../page/catchup.js';
@@ -161,27 +162,4 @@ export async function catchUpAndKill(ctx: BrowserContext): Promise<Metric[]> {
     detail: `${ctx.sizes.kill.n} inserts on IndexedDB, worker terminated once the server held about half; runs: ${kills.map((k) => `recorded ${k.recorded}, durable ${k.durable}, re-sent ${k.resent} (duplicates ${k.duplicates}), lost ${k.lost}`).join('; ')}`,
   };
   return [catchUp, kill];
-}
-
-/** 7. memory of the sync worker: JS heap and renderer private memory, after n history rows / n pending changes. */
-export async function memory(ctx: BrowserContext): Promise<Metric[]> {
-  const { n } = ctx.sizes.memory;
-  await call(ctx.page, 'stopBenchWorker', undefined as never);
-  const none = await call(ctx.page, 'memoryNoClient', undefined as never);
-  const idle = await call(ctx.page, 'memoryIdle', undefined as never);
-  // Exactly n history rows: a server of its own, holding n changes.
-  const history = await ctx.withServer('memory', (url) => call(ctx.page, 'memoryHistory', { url, server: 'memory', n }));
-  const pending = await call(ctx.page, 'memoryPending', { n, seed: 7 });
-  const mb = (b: number) => b / 1e6;
-  const heap = (name: string, f: typeof history): Metric => ({
-    name: `${name}.js_heap`, unit: 'MB', value: mb(f.bytes), baseline_name: 'idle sync worker JS heap (empty database)', baseline_value: mb(idle.bytes),
-    ratio: f.bytes / idle.bytes,
-    detail: `${f.rows} rows, IndexedDB storage; measureUserAgentSpecificMemory, rx-sync-worker realm, JS heap and ArrayBuffers, NOT sql.js's wasm memory: ${f.detail}`,
-  });
-  const proc = (name: string, f: typeof history): Metric => ({
-    name: `${name}.process`, unit: 'MB', value: mb(f.processBytes - none), baseline_name: 'idle client (empty database), same measure', baseline_value: mb(idle.processBytes - none),
-    ratio: (f.processBytes - none) / (idle.processBytes - none),
-    detail: `${f.rows} rows; growth of the renderer's private memory over no client open (${mb(none).toFixed(1)} MB): JS heap + sql.js wasm memory + buffers`,
-  });
-  return [heap('memory.history_rows', history), proc('memory.history_rows', history), heap('memory.pending_changes', pending), proc('memory.pending_changes', pending)];
 }

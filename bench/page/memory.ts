@@ -7,7 +7,7 @@
  *   the figure is the growth over a renderer with no client open.
  */
 import { createSyncClient, type SyncClient } from '../../lib/index.js';
-import { BENCH_SCHEMA, makeRow, mulberry32 } from '../shared/data.js';
+import { BENCH_SCHEMA, ROW_DATA_SQL, makeRow, mulberry32 } from '../shared/data.js';
 import { node, uniqueName, waitFor } from './util.js';
 
 interface MemoryBreakdown {
@@ -71,17 +71,39 @@ export async function memoryIdle(): Promise<MemoryFigure> {
   return measured(c);
 }
 
-/** After catching up a server holding `n` changes (n history rows in local_changes, n entity rows). */
-export async function memoryHistory(p: { url: string; server: string; n: number }): Promise<MemoryFigure & { rows: number }> {
-  await node<number>('seed', { n: p.n, server: p.server });
+async function perRow(c: SyncClient): Promise<{ rows: number; dataBytes: number; dbBytes: number }> {
+  // `length()` of TEXT counts characters; the bench rows are ASCII, so that is bytes.
+  const [r] = await c.query<{ rows: number; data: number }>(ROW_DATA_SQL);
+  const [f] = await c.query<{ bytes: number }>('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
+  return { rows: r!.rows, dataBytes: r!.data, dbBytes: f!.bytes };
+}
+
+/** A memory figure after `rows` rows, with the database file and the row data they hold. */
+export type RowsFigure = MemoryFigure & { rows: number; dataBytes: number; dbBytes: number };
+
+/**
+ * After catching up `n` changes through the change LOG (n history rows in local_changes, n entity
+ * rows). A client at LSN 0 gets a snapshot, which writes no history rows (DESIGN, "History rows of
+ * server changes"), so the client first syncs one change, goes offline while the server takes the
+ * n changes, and then catches up from its LSN.
+ */
+export async function memoryHistory(p: { url: string; server: string; n: number }): Promise<RowsFigure> {
+  const first = await node<number>('seed', { n: 1, server: p.server });
   const c = open(p.url);
-  await waitFor(c.status$, (s) => s.connection === 'synced' && s.lsn >= p.n, 'caught up', 120_000);
+  await waitFor(c.status$, (s) => s.connection === 'synced' && s.lsn >= first, 'first change synced', 60_000);
+  c.disconnect();
+  await waitFor(c.status$, (s) => s.connection === 'disconnected', 'offline', 10_000);
+  const lsn = await node<number>('seed', { n: p.n, server: p.server });
+  c.connect();
+  await waitFor(c.status$, (s) => s.connection === 'synced' && s.lsn >= lsn, 'caught up', 120_000);
   const [{ n }] = await c.query<{ n: number }>("SELECT count(*) AS n FROM local_changes WHERE origin = 'server'");
-  return { ...(await measured(c)), rows: n };
+  if (n < p.n) throw new Error(`memoryHistory: ${n} history rows, expected at least ${p.n} (did the client get a snapshot instead of the log?)`);
+  const rows = await perRow(c);
+  return { ...(await measured(c)), ...rows };
 }
 
 /** After recording `n` local changes offline (n pending rows, n entity rows). */
-export async function memoryPending(p: { n: number; seed: number }): Promise<MemoryFigure & { rows: number }> {
+export async function memoryPending(p: { n: number; seed: number }): Promise<RowsFigure> {
   const c = open();
   await c.ready;
   const rnd = mulberry32(p.seed);
@@ -91,6 +113,6 @@ export async function memoryPending(p: { n: number; seed: number }): Promise<Mem
     for (let j = i; j < Math.min(p.n, i + chunk); j++) ops.push({ op: 'insert' as const, table: 'items', row: makeRow(rnd, 'mem', j) });
     await c.write(ops);
   }
-  const [{ n }] = await c.query<{ n: number }>("SELECT count(*) AS n FROM local_changes WHERE status = 'pending'");
-  return { ...(await measured(c)), rows: n };
+  const rows = await perRow(c);
+  return { ...(await measured(c)), ...rows };
 }

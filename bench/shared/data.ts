@@ -82,3 +82,9 @@ export function serverFrames(seed: number, fromLsn: number, batches: number, siz
   }
   return frames;
 }
+
+/**
+ * The row data a client holds: the JSON of every entity row (the bench table's six columns), and
+ * the size of the database file. The same on both paths, so that they compare.
+ */
+export const ROW_DATA_SQL = "SELECT count(*) AS rows, coalesce(sum(length(json_object('id', id, 'title', title, 'body', body, 'owner', owner, 'qty', qty, 'price', price))), 0) AS data FROM items";
