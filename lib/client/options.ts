@@ -55,7 +55,10 @@ export interface SyncClientOptions {
    * They run in ONE transaction when the store opens; a failure leaves the database as it was.
    */
   migrations?: readonly MigrationInput[];
-  /** A stable id for this client (default: generated once and stored with the data). */
+  /**
+   * A stable id for this client (default: generated once and stored with the data): 1 to 128
+   * printable ASCII characters, not starting with `rsw:` (reserved; `ready` rejects such an id).
+   */
   clientId?: string;
   /** Called on every (re)connect; its result goes in `hello.token`. */
   token?: () => string | null | Promise<string | null>;

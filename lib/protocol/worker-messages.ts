@@ -5,6 +5,13 @@
  */
 import * as t from 'io-ts';
 import { ChangeId, ClientId, Count, EntityId, Identifier, Lsn, Op, Row, strict, strictPartial } from './primitives.js';
+import { RESERVED_CLIENT_ID_PREFIX } from './server-messages.js';
+
+/**
+ * An app's `clientId`: a ClientId that does not start with the reserved prefix (the server refuses
+ * such a hello, so a client would dial for ever; `ready` rejects instead, naming the option).
+ */
+export const AppClientId = t.refinement(ClientId, (s) => !s.startsWith(RESERVED_CLIENT_ID_PREFIX), `ClientId (1 to 128 printable ASCII characters, not starting with "${RESERVED_CLIENT_ID_PREFIX}")`);
 
 /**
  * A change as the app asks for it (the worker assigns seq and timestamps, and the change_id unless
@@ -54,7 +61,7 @@ export const WorkerOptions = strictPartial(
     schemaVersion: Count,
     /** Checked by the host (`parseSchemaPlan`), which knows the schema they belong to. */
     migrations: t.unknown,
-    clientId: ClientId,
+    clientId: AppClientId,
     dbName: t.string,
     hasToken: t.boolean,
     backoff: t.partial({ initialDelay: Count, maxDelay: Count, multiplier: t.number }),

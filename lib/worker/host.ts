@@ -77,7 +77,10 @@ class SyncHost {
   private async receive(raw: unknown): Promise<void> {
     const decoded = decodeMainMessage(raw);
     if (isLeft(decoded)) {
-      this.post({ type: 'error', error: decoded.left.toJSON() });
+      // A request that does not decode (bad `init` options, say) is still answered: its caller
+      // (`ready`, a query...) rejects with the error instead of waiting for ever.
+      const id = requestId(raw);
+      this.post({ type: 'error', ...(id !== undefined && { id }), error: decoded.left.toJSON() });
       return;
     }
     const msg = decoded.right;
@@ -294,4 +297,11 @@ export function startSyncHost(channel: Channel, runtime: HostRuntime): void {
 /** `hello.scopes` when the replica has recorded scopes (a server without access rules never sends any). */
 function withScopes(scopes: string[] | null): { scopes?: string[] } {
   return scopes === null ? {} : { scopes };
+}
+
+/** The `id` of a main-thread request that did not decode, when it has a usable one (not a token answer's). */
+function requestId(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { id, type } = raw as { id?: unknown; type?: unknown };
+  return type !== 'token_response' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
