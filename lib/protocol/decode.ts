@@ -190,6 +190,15 @@ export const decodeClientFrame = (raw: unknown, opts?: DecodeOptions): Either<Pr
 /** Worker side: decode a message from the main thread. */
 export const decodeMainMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, MainToWorker> =>
   decodeWith<MainToWorker>(MAIN_TO_WORKER_CODECS, raw, opts, FAST_MAIN_MESSAGES);
+/**
+ * The `id` of a main-thread request that did not decode, when it has a usable one (a token
+ * answer's id names the worker's own request, not one to answer): the host answers it with the error.
+ */
+export function requestIdOf(raw: unknown): number | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { id, type } = raw as { id?: unknown; type?: unknown };
+  return type !== 'token_response' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+}
 /** Main-thread side: decode a message from the worker. */
 export const decodeWorkerMessage = (raw: unknown, opts?: DecodeOptions): Either<ProtocolError, WorkerToMain> =>
   decodeWith<WorkerToMain>(WORKER_TO_MAIN_CODECS, raw, opts);

@@ -15,7 +15,7 @@
 import { NEVER, Subject, asyncScheduler, interval, of, type SchedulerLike, type Subscription } from 'rxjs';
 import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, PersistenceError, SyncError, toSyncError } from '../errors.js';
-import { decodeMainMessage, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
+import { decodeMainMessage, requestIdOf, type MainToWorker, type WorkerOptions, type WorkerToMain } from '../protocol/index.js';
 import { createSyncEngine, DEFAULT_ENGINE_CONFIG, type EngineTransport, type LocalChange, type SyncEngine } from '../engine/index.js';
 import { createLogger, type LogSink } from '../log/index.js';
 import { indexedDbPersistence, loadSqlJs, memoryPersistence, openStore, type SqlJsStore } from '../store/index.js';
@@ -79,7 +79,7 @@ class SyncHost {
     if (isLeft(decoded)) {
       // A request that does not decode (bad `init` options, say) is still answered: its caller
       // (`ready`, a query...) rejects with the error instead of waiting for ever.
-      const id = requestId(raw);
+      const id = requestIdOf(raw);
       this.post({ type: 'error', ...(id !== undefined && { id }), error: decoded.left.toJSON() });
       return;
     }
@@ -297,11 +297,4 @@ export function startSyncHost(channel: Channel, runtime: HostRuntime): void {
 /** `hello.scopes` when the replica has recorded scopes (a server without access rules never sends any). */
 function withScopes(scopes: string[] | null): { scopes?: string[] } {
   return scopes === null ? {} : { scopes };
-}
-
-/** The `id` of a main-thread request that did not decode, when it has a usable one (not a token answer's). */
-function requestId(raw: unknown): number | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const { id, type } = raw as { id?: unknown; type?: unknown };
-  return type !== 'token_response' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
