@@ -15,7 +15,7 @@ const METRICS = [
 ];
 
 /** The end-to-end trace's stages, in path order (bench/driver/trace-stages.ts). */
-const STAGES = ['A durable', 'frame out', 'server in', 'server commit', 'broadcast', 'B received', 'B applied', "B's live query"];
+const STAGES = ['A durable', 'frame out', 'server in', 'server handles', 'server writes', 'server commit', 'broadcast', 'B received', 'B applied', "B's live query"];
 
 describe('benchmark smoke run', () => {
   it('runs every metric and writes { env, metrics[] } with baselines and ratios', () => {

@@ -14,23 +14,22 @@ import { quantile } from '../shared/stats.js';
 import type { ServerTrace } from '../shared/trace.js';
 import type { StageFigure, StageTrace } from './report.js';
 
-/** The stages, in path order; `from`: the stage whose time the interval starts at. */
+/** The stages, in path order; `from`: the stage whose time the interval starts at (bench/README.md says what each is). */
 const STAGES = [
-  { name: 'A durable', from: "A's call", what: "A's worker answers the insert (recorded, durable)" },
-  { name: 'frame out', from: 'A durable', what: "A's worker sends the client_change frame" },
-  { name: 'server in', from: 'frame out', what: 'the server reads the frame' },
-  { name: 'server commit', from: 'server in', what: 'the server sends change_ack (after its commit)' },
-  { name: 'broadcast', from: 'server commit', what: 'the server sends server_changes to B' },
-  { name: 'B received', from: 'broadcast', what: "B's worker reads the frame" },
-  { name: 'B applied', from: 'B received', what: "B's worker posts changes_processed (committed)" },
-  { name: "B's live query", from: 'B applied', what: "B's live query emits the row" },
+  { name: 'A durable', from: "A's call" }, // A's worker posts changes_processed (origin local): recorded, durable
+  { name: 'frame out', from: 'A durable' }, // A's worker sends the client_change frame
+  { name: 'server in', from: 'frame out' }, // the server's socket emits the frame
+  { name: 'server handles', from: 'server in' }, // the socket's inbox hands the frame on (waits: frames before it)
+  { name: 'server writes', from: 'server handles' }, // the ordered apply queue starts the write (decode, then waits: other frames' writes)
+  { name: 'server commit', from: 'server writes' }, // the server sends change_ack (after its commit)
+  { name: 'broadcast', from: 'server commit' }, // the server sends B the server_changes frame
+  { name: 'B received', from: 'broadcast' }, // B's worker's socket delivers it
+  { name: 'B applied', from: 'B received' }, // B's worker posts changes_processed (origin server)
+  { name: "B's live query", from: 'B applied' }, // B's live query emits the row
 ] as const;
 
 /** Stage times that come from the server (Node's clock); the others are Chromium's. */
-const SERVER = new Set(['server in', 'server commit', 'broadcast']);
-
-/** Each stage of the trace, in path order, with what it is (for the README and the printout). */
-export const STAGE_NAMES: readonly { name: string; from: string; what: string }[] = STAGES;
+const SERVER = new Set(['server in', 'server handles', 'server writes', 'server commit', 'broadcast']);
 
 /** Analyse one traced run; changes whose index is below `from` (the warm-up) are left out. */
 export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): StageTrace {
@@ -65,6 +64,8 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
       'A durable': a.durable[c],
       'frame out': a.out[c]?.[0],
       'server in': server.in[c],
+      'server handles': server.handled[c],
+      'server writes': server.writing[c],
       'server commit': server.ack[c],
       broadcast: toB[c],
       'B received': b.changesIn[c]?.[0],

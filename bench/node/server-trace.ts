@@ -1,11 +1,16 @@
 /**
  * Bench-only instrumentation of the real sync server, for the per-stage trace of
- * end_to_end_latency (bench/shared/trace.ts). It patches `ws`'s WebSocket class in the server's
- * thread: `emit('message')` (a frame read off a socket, before the server's handler runs) and
- * `send` (a frame handed to a socket). The hot path only pushes `[time, socket, data]`; frames are
- * parsed when the trace is taken. Installed only in a server thread started with `trace: true`.
+ * end_to_end_latency (bench/shared/trace.ts). It patches, in the server's thread only, `ws`'s
+ * WebSocket class: `emit('message')` (a frame read off a socket, before the server's handler runs)
+ * and `send` (a frame handed to a socket); and two of the server's own methods, at runtime (no
+ * server code changes): `ClientConnection.guarded` (the socket's inbox hands a frame on to be
+ * decoded and handled) and `SyncHub.applyInOrder`'s `request` (the ordered apply queue starts
+ * writing the frame). The hot path only pushes `[time, ..., data]`; frames are parsed when the
+ * trace is taken. Installed only in a server thread started with `trace: true`.
  */
 import { WebSocket } from 'ws';
+import { ClientConnection } from '../../server/connection.js';
+import { SyncHub } from '../../server/hub.js';
 import type { ServerTrace } from '../shared/trace.js';
 
 type Rec = [number, WebSocket, unknown];
@@ -27,6 +32,13 @@ function text(data: unknown): string | null {
 
 type Frame = { type?: string; client_id?: string; changes?: { change_id: string }[]; acks?: { change_id: string }[] };
 
+/** `name` of `proto` as a method to wrap; throws when the server no longer has it (the trace would silently miss a stage). */
+function method<F>(proto: object, name: string): F {
+  const f = (proto as Record<string, unknown>)[name];
+  if (typeof f !== 'function') throw new Error(`server-trace: the server has no method ${name} any more: update bench/node/server-trace.ts`);
+  return f as F;
+}
+
 /** Patch ws's WebSocket in this thread (once). */
 export function installServerTrace(): ServerTracer {
   let incoming: Rec[] = [];
@@ -44,9 +56,28 @@ export function installServerTrace(): ServerTracer {
     outgoing.push([now(), this, data]);
     return send.call(this, data, ...rest);
   };
+  let handled: [number, string][] = [];
+  let writing: [number, { change_id: string }[]][] = [];
+  const conn = ClientConnection.prototype as unknown as Record<string, unknown>;
+  const guarded = method<(this: unknown, text: string) => Promise<void>>(conn, 'guarded');
+  conn['guarded'] = function (this: unknown, text: string) {
+    handled.push([now(), text]);
+    return guarded.call(this, text);
+  };
+  type Apply = (this: unknown, size: number, request: () => { changes: { change_id: string }[] }, then: unknown) => Promise<void>;
+  const hub = SyncHub.prototype as unknown as Record<string, unknown>;
+  const applyInOrder = method<Apply>(hub, 'applyInOrder');
+  hub['applyInOrder'] = function (this: unknown, size, request, then) {
+    const traced = () => {
+      const r = request();
+      writing.push([now(), r.changes]);
+      return r;
+    };
+    return applyInOrder.call(this, size, traced, then);
+  } as Apply;
   return {
     take: () => {
-      const t: ServerTrace = { in: {}, ack: {}, broadcast: {} };
+      const t: ServerTrace = { in: {}, handled: {}, writing: {}, ack: {}, broadcast: {} };
       // One broadcast Buffer goes to every client: parse it once.
       const cache = new Map<unknown, Frame | null>();
       const parse = (data: unknown): Frame | null => {
@@ -66,6 +97,11 @@ export function installServerTrace(): ServerTracer {
         if (f?.type === 'hello' && f.client_id) clientOf.set(ws, f.client_id);
         else if (f?.type === 'client_change') for (const c of f.changes ?? []) t.in[c.change_id] ??= at;
       }
+      for (const [at, text] of handled) {
+        const f = parse(text);
+        if (f?.type === 'client_change') for (const c of f.changes ?? []) t.handled[c.change_id] ??= at;
+      }
+      for (const [at, changes] of writing) for (const c of changes) t.writing[c.change_id] ??= at;
       for (const [at, ws, data] of outgoing) {
         const f = parse(data);
         if (f?.type === 'change_ack') for (const a of f.acks ?? []) t.ack[a.change_id] ??= at;
@@ -76,6 +112,8 @@ export function installServerTrace(): ServerTracer {
       }
       incoming = [];
       outgoing = [];
+      handled = [];
+      writing = [];
       return t;
     },
   };

@@ -24,6 +24,10 @@ export interface WorkerTrace {
 export interface ServerTrace {
   /** change_id -> time the client_change frame holding it was received. */
   in: Record<string, number>;
+  /** change_id -> time the socket's inbox handed that frame on (decode and handling start). */
+  handled: Record<string, number>;
+  /** change_id -> time the server's ordered apply queue started writing that frame. */
+  writing: Record<string, number>;
   /** change_id -> time the change_ack naming it was sent (after the server's commit). */
   ack: Record<string, number>;
   /** client_id -> change_id -> time the server_changes frame holding it was sent to that client. */

@@ -16,7 +16,7 @@ function records(): { page: E2eTrace; server: ServerTrace } {
   const worker = (clientId: string): WorkerTrace => ({ clientId, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} });
   const a = worker('A');
   const b = worker('B');
-  const server: ServerTrace = { in: {}, ack: {}, broadcast: { B: {} } };
+  const server: ServerTrace = { in: {}, handled: {}, writing: {}, ack: {}, broadcast: { B: {} } };
   const page: E2eTrace = { prefix: 'p', sentAt: [], recordedAt: [], seenAt: [], workers: { a, b } };
   for (let i = 0; i < 10; i++) {
     const c = `c${i}`;
@@ -27,6 +27,8 @@ function records(): { page: E2eTrace; server: ServerTrace } {
     page.recordedAt.push(t + 1.2);
     a.out[c] = [t + 2, rowId('p', i)];
     server.in[c] = t + 2 + there + OFFSET;
+    server.handled[c] = t + 2.25 + there + OFFSET;
+    server.writing[c] = t + 2.5 + there + OFFSET;
     server.ack[c] = t + 3 + there + OFFSET;
     a.ackIn[c] = t + 3 + there + back;
     server.broadcast['B']![c] = t + 3.25 + there + OFFSET;
@@ -57,7 +59,9 @@ describe('bench per-stage trace', () => {
     expect(byName['frame out']!.p50).toBeCloseTo(1, 9);
     expect(byName['server in']!.p50).toBeCloseTo(0.5 - 0.1, 9);
     expect(byName['server in']!.cross_clock).toBeTrue();
-    expect(byName['server commit']!.p50).toBeCloseTo(1, 9);
+    expect(byName['server handles']!.p50).toBeCloseTo(0.25, 9);
+    expect(byName['server writes']!.p50).toBeCloseTo(0.25, 9);
+    expect(byName['server commit']!.p50).toBeCloseTo(0.5, 9);
     expect(byName['server commit']!.cross_clock).toBeFalse();
     expect(byName['broadcast']!.p50).toBeCloseTo(0.25, 9);
     expect(byName['B received']!.p50).toBeCloseTo(0.75 + 0.1, 9);
