@@ -47,7 +47,7 @@ describe('benchmark smoke run', () => {
       expect(trace.changes).withContext(`${name} traced changes`).toBeGreaterThan(0);
       expect(Number.isFinite(trace.clock.offset_ms) && trace.clock.uncertainty_ms >= 0).withContext(`${name} clock ${JSON.stringify(trace.clock)}`).toBeTrue();
       expect(trace.stages.map((st) => st.name)).withContext(`${name} stages`).toEqual(STAGES);
-      for (const st of [...trace.stages, trace.insert_resolved]) {
+      for (const st of [...trace.stages, trace.insert_resolved, trace.server_frame]) {
         const what = `${name}: ${st.from} -> ${st.name} ${JSON.stringify(st)}`;
         expect(st.n).withContext(what).toBe(trace.changes);
         expect([st.p50, st.p99, st.min].every(Number.isFinite)).withContext(what).toBeTrue();

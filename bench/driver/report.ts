@@ -54,6 +54,11 @@ export interface StageTrace {
   stages: StageFigure[];
   /** A side figure: A's call -> A's insert() promise resolved (what A's app waits for). */
   insert_resolved: StageFigure;
+  /**
+   * A side figure: server handles -> that frame's handling ended (ack, broadcast, backpressure and
+   * pacing waits): how long the frame held its connection's inbox, which hands on one frame at a time.
+   */
+  server_frame: StageFigure;
 }
 
 /** The whole result file. */

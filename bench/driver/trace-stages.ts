@@ -29,7 +29,7 @@ const STAGES = [
 ] as const;
 
 /** Stage times that come from the server (Node's clock); the others are Chromium's. */
-const SERVER = new Set(['server in', 'server handles', 'server writes', 'server commit', 'broadcast']);
+const SERVER = new Set(['server in', 'server handles', 'server writes', 'server commit', 'broadcast', 'server handled']);
 
 /** Analyse one traced run; changes whose index is below `from` (the warm-up) are left out. */
 export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): StageTrace {
@@ -55,6 +55,7 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
   if (!Number.isFinite(best.delta)) throw new Error('trace: no change with all four round-trip times (clock offset)');
   const intervals = new Map<string, number[]>(STAGES.map((s) => [s.name, []]));
   const resolved: number[] = [];
+  const held: number[] = [];
   let changes = 0;
   for (let i = from; i < page.sentAt.length; i++) {
     const c = byIndex.get(i);
@@ -80,6 +81,9 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
       intervals.get(s.name)!.push(t - t0);
     }
     resolved.push(page.recordedAt[i]! - page.sentAt[i]!);
+    const end = server.finished[c];
+    if (end === undefined) throw new Error(`trace: change ${i} has no end of its frame's handling`);
+    held.push(end - server.handled[c]!);
     changes++;
   }
   const figure = (name: string, fromName: string, xs: number[]): StageFigure => ({
@@ -91,6 +95,7 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
     clock: { offset_ms: best.offset, uncertainty_ms: best.delta / 2 },
     stages: STAGES.map((s) => figure(s.name, s.from, intervals.get(s.name)!)),
     insert_resolved: figure("A's insert resolved", "A's call", resolved),
+    server_frame: figure('server handled', 'server handles', held),
   };
 }
 
@@ -100,7 +105,9 @@ export function stageTable(quiet: StageTrace, loaded: StageTrace): string[] {
   const rows = [`  ${'stage (interval from the previous one)'.padEnd(40)} ${'quiet p50'.padStart(9)} ${'quiet p99'.padStart(9)} ${'load p50'.padStart(9)} ${'load p99'.padStart(9)}  ms`];
   const line = (q: StageFigure, l: StageFigure) => `  ${`${q.from} -> ${q.name}${q.cross_clock ? ' *' : ''}`.padEnd(40)} ${f(q.p50)} ${f(q.p99)} ${f(l.p50)} ${f(l.p99)}`;
   quiet.stages.forEach((q, i) => rows.push(line(q, loaded.stages[i]!)));
+  rows.push('  side figures (from the stage named first):');
   rows.push(line(quiet.insert_resolved, loaded.insert_resolved));
+  rows.push(line(quiet.server_frame, loaded.server_frame));
   const growth = quiet.stages.map((q, i) => ({ name: `${q.from} -> ${q.name}`, p50: loaded.stages[i]!.p50 - q.p50, p99: loaded.stages[i]!.p99 - q.p99 }));
   const most = (k: 'p50' | 'p99') => {
     const g = growth.reduce((x, y) => (y[k] > x[k] ? y : x));

@@ -4,7 +4,7 @@
  * WebSocket class: `emit('message')` (a frame read off a socket, before the server's handler runs)
  * and `send` (a frame handed to a socket); and two of the server's own methods, at runtime (no
  * server code changes): `ClientConnection.guarded` (the socket's inbox hands a frame on to be
- * decoded and handled) and `SyncHub.applyInOrder`'s `request` (the ordered apply queue starts
+ * decoded and handled, and the handling ends: the inbox's next frame waits for that) and `SyncHub.applyInOrder`'s `request` (the ordered apply queue starts
  * writing the frame). The hot path only pushes `[time, ..., data]`; frames are parsed when the
  * trace is taken. Installed only in a server thread started with `trace: true`.
  */
@@ -39,7 +39,7 @@ function method<F>(proto: object, name: string): F {
   return f as F;
 }
 
-/** Patch ws's WebSocket in this thread (once). */
+/** Patch ws's WebSocket and the two server methods in this thread (once), before the server starts. */
 export function installServerTrace(): ServerTracer {
   let incoming: Rec[] = [];
   let outgoing: Rec[] = [];
@@ -57,12 +57,17 @@ export function installServerTrace(): ServerTracer {
     return send.call(this, data, ...rest);
   };
   let handled: [number, string][] = [];
+  let finished: [number, string][] = [];
   let writing: [number, { change_id: string }[]][] = [];
   const conn = ClientConnection.prototype as unknown as Record<string, unknown>;
   const guarded = method<(this: unknown, text: string) => Promise<void>>(conn, 'guarded');
   conn['guarded'] = function (this: unknown, text: string) {
     handled.push([now(), text]);
-    return guarded.call(this, text);
+    const done = guarded.call(this, text);
+    // guarded() catches what the handling throws; both outcomes end the frame's turn in the inbox.
+    const end = () => void finished.push([now(), text]);
+    void done.then(end, end);
+    return done;
   };
   type Apply = (this: unknown, size: number, request: () => { changes: { change_id: string }[] }, then: unknown) => Promise<void>;
   const hub = SyncHub.prototype as unknown as Record<string, unknown>;
@@ -77,7 +82,7 @@ export function installServerTrace(): ServerTracer {
   } as Apply;
   return {
     take: () => {
-      const t: ServerTrace = { in: {}, handled: {}, writing: {}, ack: {}, broadcast: {} };
+      const t: ServerTrace = { in: {}, handled: {}, finished: {}, writing: {}, ack: {}, broadcast: {} };
       // One broadcast Buffer goes to every client: parse it once.
       const cache = new Map<unknown, Frame | null>();
       const parse = (data: unknown): Frame | null => {
@@ -101,6 +106,10 @@ export function installServerTrace(): ServerTracer {
         const f = parse(text);
         if (f?.type === 'client_change') for (const c of f.changes ?? []) t.handled[c.change_id] ??= at;
       }
+      for (const [at, text] of finished) {
+        const f = parse(text);
+        if (f?.type === 'client_change') for (const c of f.changes ?? []) t.finished[c.change_id] ??= at;
+      }
       for (const [at, changes] of writing) for (const c of changes) t.writing[c.change_id] ??= at;
       for (const [at, ws, data] of outgoing) {
         const f = parse(data);
@@ -113,6 +122,7 @@ export function installServerTrace(): ServerTracer {
       incoming = [];
       outgoing = [];
       handled = [];
+      finished = [];
       writing = [];
       return t;
     },

@@ -26,6 +26,8 @@ export interface ServerTrace {
   in: Record<string, number>;
   /** change_id -> time the socket's inbox handed that frame on (decode and handling start). */
   handled: Record<string, number>;
+  /** change_id -> time the handling of that frame ended (ack and broadcast sent, pacing done): the inbox's next frame starts. */
+  finished: Record<string, number>;
   /** change_id -> time the server's ordered apply queue started writing that frame. */
   writing: Record<string, number>;
   /** change_id -> time the change_ack naming it was sent (after the server's commit). */

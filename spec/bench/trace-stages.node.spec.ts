@@ -16,7 +16,7 @@ function records(): { page: E2eTrace; server: ServerTrace } {
   const worker = (clientId: string): WorkerTrace => ({ clientId, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} });
   const a = worker('A');
   const b = worker('B');
-  const server: ServerTrace = { in: {}, handled: {}, writing: {}, ack: {}, broadcast: { B: {} } };
+  const server: ServerTrace = { in: {}, handled: {}, finished: {}, writing: {}, ack: {}, broadcast: { B: {} } };
   const page: E2eTrace = { prefix: 'p', sentAt: [], recordedAt: [], seenAt: [], workers: { a, b } };
   for (let i = 0; i < 10; i++) {
     const c = `c${i}`;
@@ -30,6 +30,7 @@ function records(): { page: E2eTrace; server: ServerTrace } {
     server.handled[c] = t + 2.25 + there + OFFSET;
     server.writing[c] = t + 2.5 + there + OFFSET;
     server.ack[c] = t + 3 + there + OFFSET;
+    server.finished[c] = t + 3.5 + there + OFFSET;
     a.ackIn[c] = t + 3 + there + back;
     server.broadcast['B']![c] = t + 3.25 + there + OFFSET;
     b.changesIn[c] = [t + 4 + there, i + 1];
@@ -68,6 +69,8 @@ describe('bench per-stage trace', () => {
     expect(byName['B applied']!.p50).toBeCloseTo(1, 9);
     expect(byName["B's live query"]!.p50).toBeCloseTo(2, 9);
     expect(trace.insert_resolved.p50).toBeCloseTo(1.2, 9);
+    expect(trace.server_frame.p50).toBeCloseTo(1.25, 9);
+    expect(trace.server_frame.cross_clock).toBeFalse();
     for (const s of trace.stages) expect(s.n).withContext(s.name).toBe(8);
   });
 
