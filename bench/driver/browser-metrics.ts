@@ -9,8 +9,10 @@ import type { BenchPage } from '../page/main.js';
 import { median } from '../shared/stats.js';
 import { startCpuHog } from '../node/cpu-hog.js';
 import { startServerThread, type ServerHandle } from '../node/server-handle.js';
+import { tracedEndToEnd } from './e2e-trace.js';
 import { latencyMetric, rate as changesPerSecond, throughputMetric, type Run } from './metrics.js';
 import type { Metric } from './report.js';
+import { stageTable } from './trace-stages.js';
 import type { Sizes } from './sizes.js';
 
 /** What the browser metrics need. */
@@ -103,7 +105,10 @@ export async function bulkRecord(ctx: BrowserContext): Promise<Metric[]> {
   return [throughputMetric('bulk_record', write, base, raw, target), throughputMetric('bulk_record.concurrent_inserts', concurrent, base, raw)];
 }
 
-/** 4. end_to_end_latency (baseline: bare sockets through a bare fan-out server), quiet and under a fixed load. */
+/**
+ * 4. end_to_end_latency (baseline: bare sockets through a bare fan-out server), quiet and under a
+ * fixed load; after the measured runs of each, one traced run gives the per-stage trace.
+ */
 export async function endToEnd(ctx: BrowserContext): Promise<Metric[]> {
   const { rate, seconds, warmupSeconds, runs } = ctx.sizes.e2e;
   const relay = await startServerThread({ kind: 'fanout', frameSize: 1 });
@@ -116,7 +121,9 @@ export async function endToEnd(ctx: BrowserContext): Promise<Metric[]> {
         base.push((await call(ctx.page, 'relayLatency', { url: relay.url, rate, seconds, warmupSeconds, seed: i })).samples);
         lib.push((await call(ctx.page, 'endToEnd', { url: ctx.server.url, rate, seconds, warmupSeconds, seed: i })).samples);
       }
-      return { lib, base, slices: (await load?.slices()) ?? 0 };
+      // Same load, same rate; its own traced server, so the measured runs' server stays uninstrumented.
+      const trace = await tracedEndToEnd(async (url) => (await call(ctx.page, 'endToEnd', { url, rate, seconds, warmupSeconds, seed: runs, tracedWorkers: true })).trace, Math.floor(rate * warmupSeconds));
+      return { lib, base, trace, slices: (await load?.slices()) ?? 0 };
     } finally {
       await load?.stop();
     }
@@ -133,6 +140,10 @@ export async function endToEnd(ctx: BrowserContext): Promise<Metric[]> {
     l.target = 'p50 <= 10x the bare relay under the same load';
     l.target_met = l.ratio <= 10;
     l.detail = `the same while one Node worker thread spins (a fixed load of one core; ${loaded.slices} busy 50 ms slices ran); ${l.detail}`;
+    m.trace = quiet.trace;
+    l.trace = loaded.trace;
+    ctx.log(`  per-stage trace (one extra instrumented run each, ${rate}/s, p50 / p99 of the interval from the stage before):`);
+    for (const row of stageTable(quiet.trace, loaded.trace)) ctx.log(row);
     return [m, l];
   } finally {
     await relay.close();

@@ -25,6 +25,40 @@ export interface Metric {
   detail?: string;
   /** Lowest and highest per-run value and ratio (see spread.ts); `--compare` reads it. */
   spread?: Spread;
+  /** end_to_end_latency only: the per-stage trace of one extra, instrumented run (bench/driver/trace-stages.ts). */
+  trace?: StageTrace;
+}
+
+/** One stage of the end-to-end trace: the interval from stage `from` to stage `name`, per change (ms). */
+export interface StageFigure {
+  name: string;
+  /** The stage the interval starts at. */
+  from: string;
+  p50: number;
+  p99: number;
+  /** The smallest interval (a check: below zero only by the clock offset's uncertainty, when `cross_clock`). */
+  min: number;
+  /** Changes measured. */
+  n: number;
+  /** One end is on the server's (Node's) clock, the other on Chromium's: off by up to the offset's uncertainty. */
+  cross_clock: boolean;
+}
+
+/** The per-stage trace of one traced end-to-end run. */
+export interface StageTrace {
+  /** Changes traced (after the warm-up). */
+  changes: number;
+  /** Node's clock minus Chromium's (ms), and the bound of its error (half the best round trip on the wire). */
+  clock: { offset_ms: number; uncertainty_ms: number };
+  /** The stages in path order, each from the one before; their sum is the end-to-end latency. */
+  stages: StageFigure[];
+  /** A side figure: A's call -> A's insert() promise resolved (what A's app waits for). */
+  insert_resolved: StageFigure;
+  /**
+   * A side figure: server handles -> that frame's handling ended (ack, broadcast, backpressure and
+   * pacing waits): how long the frame held its connection's inbox, which hands on one frame at a time.
+   */
+  server_frame: StageFigure;
 }
 
 /** The whole result file. */

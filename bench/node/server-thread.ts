@@ -3,7 +3,8 @@
  * steal its event loop. `kind: 'sync'` is the REAL reference server (startSyncServer, in-memory
  * SQLite); `kind: 'fanout'` is the baseline: a bare `ws` server that acks each client frame and
  * forwards its bytes to every client, with no decoding, no SQLite and no log.
- * Messages in: { id, cmd: 'lsn' | 'close' }; out: { id, value } / { ready: url }.
+ * Messages in: { id, cmd: 'lsn' | 'close' | 'trace' }; out: { id, value } / { ready: url }.
+ * `trace: true` (sync only) instruments the server's sockets (server-trace.ts); `trace` takes the records.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createServer } from 'node:http';
@@ -12,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { startSyncServer } from '../../server/index.js';
 import { BENCH_SCHEMA } from '../shared/data.js';
 import { ACCESS_BENCH_SCHEMA, BENCH_RULES } from './access-rules.js';
+import { installServerTrace } from './server-trace.js';
 
 /** What the thread is started with. */
 export interface ServerThreadData {
@@ -26,6 +28,8 @@ export interface ServerThreadData {
   auth?: string;
   /** Access rules by name (bench/node/access-rules.ts). */
   access?: 'scopes10' | 'members';
+  /** Record frame times for the per-stage trace of end_to_end_latency (server-trace.ts). */
+  trace?: boolean;
 }
 
 interface Running {
@@ -70,6 +74,8 @@ async function startFanout(frameSize: number): Promise<Running> {
 
 async function main(): Promise<void> {
   const data = workerData as ServerThreadData;
+  // Before the server starts: every socket it accepts is then instrumented.
+  const tracer = data.trace ? installServerTrace() : null;
   const server: Running =
     data.kind === 'sync'
       ? await startSyncServer({
@@ -78,8 +84,9 @@ async function main(): Promise<void> {
           ...(data.access !== undefined && { access: BENCH_RULES[data.access] }),
         })
       : await startFanout(data.frameSize ?? 1);
-  parentPort!.on('message', (m: { id: number; cmd: 'lsn' | 'close' }) => {
+  parentPort!.on('message', (m: { id: number; cmd: 'lsn' | 'close' | 'trace' }) => {
     if (m.cmd === 'lsn') parentPort!.postMessage({ id: m.id, value: server.lsn() });
+    else if (m.cmd === 'trace') parentPort!.postMessage({ id: m.id, value: tracer?.take() ?? null });
     else void server.close().then(() => parentPort!.postMessage({ id: m.id, value: 0 }));
   });
   parentPort!.postMessage({ ready: server.url });

@@ -6,17 +6,33 @@
  */
 import { createSyncClient, type SyncClient } from '../../lib/index.js';
 import { BENCH_SCHEMA, makeRow, mulberry32 } from '../shared/data.js';
+import type { WorkerTrace } from '../shared/trace.js';
 import type { Samples } from './record.js';
+import { takeWorkerTrace, tracedWorker } from './trace-client.js';
 import { uniqueName, waitFor } from './util.js';
 
-function open(url: string): SyncClient {
-  return createSyncClient({ url, schema: BENCH_SCHEMA as never, storage: 'memory', dbName: uniqueName('bench-e2e'), backoff: { initialDelay: 50, maxDelay: 500 } });
+function open(url: string, worker?: () => Worker): SyncClient {
+  return createSyncClient({ url, schema: BENCH_SCHEMA as never, storage: 'memory', dbName: uniqueName('bench-e2e'), backoff: { initialDelay: 50, maxDelay: 500 }, ...(worker && { worker }) });
 }
 
-/** Run A -> server -> B at `rate` changes/s for `seconds`; samples after `warmupSeconds`. */
-export async function endToEnd(p: { url: string; rate: number; seconds: number; warmupSeconds: number; seed: number; trace?: boolean }): Promise<Samples & { sent: number; seen: number; trace?: { prefix: string; sentAt: number[]; recordedAt: number[]; seenAt: number[] } }> {
-  const a = open(p.url);
-  const b = open(p.url);
+/** The page's times of one run, per change (epoch ms), and with `tracedWorkers` what A's and B's workers recorded. */
+export interface E2eTrace {
+  prefix: string;
+  sentAt: number[];
+  recordedAt: number[];
+  seenAt: number[];
+  workers?: { a: WorkerTrace; b: WorkerTrace };
+}
+
+/**
+ * Run A -> server -> B at `rate` changes/s for `seconds`; samples after `warmupSeconds`.
+ * `trace`: also return the page's per-change times; `tracedWorkers` (implies `trace`): A and B run
+ * the instrumented worker (trace.worker.ts) and their records come back too.
+ */
+export async function endToEnd(p: { url: string; rate: number; seconds: number; warmupSeconds: number; seed: number; trace?: boolean; tracedWorkers?: boolean }): Promise<Samples & { sent: number; seen: number; trace?: E2eTrace }> {
+  const names = p.tracedWorkers ? { a: uniqueName('trace-a'), b: uniqueName('trace-b') } : null;
+  const a = open(p.url, names ? tracedWorker(names.a) : undefined);
+  const b = open(p.url, names ? tracedWorker(names.b) : undefined);
   const synced = (c: SyncClient) => waitFor(c.status$, (s) => s.connection === 'synced', 'client synced', 20_000);
   await Promise.all([synced(a), synced(b)]);
   const prefix = uniqueName('e2e');
@@ -68,12 +84,13 @@ export async function endToEnd(p: { url: string; rate: number; seconds: number; 
   await Promise.all(writes);
   await all;
   sub.unsubscribe();
+  const workers = names ? { a: await takeWorkerTrace(names.a), b: await takeWorkerTrace(names.b) } : undefined;
   await Promise.all([a.close(), b.close()]);
   const from = Math.floor(p.rate * p.warmupSeconds);
   const samples: number[] = [];
   for (let i = from; i < total; i++) samples.push(seenAt[i]! - sentAt[i]!);
   // `trace`: per change, epoch ms of the call, of the local "recorded", of B seeing it (diagnosis).
   const epoch = (a: Float64Array) => Array.from(a, (v) => performance.timeOrigin + v);
-  const trace = p.trace ? { prefix, sentAt: epoch(sentAt), recordedAt: epoch(recordedAt), seenAt: epoch(seenAt) } : undefined;
+  const trace = p.trace || names ? { prefix, sentAt: epoch(sentAt), recordedAt: epoch(recordedAt), seenAt: epoch(seenAt), ...(workers && { workers }) } : undefined;
   return { samples, sent, seen: seen + 1, ...(trace && { trace }) };
 }
