@@ -16,12 +16,13 @@
 import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
 import { ErrorCodes } from '../lib/errors.js';
-import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientChangeFrame, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
-import { jsonFrames } from './frames.js';
+import { MAX_ERROR_CODE_CHARS, decodeClientFrame, safeText, type ClientFrame, type ErrorFrame, type ServerFrame } from '../lib/protocol/index.js';
 import { handshake, type Identity } from './handshake.js';
-import type { HubContext, RejectedRowFn } from './hub.js';
+import type { HubContext } from './hub.js';
 import { AccessControl } from './access/access-control.js';
-import type { WriteCapture } from './access/writes.js';
+import { AckRecorder } from './ack-recorder.js';
+import { applyClientChanges, type ChangesReply } from './client-changes.js';
+import { ConnectionTimers } from './connection-timers.js';
 import { Inbox } from './inbox.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
@@ -32,8 +33,6 @@ export { CloseCodes } from './socket.js';
 
 type State = { kind: 'awaiting_hello' } | ({ kind: 'ready' } & Identity) | { kind: 'closing' };
 
-/** How often a connection writes its acked LSN to the store (acks in between are coalesced). */
-const ACK_FLUSH_MS = 1000;
 /** How long a closed socket may take to answer the close before it is cut. */
 const CLOSE_GRACE_MS = 5000;
 /** How often a paused request looks at the output buffers again. */
@@ -44,11 +43,11 @@ export class ClientConnection {
   private state: State = { kind: 'awaiting_hello' };
   private readonly bucket: TokenBucket;
   private readonly inbox: Inbox;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly sleepers = new Set<() => void>();
+  private readonly timers = new ConnectionTimers();
   private alive = true;
-  private ackedLsn = 0;
-  private ackFlush: NodeJS.Timeout | null = null;
+  private readonly acks: AckRecorder;
+  /** Where a client_change frame's answers go. */
+  private readonly reply: ChangesReply = { raw: (f) => this.sendRaw(f), error: (code, message, extra) => this.sendError(code, message, extra) };
   /** The catch-up page the client will ask for next, read while it decodes the last one. */
   private readonly ahead: PageReadAhead;
 
@@ -61,13 +60,14 @@ export class ClientConnection {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
     this.ahead = new PageReadAhead(hub.readAhead, limits.pageMaxBytes);
+    this.acks = new AckRecorder(hub.settings, () => this.clientId());
     this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
     ws.on('close', () => this.onClose());
     ws.on('pong', () => (this.alive = true));
     ws.on('error', (err) => hub.settings.logger.warn('socket error', { peer, error: err.message }));
     watchOversizeFrames(ws, () => this.sendError(ErrorCodes.LIMIT, `frame over ${limits.maxFrameBytes} bytes: connection closed (1009)`));
-    this.after(limits.helloTimeoutMs, () => {
+    this.timers.after(limits.helloTimeoutMs, () => {
       if (this.state.kind !== 'awaiting_hello') return;
       this.sendError(ErrorCodes.PROTOCOL, `no hello within ${limits.helloTimeoutMs} ms`);
       this.close(CloseCodes.HELLO_TIMEOUT, 'hello timeout');
@@ -130,35 +130,12 @@ export class ClientConnection {
   }
 
   private stop(): void {
-    if (this.state.kind === 'ready') this.flushAck();
+    // While still ready: the last acked LSN is written for this client.
+    this.acks.flush();
     this.state = { kind: 'closing' };
     this.inbox.stop();
     this.ahead.clear();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const wake of [...this.sleepers]) wake();
-  }
-
-  /** A connection-owned timer (cleared on close; never keeps the process alive). */
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.min(ms, 2 ** 31 - 1));
-    t.unref();
-    this.timers.add(t);
-  }
-
-  /** Wait `ms` (woken early when the connection stops, so nothing stays pending after close). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      this.sleepers.add(wake);
-      this.after(ms, wake);
-    });
   }
 
   private send(frame: ServerFrame): void {
@@ -203,7 +180,7 @@ export class ClientConnection {
   /** Over the rate: wait (frames queue behind, the socket stops being read) until the bucket refills. */
   private async pace(): Promise<void> {
     for (let wait = this.bucket.waitMs(); wait > 0 && this.state.kind !== 'closing'; wait = this.bucket.waitMs()) {
-      await this.sleep(Math.min(wait, 1000));
+      await this.timers.sleep(Math.min(wait, 1000));
     }
   }
 
@@ -218,7 +195,7 @@ export class ClientConnection {
     const ready = this.state;
     switch (frame.type) {
       case 'client_change':
-        return this.onChanges(ready, frame);
+        return applyClientChanges(this.hub, this, ready, frame, this.reply);
       case 'sync_request':
         return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
@@ -248,7 +225,7 @@ export class ClientConnection {
     const access = this.hub.settings.access;
     const welcome = () => {
       this.state = { kind: 'ready', ...result.identity };
-      this.ackedLsn = 0;
+      this.acks.reset();
       this.hub.join(this);
       if (result.identity.expMs !== null) this.armExpiry(result.identity.expMs);
       logger.info('client joined', { client_id: hello.client_id, sub: result.identity.sub, last_lsn: hello.last_lsn, peer: this.peer });
@@ -273,49 +250,13 @@ export class ClientConnection {
   private armExpiry(expMs: number): void {
     const left = expMs - this.hub.settings.now();
     if (left <= 0) return this.expire();
-    this.after(left, () => this.armExpiry(expMs));
+    this.timers.after(left, () => this.armExpiry(expMs));
   }
 
   private expire(): void {
     this.hub.settings.logger.info('token expired: connection closed', { client_id: this.clientId(), peer: this.peer });
     this.sendError(ErrorCodes.AUTH, 'token expired: get a new token and reconnect');
     this.close(CloseCodes.UNAUTHORIZED, 'token expired');
-  }
-
-  private async onChanges(who: Identity, frame: ClientChangeFrame): Promise<void> {
-    const { limits, logger, permit, rejectedRow, access } = this.hub.settings;
-    if (frame.changes.length > limits.maxChangesPerFrame) {
-      return this.sendError(ErrorCodes.LIMIT, `${frame.changes.length} changes in one frame (limit ${limits.maxChangesPerFrame}): nothing applied`);
-    }
-    // Applies are serialised across the server: commit order is broadcast order, even when the
-    // store answers asynchronously (frames waiting back to back may share a transaction: apply-queue.ts).
-    let capture: WriteCapture | null = null;
-    await this.hub.applyInOrder(
-      frame.changes.length,
-      () => {
-        capture = access?.capture(this) ?? null;
-        return { clientId: who.clientId, changes: frame.changes, permit: capture?.permit ?? permit, sub: who.sub, known: who.known };
-      },
-      async (outcome) => {
-        if (outcome instanceof Error) {
-          // The database itself failed: the frame was rolled back whole; the client retries it.
-          logger.error('applying a frame failed', { client_id: who.clientId, error: outcome.message });
-          return this.sendError(ErrorCodes.SERVER_TRANSIENT, `could not apply the frame: ${outcome.message}`, {
-            retryable: true,
-            change_ids: frame.changes.map((c) => c.change_id),
-          });
-        }
-        // The row returned with a rejection passes the hook (access control may hide it).
-        let acks = outcome.acks;
-        if (acks.some((a) => a.status === 'rejected')) {
-          const byId = new Map(frame.changes.map((c) => [c.change_id, c]));
-          const shown: RejectedRowFn = access ? (c, _who, row) => access.rejectedRow(this, c.entity, row) : rejectedRow;
-          acks = acks.map((a) => (a.status === 'rejected' ? { ...a, row: shown(byId.get(a.change_id)!, who, a.row) } : a));
-        }
-        for (const f of jsonFrames('{"type":"change_ack","acks":[', acks, ']}', limits.pageMaxBytes)) this.sendRaw(f);
-        if (outcome.committed.length > 0) await this.hub.broadcastChanges(outcome.prevLsn, outcome.committed, capture);
-      },
-    );
   }
 
   private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
@@ -353,32 +294,17 @@ export class ClientConnection {
   private async waitForOutput(global: boolean): Promise<void> {
     const { limits } = this.hub.settings;
     while (this.state.kind !== 'closing' && (this.ws.bufferedAmount > limits.pauseBufferedBytes || (global && this.hub.outputBytes() > limits.globalOutputBytes))) {
-      await this.sleep(OUTPUT_POLL_MS);
+      await this.timers.sleep(OUTPUT_POLL_MS);
     }
   }
 
-  /** Acks are coalesced: the latest LSN is written at most once per second (and on close). */
+  /** An ack: coalesced, written at most once per second and on close (ack-recorder.ts). */
   private onAck(lsn: number): void {
     const { store } = this.hub.settings;
     if (lsn > store.lsn()) {
       return this.sendError(ErrorCodes.PROTOCOL, `ack of lsn ${lsn} beyond the server's lsn ${store.lsn()}`, { lsn: store.lsn() });
     }
-    this.ackedLsn = Math.max(this.ackedLsn, lsn);
-    if (this.ackFlush === null) {
-      this.ackFlush = setTimeout(() => this.flushAck(), ACK_FLUSH_MS);
-      this.ackFlush.unref();
-    }
-  }
-
-  private flushAck(): void {
-    if (this.ackFlush !== null) clearTimeout(this.ackFlush);
-    this.ackFlush = null;
-    if (this.state.kind !== 'ready' || this.ackedLsn === 0) return;
-    const { clientId } = this.state;
-    const lsn = this.ackedLsn;
-    void Promise.resolve()
-      .then(() => this.hub.settings.store.clientAcked(clientId, lsn))
-      .catch((e: unknown) => this.hub.settings.logger.warn('recording an ack failed', { client_id: clientId, error: (e as Error).message }));
+    this.acks.note(lsn);
   }
 
   private onClose(): void {
