@@ -35,3 +35,17 @@ export class Outbox {
     return this.frames.length;
   }
 }
+
+/** How a serialised `client_change` frame starts (frames are built with `type` first). */
+const CLIENT_CHANGE_PREFIX = '{"type":"client_change"';
+
+/**
+ * What of the held frames goes to the server that just said `welcome`: all of them to the server
+ * the replica synced with (or when either id is unknown); to ANOTHER server (its database was
+ * recreated) only the changes, which any server takes: the acks, requests and fetches were about
+ * the old log (the engine derives new ones from its state).
+ */
+export function heldFor(held: readonly string[], known: string | null, welcomed: string | undefined): readonly string[] {
+  if (known === null || welcomed === undefined || welcomed === known) return held;
+  return held.filter((text) => text.startsWith(CLIENT_CHANGE_PREFIX));
+}

@@ -17,28 +17,15 @@ import ReconnectingWebSocket from 'reconnecting-websocket';
 import { isLeft } from '../protocol/either.js';
 import { ErrorCodes, ProtocolError, SyncError } from '../errors.js';
 import type { TransportState } from '../engine/ports.js';
-import { PROTOCOL_VERSION, decodeServerFrame, type ClientFrame, type Hello, type ServerFrame } from '../protocol/index.js';
+import { decodeServerFrame, type ClientFrame, type ServerFrame } from '../protocol/index.js';
 import { DialGate } from './dial-gate.js';
 import { createGatedSocketClass, type GatedCloseEvent } from './gated-socket.js';
 import { heartbeat, whileIn } from './heartbeat.js';
 import { OrderedState } from './ordered-state.js';
-import { Outbox } from './outbox.js';
+import { Outbox, heldFor } from './outbox.js';
 import { resolveTransportOptions, type ResolvedTransportOptions } from './options.js';
+import { describe, describeEnding, helloFrame, type Ending, type Session } from './session.js';
 import { ClientCloseCodes, SERVER_UNAUTHORIZED, type HelloInfo, type Transport, type TransportOptions } from './types.js';
-
-/** Why the transport itself ended a connection (null: the peer or the network ended it). */
-type Ending = 'disconnect' | 'auth' | 'heartbeat' | 'connect_timeout' | 'handshake' | null;
-
-/** One dialled connection. */
-interface Session {
-  ending: Ending;
-  handshake: Subscription | null;
-  /** The server the replica synced with, as hello() said (null: none yet). */
-  serverId: string | null;
-}
-
-/** How a serialised `client_change` frame starts (frames are built with `type` first). */
-const CLIENT_CHANGE_PREFIX = '{"type":"client_change"';
 
 /** Largest delay a JS timer accepts: RWS's own connection timeout is parked there (the gate times dials). */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -196,13 +183,8 @@ class ConnectionManager implements Transport {
       this.end('handshake', ClientCloseCodes.HANDSHAKE_FAILED, 'no hello');
       return;
     }
-    const { client_id, last_lsn, schema_version } = info;
     session.serverId = info.server_id ?? null;
-    const hello: Hello = { type: 'hello', protocol: PROTOCOL_VERSION, client_id, last_lsn };
-    if (schema_version !== undefined) hello.schema_version = schema_version;
-    if (info.scopes !== undefined) hello.scopes = info.scopes;
-    if (token !== undefined) hello.token = token;
-    this.sendNow(JSON.stringify(hello));
+    this.sendNow(JSON.stringify(helloFrame(info, token)));
   }
 
   private onMessage(data: unknown): void {
@@ -254,16 +236,11 @@ class ConnectionManager implements Transport {
       this.errors.next(new ProtocolError('"welcome" outside a handshake: dropped', { path: 'type' }));
       return;
     }
-    // Buffered frames go first, in order, before anything sent in reaction to `open` / `welcome`.
-    // Another server (its database was recreated): only the changes, which any server takes; the
-    // acks, requests and fetches were about the old log (the engine derives new ones from its state).
-    const known = this.session?.serverId ?? null;
-    let buffered = this.outbox.drain();
-    if (known !== null && frame.server_id !== undefined && frame.server_id !== known) {
-      const changes = buffered.filter((text) => text.startsWith(CLIENT_CHANGE_PREFIX));
-      if (changes.length < buffered.length) this.log('info', 'another server: frames buffered about the old log dropped', { frames: buffered.length - changes.length });
-      buffered = changes;
-    }
+    // Buffered frames go first, in order, before anything sent in reaction to `open` / `welcome`
+    // (to another server, only the changes: outbox.ts).
+    const held = this.outbox.drain();
+    const buffered = heldFor(held, this.session?.serverId ?? null, frame.server_id);
+    if (buffered.length < held.length) this.log('info', 'another server: frames buffered about the old log dropped', { frames: held.length - buffered.length });
     for (const text of buffered) this.sendNow(text);
     this.gate.welcomed();
     this.log('info', 'connected', { server_lsn: frame.server_lsn });
@@ -346,19 +323,4 @@ class ConnectionManager implements Transport {
   private log(level: 'debug' | 'info' | 'warn', message: string, data?: Record<string, unknown>): void {
     this.o.logger?.[level]?.(`transport: ${message}`, data);
   }
-}
-
-function describeEnding(ending: Ending): string {
-  switch (ending) {
-    case 'heartbeat':
-      return 'no frame from the server within the heartbeat timeout: connection closed';
-    case 'connect_timeout':
-      return 'no welcome within the connect timeout: connection closed';
-    default:
-      return 'connection closed';
-  }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
