@@ -15,11 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientChange, Row } from '../../lib/protocol/index.js';
 import type { SchemaPlan } from '../../lib/schema/index.js';
-import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type LogRow, type Page, type PermitFn, type StorageBaseOptions } from '../store.js';
+import { DEFAULT_CLIENT_RETENTION_MS, DEFAULT_MAX_CHANGE_BYTES, type ApplyOutcome, type KnownColumns, type Page, type PermitFn, type StorageBaseOptions } from '../store.js';
 import { applyFrame, applyFrames, type ApplyContext } from './pg-apply.js';
 import { PgEntities, entityDdl } from './pg-entities.js';
 import { ROW_VERSIONS_DDL, pgSnapshotPage } from './pg-snapshot.js';
 import { PgListener } from './pg-listen.js';
+import { LOG_DDL, compactPgLog, readPgHorizon, readPgLog } from './pg-log.js';
 import { captureDdl, notifyChannel } from './pg-triggers.js';
 import { SETUP_LOCK_CLASS, type PoolClient } from './pg-types.js';
 import type { ClientRecord, CommitListener, FrameRequest, SyncStorage } from './types.js';
@@ -36,14 +37,6 @@ export interface PgStorageOptions extends StorageBaseOptions {
 /** Prune the clients table once per this many hellos (and at open). */
 const PRUNE_EVERY = 1000;
 
-const LOG_DDL = [
-  `CREATE TABLE IF NOT EXISTS rsw_change_log (lsn bigint PRIMARY KEY, change_id text NOT NULL, client_id text NOT NULL, entity text NOT NULL,
-    entity_id text NOT NULL, op text NOT NULL, data text, created_at bigint NOT NULL, sub text, UNIQUE (client_id, change_id))`,
-  'CREATE TABLE IF NOT EXISTS rsw_clients (client_id text PRIMARY KEY, acked_lsn bigint NOT NULL DEFAULT 0, last_seen bigint NOT NULL, sub text)',
-  'CREATE INDEX IF NOT EXISTS rsw_clients_last_seen ON rsw_clients (last_seen)',
-  'CREATE TABLE IF NOT EXISTS rsw_server_meta (key text PRIMARY KEY, value text NOT NULL)',
-];
-
 /** Steps the PostgreSQL backend can do by creating what is missing; any other step is refused at open (not silently skipped). */
 function refuseMigrationSteps(plan: SchemaPlan | undefined): void {
   for (const m of plan?.migrations ?? []) {
@@ -52,12 +45,6 @@ function refuseMigrationSteps(plan: SchemaPlan | undefined): void {
       if (!fine) throw new RangeError(`the PostgreSQL backend does not run the migration step "${step.op}" (version ${m.version}) yet: migrate its tables with SQL, or use SQLite`);
     }
   }
-}
-
-/** The compaction horizon in `rsw_server_meta` (0: nothing compacted). */
-async function readPgHorizon(db: Pick<Pool, 'query'>): Promise<number> {
-  const r = await db.query("SELECT value FROM rsw_server_meta WHERE key = 'horizon'");
-  return r.rows.length === 0 ? 0 : Number((r.rows[0] as { value: string }).value);
 }
 
 /** Split `?schema=` off a URL: the rest goes to `pg`. */
@@ -215,55 +202,17 @@ export class PgStorage implements SyncStorage {
   }
 
   async compact(retentionMs: number): Promise<{ horizon: number; removed: number; clientsPruned: number }> {
-    const db = await this.pool.connect();
-    let removed = 0;
-    try {
-      await db.query('BEGIN');
-      const old = await readPgHorizon(db);
-      // The last change always stays: max(lsn) is the log's LSN (the next one numbers on from it).
-      const r = await db.query({
-        text: 'SELECT least(coalesce(max(lsn) FILTER (WHERE created_at < $1), 0), coalesce(max(lsn), 0) - 1)::int8 AS up FROM rsw_change_log',
-        values: [this.now() - retentionMs],
-      });
-      const upTo = Number((r.rows[0] as { up: number }).up);
-      if (upTo > old) {
-        removed = (await db.query({ text: 'DELETE FROM rsw_change_log WHERE lsn <= $1', values: [upTo] })).rowCount ?? 0;
-        await db.query({ text: "INSERT INTO rsw_server_meta (key, value) VALUES ('horizon', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", values: [String(upTo)] });
-      }
-      await db.query('COMMIT');
-      this.horizonLsn = Math.max(old, upTo);
-    } catch (e) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      db.release();
-    }
+    const { horizon, removed } = await compactPgLog(this.pool, this.now() - retentionMs);
+    this.horizonLsn = Math.max(this.horizonLsn, horizon);
     return { horizon: this.horizonLsn, removed, clientsPruned: await this.pruneClients() };
   }
 
   /** Up to `limit` changes of the log with lsn > `from` (the exact history). */
   async readLog(from: number, limit: number, maxBytes = Infinity, on: Pick<Pool, 'query'> = this.pool): Promise<Page> {
-    const res = await on.query({ text: 'SELECT lsn, change_id, client_id, entity, entity_id, op, data FROM rsw_change_log WHERE lsn > $1 ORDER BY lsn LIMIT $2', values: [from, limit] });
-    const changesJson: string[] = [];
-    let bytes = 0;
-    let lsn = from;
-    let cut = false;
-    for (const r of res.rows as LogRow[]) {
-      const json =
-        `{"lsn":${r.lsn},"change_id":${JSON.stringify(r.change_id)},"client_id":${JSON.stringify(r.client_id)},"entity":${JSON.stringify(r.entity)},` +
-        `"entity_id":${JSON.stringify(r.entity_id)},"op":${JSON.stringify(r.op)},"data":${r.data ?? 'null'}}`;
-      const size = Buffer.byteLength(json) + 1;
-      if (changesJson.length > 0 && bytes + size > maxBytes) {
-        cut = true;
-        break;
-      }
-      changesJson.push(json);
-      bytes += size;
-      lsn = r.lsn;
-    }
+    const { changesJson, lsn, rows, cut } = await readPgLog(on, from, limit, maxBytes);
     this.saw(lsn);
     // Fewer rows than asked and none left out: nothing more was committed when the page was read.
-    const complete = (!cut && res.rows.length < limit) || lsn >= this.lastLsn;
+    const complete = (!cut && rows < limit) || lsn >= this.lastLsn;
     return { changesJson, lsn, complete };
   }
 
