@@ -28,3 +28,5 @@ fs.writeFileSync(
     `var module;\n${fs.readFileSync(path.join(sqljs, 'dist', 'sql-wasm-browser.js'), 'utf8')}\nexport default initSqlJs;\n`,
 );
 fs.rmSync(path.join(store, 'sql-js.browser.js.map'), { force: true });
+// The ng-add schematic (plain CommonJS and JSON: the Angular CLI loads it with require).
+fs.cpSync(path.join(root, 'lib', 'angular', 'schematics'), path.join(root, 'dist', 'lib', 'angular', 'schematics'), { recursive: true });

@@ -64,14 +64,20 @@ describe('examples/angular built with the Angular CLI', () => {
     removeRun(run);
   });
 
-  /** `ng build` (production) of the app in `dir`; serves and returns its browser output folder. */
-  async function ngBuild(dir: string): Promise<{ url: string; out: string }> {
-    execFileSync(node22, [path.join(install, 'node_modules', '@angular', 'cli', 'bin', 'ng.js'), 'build', '--configuration', 'production'], {
+  /** `ng <args>` in `dir` with the CLI of the install; its output. */
+  function ng(dir: string, args: string[], timeout = 300_000): string {
+    return execFileSync(node22, [path.join(install, 'node_modules', '@angular', 'cli', 'bin', 'ng.js'), ...args], {
       cwd: dir,
+      encoding: 'utf8',
       stdio: 'pipe',
       env: { ...process.env, NG_CLI_ANALYTICS: 'false', PATH: `${path.dirname(node22)}:${process.env['PATH']}` },
-      timeout: 600_000,
+      timeout,
     });
+  }
+
+  /** `ng build` (production) of the app in `dir`; serves and returns its browser output folder. */
+  async function ngBuild(dir: string): Promise<{ url: string; out: string }> {
+    ng(dir, ['build', '--configuration', 'production'], 600_000);
     const out = path.join(dir, 'dist', 'angular', 'browser');
     const site = await serveStatic(out);
     sites.push(site);
@@ -122,6 +128,56 @@ describe('examples/angular built with the Angular CLI', () => {
     copyExample(dir);
     useZoneJs(dir);
     await syncsBetweenTwoBrowsers('Angular CLI 22 zone.js', await ngBuild(dir));
+  }, 600_000);
+
+  /** The example as `ng new` left it: no sync files, no provider, and a component that shows the status Signal. */
+  function newApp(dir: string): void {
+    copyExample(dir);
+    const app = path.join(dir, 'src', 'app');
+    for (const f of ['sync.worker.ts', 'schema.ts', 'app.html']) fs.rmSync(path.join(app, f));
+    const config = path.join(app, 'app.config.ts');
+    const before = fs.readFileSync(config, 'utf8');
+    const plain = before
+      .replace("import { provideSyncClient } from 'rx-sync-worker/angular';\n", '')
+      .replace("import { schema } from './schema';\n", '')
+      .replace(/\/\*\* The sync server[^\n]*\n[^\n]*\n\n/, '')
+      .replace(/ {4}provideSyncClient\(\{[\s\S]*?\n {4}\}\),\n/, '');
+    if (plain.includes('Sync') || plain.includes('schema')) throw new Error('app.config.ts changed: update newApp()');
+    fs.writeFileSync(config, plain);
+    fs.writeFileSync(path.join(app, 'app.ts'), `import { Component } from '@angular/core';
+import { injectSyncStatus } from 'rx-sync-worker/angular';
+
+@Component({ selector: 'app-root', template: '<p data-role="status">{{ status().connection }}</p>' })
+export class App {
+  protected readonly status = injectSyncStatus();
+}
+`);
+  }
+
+  it('ng add (the ng-add schematic): writes the worker file, a schema and the provider; the app builds and reaches synced', async () => {
+    const dir = path.join(run, 'ng-add');
+    newApp(dir);
+    ng(dir, ['generate', 'rx-sync-worker:ng-add', '--url', server.url]);
+    const app = path.join(dir, 'src', 'app');
+    expect(fs.readFileSync(path.join(app, 'sync.worker.ts'), 'utf8')).toContain("\nimport 'rx-sync-worker/worker-entry';\n");
+    expect(fs.readFileSync(path.join(app, 'sync-schema.ts'), 'utf8')).toContain("todos: { primaryKey: 'id'");
+    const config = fs.readFileSync(path.join(app, 'app.config.ts'), 'utf8');
+    expect(config).toMatch(/import \{ provideSyncClient \} from 'rx-sync-worker\/angular';/);
+    expect(config).toMatch(/import \{ schema \} from '\.\/sync-schema';/);
+    expect(config).toContain(`url: '${server.url}'`);
+    expect(config).toContain("worker: () => new Worker(new URL('./sync.worker', import.meta.url), { type: 'module' })");
+    // A second run leaves everything as it is (no second provider, the files kept).
+    fs.appendFileSync(path.join(app, 'sync-schema.ts'), '// mine\n');
+    ng(dir, ['generate', 'rx-sync-worker:ng-add', '--url', 'ws://elsewhere:1/sync']);
+    expect(fs.readFileSync(path.join(app, 'app.config.ts'), 'utf8')).toBe(config);
+    expect(fs.readFileSync(path.join(app, 'sync-schema.ts'), 'utf8')).toMatch(/\/\/ mine\n$/);
+
+    const site = await ngBuild(dir);
+    const problems: string[] = [];
+    const page = await openApp(site.url, problems);
+    await waitForText(page, '[data-role="status"]', 'synced', 60_000);
+    expect(problems).toEqual([]);
+    await page.context().close();
   }, 600_000);
 
   /** `ng serve` of the app in `dir` on a free port; resolves with its URL and a stop function. */
