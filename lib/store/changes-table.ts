@@ -49,6 +49,7 @@ export class ChangeStatements {
   private readonly insertServerMany: Statement;
   private readonly setState: Statement;
   private readonly byChangeId: Statement;
+  private readonly ackOne: Statement;
   private readonly pending: Statement;
   private readonly pendingFor: Statement;
   private readonly failed: Statement;
@@ -71,6 +72,10 @@ export class ChangeStatements {
     );
     this.setState = db.prepare('UPDATE local_changes SET status = ?, processed_sync = ?, lsn = ?, attempts = ?, last_error = ?, updated_at = ? WHERE seq = ?');
     this.byChangeId = db.prepare("SELECT * FROM local_changes WHERE change_id = ? AND origin = 'local'");
+    // An ack in one statement, without reading the row's data back (the journal needs only these).
+    this.ackOne = db.prepare(
+      "UPDATE local_changes SET status = 'synced', processed_sync = 1, lsn = ?, updated_at = ? WHERE change_id = ? AND origin = 'local' AND NOT (status = 'synced' AND lsn IS ?) RETURNING seq, attempts, last_error",
+    );
     this.pending = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' ORDER BY seq LIMIT ?");
     this.pendingFor = db.prepare("SELECT * FROM local_changes WHERE status = 'pending' AND entity = ? AND entity_id = ? ORDER BY seq");
     this.failed = db.prepare("SELECT * FROM local_changes WHERE status = 'failed' ORDER BY seq DESC LIMIT ?");
@@ -138,6 +143,21 @@ export class ChangeStatements {
   /** Set the moving fields of row `seq`. */
   update(seq: number, s: ChangeState): void {
     this.setState.run([s.status, s.processed_sync, s.lsn, s.attempts, s.last_error, s.updated_at, seq]);
+  }
+
+  /**
+   * Our own change `changeId` is synced at `lsn`: the row's state if it changed, null when there is
+   * no such row or it was already synced at that LSN (a repeated ack).
+   */
+  ackLocal(changeId: string, lsn: number, now: number): { seq: number; state: ChangeState } | null {
+    try {
+      this.ackOne.bind([lsn, now, changeId, lsn]);
+      if (!this.ackOne.step()) return null;
+      const [seq, attempts, lastError] = this.ackOne.get() as [number, number, string | null];
+      return { seq, state: { status: 'synced', processed_sync: 1, lsn, attempts, last_error: lastError, updated_at: now } };
+    } finally {
+      this.ackOne.reset();
+    }
   }
 
   /** Our own (origin local) row with this change_id, or null. */
@@ -227,7 +247,7 @@ export class ChangeStatements {
 
   /** Free every statement (on close). */
   free(): void {
-    for (const s of [this.insert, this.insertMany, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys, this.acked, this.ackedKeys]) s.free();
+    for (const s of [this.insert, this.insertMany, this.insertServer, this.insertServerMany, this.setState, this.byChangeId, this.ackOne, this.pending, this.pendingFor, this.failed, this.counts, this.maxSeq, this.prune, this.pendingKeys, this.acked, this.ackedKeys]) s.free();
   }
 
   private all(stmt: Statement, params: SqlValue[]): LocalChange[] {

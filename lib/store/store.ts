@@ -214,12 +214,8 @@ export class SqlJsStore implements EngineStore {
   /** Mark local changes acked (applied / duplicate) with their LSN. Unknown ids are ignored. */
   markSynced(acks: readonly { change_id: string; lsn: number }[], now: number): void {
     this.tx(() => {
-      for (const a of acks) {
-        const row = this.parts.writer.changes.findLocal(a.change_id);
-        // Only our own changes are acked; a repeated ack changes nothing.
-        if (!row || row.origin !== 'local' || (row.status === 'synced' && row.lsn === a.lsn)) continue;
-        this.parts.writer.updateChange(row.seq, { status: 'synced', processed_sync: 1, lsn: a.lsn, attempts: row.attempts, last_error: row.last_error, updated_at: now });
-      }
+      // Only our own changes are acked; a repeated ack changes nothing.
+      for (const a of acks) this.parts.writer.ackChange(a.change_id, a.lsn, now);
     });
   }
 

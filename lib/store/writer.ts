@@ -227,6 +227,18 @@ export class StoreWriter {
   /** Move a local_changes row (ack, attempt, failure). */
   updateChange(seq: number, s: ChangeState): void {
     this.changes.update(seq, s);
+    this.recordUpdate(seq, s);
+  }
+
+  /** Our own change `changeId` acked at `lsn` (one statement); false if nothing changed (unknown, or a repeated ack). */
+  ackChange(changeId: string, lsn: number, now: number): boolean {
+    const hit = this.changes.ackLocal(changeId, lsn, now);
+    if (hit) this.recordUpdate(hit.seq, hit.state);
+    return hit !== null;
+  }
+
+  /** Journal what {@link updateChange} writes (replay runs the same update). */
+  private recordUpdate(seq: number, s: ChangeState): void {
     this.record(() => `["m",${seq},${q(s.status)},${s.processed_sync},${q(s.lsn)},${s.attempts},${q(s.last_error)},${s.updated_at}]`);
   }
 
