@@ -226,7 +226,8 @@ export function fromSerialized(e: SerializedSyncError): SyncError {
   return err;
 }
 
-function describeCause(cause: unknown): string {
+/** The message of anything thrown (an Error's message, a string, else its JSON). */
+export function describeCause(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   if (typeof cause === 'string') return cause;
   try {

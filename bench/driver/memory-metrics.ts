@@ -4,7 +4,7 @@
  * against the row data it holds (issue 18 item 5). The database breakdown by table and index comes
  * from the same writes in Node (bench/node/db-breakdown.ts; sql.js has no `dbstat`).
  */
-import { describe, historyBreakdown, pendingBreakdown, type Breakdown } from '../node/db-breakdown.js';
+import { describeBreakdown, historyBreakdown, pendingBreakdown, type Breakdown } from '../node/db-breakdown.js';
 import { Seeder } from '../node/seeder.js';
 import { startServerThread } from '../node/server-handle.js';
 import { call, type BrowserContext } from './browser-metrics.js';
@@ -40,7 +40,7 @@ export async function memory(ctx: BrowserContext): Promise<Metric[]> {
     return {
       name: `${name}.per_row`, unit: 'B/row', value: heapPerRow, baseline_name: 'row data (JSON of the entity row)', baseline_value: dataPerRow,
       ratio: heapPerRow / dataPerRow, target: '<= 2x the row data', target_met: heapPerRow <= 2 * dataPerRow,
-      detail: `sync worker JS heap growth over idle per row, ${f.rows} rows; the page's database file ${Math.round(f.dbBytes / f.rows)} B/row (sql.js keeps the file in a JS typed array); process growth ${Math.round((f.processBytes - idle.processBytes) / f.rows)} B/row; same writes in Node: ${describe(db)}`,
+      detail: `sync worker JS heap growth over idle per row, ${f.rows} rows; the page's database file ${Math.round(f.dbBytes / f.rows)} B/row (sql.js keeps the file in a JS typed array); process growth ${Math.round((f.processBytes - idle.processBytes) / f.rows)} B/row; same writes in Node: ${describeBreakdown(db)}`,
     };
   };
   return [

@@ -30,7 +30,7 @@ export interface Breakdown {
 }
 
 /** In words, for a metric's detail: file per row, then each part over 1% of it. */
-export function describe(b: Breakdown): string {
+export function describeBreakdown(b: Breakdown): string {
   const perRow = b.fileBytes / b.rows;
   const parts = b.parts.filter((p) => p.bytesPerRow >= perRow / 100).map((p) => `${p.name} ${Math.round(p.bytesPerRow)}`);
   return `database file ${Math.round(perRow)} B/row (${(perRow / b.dataBytesPerRow).toFixed(2)}x the row data's ${Math.round(b.dataBytesPerRow)} B of JSON): ${parts.join(', ')}`;

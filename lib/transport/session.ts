@@ -37,8 +37,3 @@ export function describeEnding(ending: Ending): string {
       return 'connection closed';
   }
 }
-
-/** The message of anything thrown. */
-export function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -15,7 +15,7 @@
 import { Subject, Subscription, defer, timer, type Observable } from 'rxjs';
 import ReconnectingWebSocket from 'reconnecting-websocket';
 import { isLeft } from '../protocol/either.js';
-import { ErrorCodes, ProtocolError, SyncError } from '../errors.js';
+import { ErrorCodes, ProtocolError, SyncError, describeCause } from '../errors.js';
 import type { TransportState } from '../engine/ports.js';
 import { decodeServerFrame, type ClientFrame, type ServerFrame } from '../protocol/index.js';
 import { DialGate } from './dial-gate.js';
@@ -24,7 +24,7 @@ import { heartbeat, whileIn } from './heartbeat.js';
 import { OrderedState } from './ordered-state.js';
 import { Outbox, heldFor } from './outbox.js';
 import { resolveTransportOptions, type ResolvedTransportOptions } from './options.js';
-import { describe, describeEnding, helloFrame, type Ending, type Session } from './session.js';
+import { describeEnding, helloFrame, type Ending, type Session } from './session.js';
 import { ClientCloseCodes, SERVER_UNAUTHORIZED, type HelloInfo, type Transport, type TransportOptions } from './types.js';
 
 /** Largest delay a JS timer accepts: RWS's own connection timeout is parked there (the gate times dials). */
@@ -155,7 +155,7 @@ class ConnectionManager implements Transport {
     session.handshake = defer(async () => (this.o.token ? await this.o.token() : undefined)).subscribe({
       next: (token) => this.sendHello(session, token),
       error: (e: unknown) => {
-        this.errors.next(new SyncError(ErrorCodes.AUTH, `token() failed: ${describe(e)}`, { cause: e }));
+        this.errors.next(new SyncError(ErrorCodes.AUTH, `token() failed: ${describeCause(e)}`, { cause: e }));
         this.end('handshake', ClientCloseCodes.HANDSHAKE_FAILED, 'no token');
       },
     });
@@ -179,7 +179,7 @@ class ConnectionManager implements Transport {
     try {
       info = this.o.hello();
     } catch (e) {
-      this.errors.next(new SyncError(ErrorCodes.INTERNAL, `hello() failed: ${describe(e)}`, { cause: e }));
+      this.errors.next(new SyncError(ErrorCodes.INTERNAL, `hello() failed: ${describeCause(e)}`, { cause: e }));
       this.end('handshake', ClientCloseCodes.HANDSHAKE_FAILED, 'no hello');
       return;
     }
