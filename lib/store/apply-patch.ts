@@ -31,3 +31,15 @@ export function applyPatch(writer: StoreWriter, schema: SchemaDeclaration, patch
   if (patch.scopes !== undefined) writer.setState(SCOPES_STATE_KEY, JSON.stringify(patch.scopes));
   return { entities: [...entities], echoed: [], applied: patch.changes.length };
 }
+
+/** The scopes the replica holds (recorded by the last patch that named them), or null when none were recorded or the record is unreadable. */
+export function readReplicaScopes(writer: StoreWriter): string[] | null {
+  const raw = writer.getState(SCOPES_STATE_KEY);
+  if (typeof raw !== 'string') return null;
+  try {
+    const list: unknown = JSON.parse(raw);
+    return Array.isArray(list) && list.every((s) => typeof s === 'string') ? (list as string[]) : null;
+  } catch {
+    return null;
+  }
+}

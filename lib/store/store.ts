@@ -7,10 +7,12 @@
 import type { Database } from 'sql.js';
 import type { ApplyResult, EngineStore, LocalChange, QuarantineOutcome, ScopePatchBatch, ServerBatch } from '../engine/ports.js';
 import { ErrorCodes, SyncError } from '../errors.js';
-import { checkChange, projectRow, utf8Length, type ChangeRequest, type Row, type SchemaDeclaration } from '../protocol/index.js';
-import { applyBatch, rebaseRow, writeEntities } from './apply-batch.js';
-import { SCOPES_STATE_KEY, applyPatch } from './apply-patch.js';
+import type { ChangeRequest, Row, SchemaDeclaration } from '../protocol/index.js';
+import { applyBatch } from './apply-batch.js';
+import { applyPatch, readReplicaScopes } from './apply-patch.js';
+import { ErrorLog } from './error-log.js';
 import type { DurabilityStats, GroupCommitter } from './group-commit.js';
+import { checkWrite, countAttempt, failChange, recordChecked, reopenLost } from './local-writes.js';
 import type { Persistence } from './persistence.js';
 import { QueryRunner } from './query.js';
 import { applyQuarantining, rowsToFetch, type FetchedRowInput, type QuarantinedChange, type RowRef } from './quarantine.js';
@@ -34,9 +36,6 @@ export interface StoreParts {
   maxChangeBytes?: number;
 }
 
-/** Most recent errors kept in {@link SqlJsStore.errors}. */
-const MAX_ERRORS = 100;
-
 /** The sql.js implementation of the engine's store port. */
 export class SqlJsStore implements EngineStore {
   /** Schema the store was opened with (checked). */
@@ -44,8 +43,7 @@ export class SqlJsStore implements EngineStore {
   private readonly queries: QueryRunner;
   private lsn: number;
   private id: string;
-  private readonly recent: SyncError[];
-  private readonly listeners = new Set<(e: SyncError) => void>();
+  private readonly errorLog: ErrorLog;
   private closed: Promise<void> | null = null;
   /** Local recordings not yet persisted, oldest first: their transaction and first change seq. */
   private readonly notYetDurable: { tx: number; firstSeq: number }[] = [];
@@ -53,7 +51,7 @@ export class SqlJsStore implements EngineStore {
   constructor(private readonly parts: StoreParts) {
     this.schema = parts.schema;
     this.queries = new QueryRunner(parts.db);
-    this.recent = [...parts.errors];
+    this.errorLog = new ErrorLog(parts.errors);
     this.lsn = Number(parts.writer.getState('lsn') ?? 0);
     this.id = String(parts.writer.getState('client_id') ?? '');
   }
@@ -141,24 +139,8 @@ export class SqlJsStore implements EngineStore {
 
   /** Write each change to its entity table and append its pending `local_changes` row, atomically. */
   recordLocalChanges(changes: readonly ChangeRequest[], now: number): LocalChange[] {
-    for (const c of changes) {
-      const err = checkChange(this.schema, c);
-      if (err) throw err;
-    }
-    const dataJson = changes.map((c) => (c.data === null ? null : JSON.stringify(c.data)));
-    const limit = this.parts.maxChangeBytes;
-    if (limit !== undefined) changes.forEach((c, i) => checkChangeSize(c, dataJson[i]!, limit));
-    const rows = this.tx(() => {
-      const writer = this.parts.writer;
-      writeEntities(writer, changes, dataJson);
-      const added = writer.addChanges(
-        changes.map((c, i) => ({
-          change_id: c.change_id ?? this.parts.newId(), origin: 'local' as const, entity: c.entity, entity_id: c.entity_id, op: c.op, dataJson: dataJson[i]!, lsn: null,
-          processed_local: 1 as const, processed_sync: 0 as const, status: 'pending' as const, attempts: 0, last_error: null, created_at: now, updated_at: now,
-        })),
-      );
-      return added.map(({ dataJson: _omit, ...rest }, i) => ({ ...rest, data: changes[i]!.data }));
-    });
+    const write = checkWrite(this.schema, changes, this.parts.maxChangeBytes);
+    const rows = this.tx(() => recordChecked(this.parts.writer, write, now, this.parts.newId));
     // Until this transaction is persisted, pendingChanges() stops before its first change.
     if (rows.length > 0) this.notYetDurable.push({ tx: this.parts.committer.lastCommitted(), firstSeq: rows[0]!.seq });
     return rows;
@@ -213,10 +195,8 @@ export class SqlJsStore implements EngineStore {
 
   /** Mark local changes acked (applied / duplicate) with their LSN. Unknown ids are ignored. */
   markSynced(acks: readonly { change_id: string; lsn: number }[], now: number): void {
-    this.tx(() => {
-      // Only our own changes are acked; a repeated ack changes nothing.
-      for (const a of acks) this.parts.writer.ackChange(a.change_id, a.lsn, now);
-    });
+    // Only our own changes are acked; a repeated ack changes nothing.
+    this.tx(() => acks.forEach((a) => this.parts.writer.ackChange(a.change_id, a.lsn, now)));
   }
 
   /**
@@ -228,47 +208,21 @@ export class SqlJsStore implements EngineStore {
    */
   resyncFrom(serverLsn: number, now: number): number {
     return this.tx(() => {
-      const lost = this.parts.db.exec(
-        `SELECT seq FROM local_changes WHERE origin = 'local' AND status = 'synced' AND lsn > ? ORDER BY seq`,
-        [serverLsn],
-      )[0]?.values ?? [];
-      for (const [seq] of lost) {
-        this.parts.writer.updateChange(Number(seq), { status: 'pending', processed_sync: 0, lsn: null, attempts: 0, last_error: null, updated_at: now });
-      }
+      const reopened = reopenLost(this.parts.db, this.parts.writer, serverLsn, now);
       this.parts.writer.setState('lsn', serverLsn);
       this.lsn = serverLsn;
-      return lost.length;
+      return reopened;
     });
   }
 
   /** Count an attempt and its error; the change stays pending. */
   recordAttempt(change_id: string, attempts: number, error: string, now: number): void {
-    this.tx(() => {
-      const row = this.parts.writer.changes.findLocal(change_id);
-      if (!row || row.status !== 'pending') return;
-      this.parts.writer.updateChange(row.seq, { status: 'pending', processed_sync: 0, lsn: row.lsn, attempts, last_error: error, updated_at: now });
-    });
+    this.tx(() => countAttempt(this.parts.writer, change_id, attempts, error, now));
   }
 
   /** Mark a change failed; with `serverRow`, restore the server's row and re-apply our other pending changes on it. */
   markFailed(change_id: string, error: string, attempts: number, now: number, serverRow?: Row | null): void {
-    this.tx(() => {
-      const row = this.parts.writer.changes.findLocal(change_id);
-      if (!row || row.origin !== 'local' || row.status === 'synced') return;
-      const { writer } = this.parts;
-      writer.updateChange(row.seq, { status: 'failed', processed_sync: 0, lsn: row.lsn, attempts, last_error: error, updated_at: now });
-      if (serverRow === undefined) return;
-      if (serverRow === null) {
-        writer.deleteRow(row.entity, row.entity_id);
-      } else {
-        // A newer server's row may carry columns this schema does not know yet: they are left out.
-        const known = projectRow(this.schema[row.entity]!, row.entity, serverRow);
-        const err = checkChange(this.schema, { entity: row.entity, entity_id: row.entity_id, op: 'insert', data: known });
-        if (err) throw err;
-        writer.upsertRow(row.entity, known);
-      }
-      rebaseRow(writer, row.entity, row.entity_id);
-    });
+    this.tx(() => failChange(this.parts.writer, this.schema, change_id, error, attempts, now, serverRow));
   }
 
   /** Apply a server batch in one transaction (see `applyBatch`); rolls back and rethrows on any error. */
@@ -285,14 +239,7 @@ export class SqlJsStore implements EngineStore {
 
   /** The scopes the replica holds (see `applyPatch`), or null when none were recorded. */
   replicaScopes(): string[] | null {
-    const raw = this.parts.writer.getState(SCOPES_STATE_KEY);
-    if (typeof raw !== 'string') return null;
-    try {
-      const list: unknown = JSON.parse(raw);
-      return Array.isArray(list) && list.every((s) => typeof s === 'string') ? (list as string[]) : null;
-    } catch {
-      return null;
-    }
+    return readReplicaScopes(this.parts.writer);
   }
 
   /** Read-only app SQL under `PRAGMA query_only = ON`; returns row objects. */
@@ -324,20 +271,17 @@ export class SqlJsStore implements EngineStore {
 
   /** Recent persistence errors (journal corruption found on open, failed writes), oldest first. */
   get errors(): readonly SyncError[] {
-    return this.recent;
+    return this.errorLog.errors;
   }
 
   /** Be told about each persistence error from now on. Returns a function that unsubscribes. */
   onError(listener: (e: SyncError) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.errorLog.onError(listener);
   }
 
   /** Called by the committer when a write fails. */
   reportError(error: SyncError): void {
-    this.recent.push(error);
-    if (this.recent.length > MAX_ERRORS) this.recent.shift();
-    for (const l of this.listeners) l(error);
+    this.errorLog.report(error);
   }
 
   /** Wait until everything committed is durable, then release the database and the medium. */
@@ -366,20 +310,5 @@ export class SqlJsStore implements EngineStore {
 
   private open(): void {
     if (this.closed) throw new SyncError(ErrorCodes.CLOSED, 'the store is closed');
-  }
-}
-
-/** Bytes of a change's frame besides its entity, id and data (change_id, keys, op): a generous bound. */
-const CHANGE_ENVELOPE_BYTES = 160;
-
-/**
- * Refuse a change that could never leave in a `client_change` frame of `limit` bytes: sent, it
- * would be refused whole on every reconnect (the upstream cuts frames by bytes, but one change is
- * one frame at least).
- */
-function checkChangeSize(c: ChangeRequest, dataJson: string | null, limit: number): void {
-  const size = utf8Length(c.entity) + utf8Length(c.entity_id) + (dataJson === null ? 0 : utf8Length(dataJson)) + CHANGE_ENVELOPE_BYTES;
-  if (size > limit) {
-    throw new SyncError(ErrorCodes.LIMIT, `change of about ${size} bytes to ${c.entity} ${JSON.stringify(c.entity_id.slice(0, 64))} is over the limit of ${limit} bytes per frame (maxFrameBytes): not recorded`, { entity: c.entity });
   }
 }
