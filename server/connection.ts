@@ -101,11 +101,17 @@ export class ClientConnection {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
   }
 
-  /** Send an already-serialised frame (one Buffer shared by every client of a broadcast). */
-  sendRaw(frame: string | Buffer): void {
+  /**
+   * Send an already-serialised frame (one Buffer shared by every client of a broadcast).
+   * `continues`: a later page of the same broadcast, sent whole (see below).
+   */
+  sendRaw(frame: string | Buffer, continues = false): void {
     if (this.ws.readyState !== this.ws.OPEN || this.state.kind === 'closing') return;
-    // A reader that cannot keep up must not make the server hold unbounded output for it.
-    if (this.ws.bufferedAmount > this.hub.settings.limits.maxBufferedBytes) {
+    // A reader that cannot keep up must not make the server hold unbounded output for it: over
+    // the limit when a frame starts, it is closed. The later pages of one broadcast are not
+    // judged again: one commit bigger than the limit would otherwise cut a reader that keeps up
+    // (the server writes all its pages at once). Held output: at most the limit plus one broadcast.
+    if (!continues && this.ws.bufferedAmount > this.hub.settings.limits.maxBufferedBytes) {
       this.hub.settings.logger.warn('client too slow, closing', { peer: this.peer, buffered: this.ws.bufferedAmount });
       this.close(CloseCodes.TRY_AGAIN_LATER, 'too slow: reconnect and catch up');
       return;

@@ -145,10 +145,10 @@ export class SyncHub implements HubContext {
     const last = committed[committed.length - 1]?.lsn ?? prevLsn;
     this.relay.sent(last);
     if (access) return access.broadcast(prevLsn, committed, capture, this.settings.limits.pageMaxBytes);
-    for (const frame of serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes)) {
+    serverChangesFrames(prevLsn, committed, this.settings.limits.pageMaxBytes).forEach((frame, page) => {
       const bytes = Buffer.from(frame, 'utf8');
-      for (const conn of this.ready) conn.sendRaw(bytes);
-    }
+      for (const conn of this.ready) conn.sendRaw(bytes, page > 0);
+    });
   }
 
   outputBytes(): number {

@@ -36,8 +36,10 @@ export interface Limits {
    */
   pauseBufferedBytes: number;
   /**
-   * A client whose unsent output is over this many bytes when more must be sent to it (it reads
-   * too slowly for the broadcasts) is closed (1013); it catches up on reconnect. Default 8 MiB.
+   * A client whose unsent output is over this many bytes when a frame starts (it reads too slowly
+   * for the broadcasts) is closed (1013); it catches up on reconnect. The later pages of one
+   * broadcast are sent whole, so a commit bigger than this does not cut a reader that keeps up:
+   * what is held for a client stays below this plus one broadcast. Default 8 MiB.
    */
   maxBufferedBytes: number;
   /** `sync_request`s of every connection wait while the unsent output of all connections is over this. Default 64 MiB. */

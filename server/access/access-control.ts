@@ -213,7 +213,7 @@ export class AccessControl {
       runs.forEach((run, r) => {
         i += run.length;
         const lsn = r === runs.length - 1 ? lastLsn : lsns[i - 1]!;
-        peer.sendRaw(`{"type":"server_changes","prev_lsn":${state.lastSent},"lsn":${lsn},"changes":[${run.join(',')}]}`);
+        peer.sendRaw(`{"type":"server_changes","prev_lsn":${state.lastSent},"lsn":${lsn},"changes":[${run.join(',')}]}`, r > 0);
         state.lastSent = lsn;
       });
     }

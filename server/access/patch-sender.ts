@@ -9,7 +9,8 @@ import { patchFrame } from './patch.js';
 
 /** What the sender needs of a connection. */
 export interface PatchPeer {
-  sendRaw(frame: string | Buffer): void;
+  /** Send a frame; `continues`: a later page of the same broadcast (not judged slow again: connection.ts). */
+  sendRaw(frame: string | Buffer, continues?: boolean): void;
   /** Unsent output bytes of the socket. */
   bufferedAmount(): number;
 }

@@ -85,6 +85,36 @@ describe('server hardening: connections and time', () => {
     expect((await writer.commit([todo('after', 'after', 'ok')])).acks[0]!.status).toBe('applied');
     await writer.close();
   }, 30_000);
+
+  it('does not close a reader in the middle of one broadcast bigger than maxBufferedBytes: what it held before the broadcast decides', async () => {
+    const KiB = 1024;
+    server = await startServer({ limits: { maxBufferedBytes: 256 * KiB, pageMaxBytes: 64 * KiB } });
+    const { c: reader } = await TestClient.handshake(server.url, 'reader');
+    reader.ws.pause();
+    const { c: writer } = await TestClient.handshake(server.url, 'writer');
+    // Fill the kernel's buffers for the reader until the server holds some of its output, far below the limit.
+    for (let i = 0; server.outputBytes() === 0; i++) {
+      await writer.commit([todo(`f${i}`, `f${i}`, 'f'.repeat(60 * KiB))]);
+      if (i > 2000) fail('the kernel never filled');
+    }
+    const before = server.outputBytes();
+    expect(before).toBeLessThan(128 * KiB);
+    // One frame whose broadcast is 10 pages of about 60 KiB: 600 KiB more than the reader has taken.
+    const big = Array.from({ length: 10 }, (_, k) => todo(`big${k}`, `big${k}`, 'b'.repeat(60 * KiB)));
+    writer.send({ type: 'client_change', changes: big });
+    const acked = (id: string) => writer.received.some((f) => f.type === 'change_ack' && f.acks.some((a) => a.change_id === id && a.status === 'applied'));
+    await until(() => acked('big9'), 'the big frame applied');
+    await until(() => server.outputBytes() > before + 256 * KiB || server.clientCount() < 2, 'the broadcast held for the reader');
+    expect(server.clientCount()).withContext('the reader was closed mid-broadcast').toBe(2);
+    reader.ws.resume();
+    await until(() => reader.received.some((f) => f.type === 'server_changes' && f.changes.some((c) => c.entity_id === 'big9')), 'the reader to read it all', 20_000);
+    await until(() => server.outputBytes() === 0, 'the output drained', 20_000);
+    writer.send({ type: 'client_change', changes: [todo('after', 'after', 'ok')] });
+    await until(() => acked('after') && reader.received.some((f) => f.type === 'server_changes' && f.changes.some((c) => c.entity_id === 'after')), 'the next change, applied and received');
+    expect(reader.ws.readyState).toBe(reader.ws.OPEN);
+    await writer.close();
+    await reader.close();
+  }, 30_000);
 });
 
 describe('server hardening: origins', () => {
