@@ -104,6 +104,38 @@ describe('access rules: scope changes at hello', () => {
     expect(await c.next()).toEqual({ type: 'pong', t: 2 }); // still open
   }, 60_000);
 
+  it('a filtered broadcast bigger than maxBufferedBytes does not close a reader mid-way: what it held before decides', async () => {
+    await server.close();
+    const KiB = 1024;
+    server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: rules, limits: { pageMaxBytes: 64 * KiB, maxBufferedBytes: 256 * KiB } });
+    const { c: reader } = await TestClient.handshake(server.url, 'reader', { token: token(['t1']) });
+    open.push(reader);
+    await reader.next('scope_patch');
+    reader.ws.pause();
+    const { c: w } = await TestClient.handshake(server.url, 'writer', { token: token(['t1']) });
+    open.push(w);
+    await w.next('scope_patch');
+    const change = (id: string, size: number) => ({ ...item(id, 't1'), data: { id, list: 'l', team: 't1', text: 'z'.repeat(size) } });
+    // Fill the kernel's buffers for the reader until the server holds some of its output, far below the limit.
+    for (let i = 0; server.outputBytes() === 0; i++) {
+      await w.commit([change(`f${i}`, 60 * KiB)]);
+      if (i > 2000) fail('the kernel never filled');
+    }
+    const before = server.outputBytes();
+    expect(before).toBeLessThan(128 * KiB);
+    // One frame whose filtered broadcast is 10 pages of about 60 KiB.
+    w.send({ type: 'client_change', changes: Array.from({ length: 10 }, (_, k) => change(`big${k}`, 60 * KiB)) });
+    await eventually(() => server.outputBytes() > before + 256 * KiB || server.clientCount() < 2, 'the broadcast held for the reader');
+    expect(server.clientCount()).withContext('the reader was closed mid-broadcast').toBe(2);
+    reader.ws.resume();
+    const got = (id: string) => reader.received.some((f) => f.type === 'server_changes' && f.changes.some((c) => c.entity_id === id));
+    await eventually(() => got('big9'), 'the reader to read it all', 20_000);
+    await eventually(() => server.outputBytes() === 0, 'the output drained', 20_000);
+    w.send({ type: 'client_change', changes: [change('after', 10)] });
+    await eventually(() => got('after'), 'the next change');
+    expect(reader.ws.readyState).toBe(reader.ws.OPEN);
+  }, 30_000);
+
   it('scopes() giving a scope the client could not name back: no welcome, an internal error (nothing unfiltered is served)', async () => {
     await server.close();
     server = await startServer({ schema: NOTES_SCHEMA, auth: { secret: SECRET }, access: { ...rules, scopes: () => ['x'.repeat(600)] } });
