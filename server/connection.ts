@@ -24,10 +24,10 @@ import { AckRecorder } from './ack-recorder.js';
 import { applyClientChanges, type ChangesReply } from './client-changes.js';
 import { ConnectionTimers } from './connection-timers.js';
 import { Inbox } from './inbox.js';
+import { CatchUp } from './catch-up.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
 import { fetchRowsFrame } from './fetch-rows.js';
-import { PageReadAhead, pageKey } from './read-ahead.js';
 
 export { CloseCodes } from './socket.js';
 
@@ -48,8 +48,7 @@ export class ClientConnection {
   private readonly acks: AckRecorder;
   /** Where a client_change frame's answers go. */
   private readonly reply: ChangesReply = { raw: (f) => this.sendRaw(f), error: (code, message, extra) => this.sendError(code, message, extra) };
-  /** The catch-up page the client will ask for next, read while it decodes the last one. */
-  private readonly ahead: PageReadAhead;
+  private readonly catchUp: CatchUp;
 
   constructor(
     private readonly ws: WebSocket,
@@ -59,7 +58,7 @@ export class ClientConnection {
   ) {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
-    this.ahead = new PageReadAhead(hub.readAhead, limits.pageMaxBytes);
+    this.catchUp = new CatchUp(hub, this, () => this.clientId());
     this.acks = new AckRecorder(hub.settings, () => this.clientId());
     this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
@@ -134,7 +133,7 @@ export class ClientConnection {
     this.acks.flush();
     this.state = { kind: 'closing' };
     this.inbox.stop();
-    this.ahead.clear();
+    this.catchUp.clear();
     this.timers.clear();
   }
 
@@ -234,7 +233,7 @@ export class ClientConnection {
     if (!access) {
       welcome();
       // Behind: the first page the client will ask for, read while the welcome travels.
-      if (store.lsn() > hello.last_lsn) this.readAhead(hello.last_lsn, pageSize, undefined);
+      if (store.lsn() > hello.last_lsn) this.catchUp.readAhead(hello.last_lsn, pageSize, undefined);
       return;
     }
     // With access rules: scopes first, then join at the same LSN as the welcome, with no commit in between.
@@ -260,34 +259,16 @@ export class ClientConnection {
   }
 
   private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
-    const { store, pageSize, limits } = this.hub.settings;
+    const { store, pageSize } = this.hub.settings;
     if (this.state.kind === 'closing') return;
     // issue 16: another node may be ahead of what this one heard of: ask the database before refusing.
     if (from > store.lsn() && from > (await store.refreshLsn())) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
-    const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
     this.hub.settings.logger.debug('sync_request', { client_id: this.clientId(), from_lsn: from });
-    const access = this.hub.settings.access;
-    let frame: string;
-    if (access) {
-      frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
-    } else {
-      // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-      const page = (await this.ahead.take(pageKey(from, size, cursor))) ?? (await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
-      const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
-      frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
-      // The page the client asks for next (a snapshot goes on from its cursor, the log from the page's LSN).
-      if (!page.complete) this.readAhead(page.cursor === undefined ? page.lsn : from, size, page.cursor);
-    }
+    const frame = await this.catchUp.page(from, Math.max(1, Math.min(limit ?? pageSize, pageSize)), cursor);
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
-  }
-
-  /** Read the page a `sync_request` (from, size, cursor) will ask for, before it comes (read-ahead.ts). */
-  private readAhead(from: number, size: number, cursor: number | undefined): void {
-    const { store, limits } = this.hub.settings;
-    this.ahead.start(pageKey(from, size, cursor), () => store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
   }
 
   /** Wait while this socket holds too much unsent output (and, for catch-up, all sockets together). */
