@@ -10,8 +10,10 @@
  * decode before hello closes the connection (4400); after hello it gets a `protocol_error` frame
  * and the connection goes on. `closing`: nothing more is handled, queued frames are dropped.
  *
- * Frames are handled one at a time in arrival order (see Inbox), every store call is awaited, and
- * work is paced by a token bucket (see limits.ts): over the rate, frames wait, none is dropped.
+ * Frames are handled in arrival order, one unit at a time (see Inbox): a frame, or a run of
+ * `client_change` frames that waited back to back, written and acked together (change-run.ts).
+ * Every store call is awaited, and work is paced by a token bucket (see limits.ts): over the
+ * rate, frames wait, none is dropped.
  */
 import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
@@ -23,7 +25,8 @@ import { AccessControl } from './access/access-control.js';
 import { AckRecorder } from './ack-recorder.js';
 import { applyClientChanges, type ChangesReply } from './client-changes.js';
 import { ConnectionTimers } from './connection-timers.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type Lookahead } from './inbox.js';
+import { FrameReader, runBounds, takeRun } from './change-run.js';
 import { CatchUp } from './catch-up.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
@@ -49,6 +52,8 @@ export class ClientConnection {
   /** Where a client_change frame's answers go. */
   private readonly reply: ChangesReply = { raw: (f) => this.sendRaw(f), error: (code, message, extra) => this.sendError(code, message, extra) };
   private readonly catchUp: CatchUp;
+  /** Decodes each received frame once (also one looked at ahead for a run). */
+  private readonly reader: FrameReader;
 
   constructor(
     private readonly ws: WebSocket,
@@ -59,8 +64,9 @@ export class ClientConnection {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
     this.catchUp = new CatchUp(hub, this, () => this.clientId());
+    this.reader = new FrameReader((text) => decodeClientFrame(text, { maxChars: limits.maxFrameBytes }));
     this.acks = new AckRecorder(hub.settings, () => this.clientId());
-    this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
+    this.inbox = new Inbox(ws, limits.maxInboxBytes, (text, rest) => this.guarded(text, rest));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
     ws.on('close', () => this.onClose());
     ws.on('pong', () => (this.alive = true));
@@ -146,19 +152,20 @@ export class ClientConnection {
     this.send({ type: 'error', code: safeText(code, MAX_ERROR_CODE_CHARS), message: safeText(message), ...extra });
   }
 
-  /** A bug in handling one frame must not take the process (and every other client) down. */
-  private async guarded(text: string): Promise<void> {
+  /** A bug in handling one frame (or run) must not take the process (and every other client) down. */
+  private async guarded(text: string, rest: Lookahead): Promise<void> {
     try {
-      await this.onMessage(text);
+      await this.onMessage(text, rest);
     } catch (e) {
       this.hub.settings.logger.error('internal error handling a frame', { peer: this.peer, client_id: this.clientId(), error: (e as Error).stack ?? String(e) });
       this.sendError(ErrorCodes.INTERNAL, 'internal server error');
     }
   }
 
-  private async onMessage(text: string): Promise<void> {
+  /** The frame `text` (and, for a `client_change`, the run it heads: frames it takes from `rest`). */
+  private async onMessage(text: string, rest: Lookahead): Promise<void> {
     if (this.state.kind === 'closing') return;
-    const decoded = decodeClientFrame(text, { maxChars: this.hub.settings.limits.maxFrameBytes });
+    const decoded = this.reader.read(text);
     if (isLeft(decoded)) {
       this.bucket.spend(1);
       this.hub.settings.logger.warn('bad frame', { peer: this.peer, client_id: this.clientId(), error: decoded.left.message });
@@ -172,7 +179,7 @@ export class ClientConnection {
     // Backpressure: a client that does not read what it caused (acks, its echoes, pages) is not
     // served more; its frames wait (and its socket stops being read) instead of it being closed.
     if (this.state.kind === 'ready') await this.waitForOutput(frame.type === 'sync_request');
-    await this.dispatch(frame);
+    await this.dispatch(frame, rest);
     return this.pace();
   }
 
@@ -183,7 +190,7 @@ export class ClientConnection {
     }
   }
 
-  private async dispatch(frame: ClientFrame): Promise<void> {
+  private async dispatch(frame: ClientFrame, rest: Lookahead): Promise<void> {
     if (this.state.kind === 'closing') return;
     if (this.state.kind !== 'ready') {
       if (frame.type === 'hello') return this.onHello(frame);
@@ -194,7 +201,8 @@ export class ClientConnection {
     const ready = this.state;
     switch (frame.type) {
       case 'client_change':
-        return applyClientChanges(this.hub, this, ready, frame, this.reply);
+        // With the frames behind it that join its run (change-run.ts), each charged as if alone.
+        return applyClientChanges(this.hub, this, ready, takeRun(frame, rest, this.reader, runBounds(this.hub.settings), (f) => this.bucket.admit(frameCost(f.type, f.changes.length))), this.reply);
       case 'sync_request':
         return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
