@@ -5,13 +5,14 @@
  * the inbox, and is decoded only once although it was looked at ahead. Also the run's bounds
  * and the token bucket's `admit` (on an injected clock).
  */
-import { decodeClientFrame, type ClientChangeFrame } from '../../lib/protocol/index.js';
+import { decodeClientFrame, type ClientChange, type ClientChangeFrame } from '../../lib/protocol/index.js';
 import { MAX_GROUP_CHANGES, MAX_GROUP_FRAMES } from '../../server/apply-queue.js';
 import { FrameReader, runBounds, takeRun } from '../../server/change-run.js';
 import type { Lookahead } from '../../server/inbox.js';
 import { DEFAULT_LIMITS, TokenBucket } from '../../server/limits.js';
-import { todo } from './helpers.js';
 
+// Not helpers.ts's: it imports the server and ws, and this spec also runs in the browser.
+const todo = (change_id: string, id: string, title: string): ClientChange => ({ change_id, entity: 'todos', entity_id: id, op: 'insert', data: { id, title, done: 0 } });
 const cc = (name: string, n = 1): string =>
   JSON.stringify({ type: 'client_change', changes: Array.from({ length: n }, (_, i) => todo(`${name}-${i}`, `${name}-${i}`, 'x')) });
 const ping = JSON.stringify({ type: 'ping', t: 1 });
