@@ -1,20 +1,27 @@
 /**
  * The server's one ordered queue (the hub's `serial`): tasks run one at a time, in the order they
- * were queued, so commit order is broadcast order. An APPLY is a task in two parts: the frame's
- * write, then its continuation (ack and broadcast). Applies that wait back to back are written
- * TOGETHER when the store has group commit (`applyFrames`, PostgreSQL): one transaction and one
- * COMMIT for all of them; then each continuation runs, in order, with its own frame's outcome,
- * as if each frame had had a turn of its own.
+ * were queued, so commit order is broadcast order. An APPLY is a task in two parts: the write of
+ * a RUN of frames (one or more `client_change` frames of ONE sender, back to back: change-run.ts),
+ * then its continuation (acks and broadcast) with one outcome per frame.
  *
- *   queue:  [task] [apply a] [apply b] [apply c] [task] [apply d]
- *            run   '---- one applyFrames ----'    run   applyChanges
- *                  then(a)  then(b)  then(c)            then(d)
+ * Applies that wait back to back are written TOGETHER when the store has group commit
+ * (`applyFrames`, PostgreSQL): one transaction and one COMMIT for all their frames; then each
+ * continuation runs, in order, with its own frames' outcomes, as if each apply had had a turn of
+ * its own. Without group commit, a run of several frames is still ONE transaction: its frames'
+ * changes go to `applyChanges` as one list (run-outcomes.ts: same sender, so the same answers
+ * as frame after frame) and the outcome is split back per frame.
  *
- * A group whose transaction fails is written again frame by frame, so each frame gets its own
- * outcome (a refusal is only that frame's; the store already re-runs a refused group that way).
+ *   queue:  [task] [apply a] [apply b,b'] [apply c] [task] [apply d,d']
+ *            run   '------ one applyFrames ------'    run   applyChanges(d + d')
+ *                  then(a)  then(b,b')  then(c)             then(d,d')
+ *
+ * A group or a merged run whose transaction fails is written again frame by frame, so each frame
+ * gets its own outcome (a refusal is only that frame's; the store already re-runs a refused group
+ * that way).
  */
 import type { ApplyOutcome } from './store.js';
 import type { FrameRequest } from './storage/types.js';
+import { mergeRun, splitOutcome } from './run-outcomes.js';
 
 /** Most frames written in one group. */
 export const MAX_GROUP_FRAMES = 32;
@@ -25,9 +32,12 @@ export const MAX_GROUP_CHANGES = 4000;
 export interface FrameWriter {
   /** One frame, alone. */
   one(frame: FrameRequest): Promise<ApplyOutcome> | ApplyOutcome;
-  /** Several frames in one transaction (all or none); null: no group commit (every frame alone). */
+  /** Several frames in one transaction (all or none); null: no group commit (every run alone). */
   readonly many: ((frames: readonly FrameRequest[]) => Promise<ApplyOutcome[]>) | null;
 }
+
+/** What a run's write gave each of its frames: its outcome, or the database's failure. */
+export type FrameOutcome = ApplyOutcome | Error;
 
 interface Settled {
   done(): void;
@@ -40,16 +50,17 @@ interface TaskEntry extends Settled {
 }
 interface ApplyEntry extends Settled {
   readonly kind: 'apply';
-  /** Changes in the frame. */
-  readonly size: number;
-  /** The frame, made when its turn comes (access rules capture the rows before it then). */
-  request(): FrameRequest;
-  /** What follows the write: its outcome, or the database's failure. */
-  then(outcome: ApplyOutcome | Error): unknown;
+  /** Changes in each frame of the run. */
+  readonly sizes: readonly number[];
+  /** The run's frames, made when its turn comes (access rules capture the rows before it then). */
+  request(): readonly FrameRequest[];
+  /** What follows the write: one outcome per frame, in order. */
+  then(outcomes: readonly FrameOutcome[]): unknown;
 }
 type Entry = TaskEntry | ApplyEntry;
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Tasks and applies in arrival order, consecutive applies grouped (see the file comment). */
 export class ApplyQueue {
@@ -66,10 +77,13 @@ export class ApplyQueue {
     });
   }
 
-  /** Write a frame of `size` changes after everything queued before it, then run `then` with its outcome (in the same order). */
-  apply(size: number, request: () => FrameRequest, then: (outcome: ApplyOutcome | Error) => unknown): Promise<void> {
+  /**
+   * Write a run of frames of `sizes` changes each (one sender's, in order) after everything
+   * queued before it, then run `then` with one outcome per frame (in the same order).
+   */
+  apply(sizes: readonly number[], request: () => readonly FrameRequest[], then: (outcomes: readonly FrameOutcome[]) => unknown): Promise<void> {
     return new Promise<void>((done, fail) => {
-      this.entries.push({ kind: 'apply', size, request, then, done, fail });
+      this.entries.push({ kind: 'apply', sizes, request, then, done, fail });
       void this.drain();
     });
   }
@@ -88,17 +102,16 @@ export class ApplyQueue {
           continue;
         }
         const live: ApplyEntry[] = [];
-        const requests: FrameRequest[] = [];
+        const runs: (readonly FrameRequest[])[] = [];
         for (const entry of this.takeGroup(head)) {
           try {
-            requests.push(entry.request());
+            runs.push(entry.request());
             live.push(entry);
           } catch (e) {
             entry.fail(e);
           }
         }
-        const outcomes: (ApplyOutcome | Error)[] = [];
-        await this.write(requests, outcomes);
+        const outcomes = await this.write(runs);
         for (let k = 0; k < live.length; k++) {
           try {
             await live[k]!.then(outcomes[k]!);
@@ -113,34 +126,58 @@ export class ApplyQueue {
     }
   }
 
-  /** The apply at the head and the applies right behind it that fit one group. */
+  /** The apply at the head and the applies right behind it that fit one group (counted in frames and changes). */
   private takeGroup(head: ApplyEntry): ApplyEntry[] {
     const group = [head];
     if (this.writer.many === null) return group;
-    let changes = head.size;
-    for (let next = this.entries[0]; next?.kind === 'apply' && group.length < MAX_GROUP_FRAMES && changes + next.size <= MAX_GROUP_CHANGES; next = this.entries[0]) {
+    let frames = head.sizes.length;
+    let changes = sum(head.sizes);
+    for (let next = this.entries[0]; next?.kind === 'apply'; next = this.entries[0]) {
+      if (frames + next.sizes.length > MAX_GROUP_FRAMES || changes + sum(next.sizes) > MAX_GROUP_CHANGES) break;
       group.push(this.entries.shift() as ApplyEntry);
-      changes += next.size;
+      frames += next.sizes.length;
+      changes += sum(next.sizes);
     }
     return group;
   }
 
-  /** Write the frames (grouped when there are several and they fit), filling one outcome per frame. */
-  private async write(requests: readonly FrameRequest[], outcomes: (ApplyOutcome | Error)[]): Promise<void> {
-    if (requests.length > 1 && this.writer.many !== null) {
+  /** Write the runs (grouped when there are several frames and the store can), one outcome per frame of each run. */
+  private async write(runs: readonly (readonly FrameRequest[])[]): Promise<FrameOutcome[][]> {
+    const all = runs.flat();
+    if (all.length > 1 && this.writer.many !== null) {
       try {
-        outcomes.push(...(await this.writer.many(requests)));
-        return;
+        const outcomes = await this.writer.many(all);
+        let at = 0;
+        return runs.map((run) => outcomes.slice(at, (at += run.length)));
       } catch {
         // Rolled back whole: each frame again on its own, for its own outcome.
+        return this.eachAlone(runs);
       }
     }
-    for (const r of requests) {
+    if (runs.length === 1 && runs[0]!.length > 1 && this.writer.many === null) {
+      const run = runs[0]!;
       try {
-        outcomes.push(await this.writer.one(r));
-      } catch (e) {
-        outcomes.push(asError(e));
+        return [splitOutcome(await this.writer.one(mergeRun(run)), run.map((f) => f.changes.length))];
+      } catch {
+        // As a failed group: each frame alone.
       }
     }
+    return this.eachAlone(runs);
+  }
+
+  private async eachAlone(runs: readonly (readonly FrameRequest[])[]): Promise<FrameOutcome[][]> {
+    const out: FrameOutcome[][] = [];
+    for (const run of runs) {
+      const outcomes: FrameOutcome[] = [];
+      for (const f of run) {
+        try {
+          outcomes.push(await this.writer.one(f));
+        } catch (e) {
+          outcomes.push(asError(e));
+        }
+      }
+      out.push(outcomes);
+    }
+    return out;
   }
 }

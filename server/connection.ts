@@ -10,8 +10,10 @@
  * decode before hello closes the connection (4400); after hello it gets a `protocol_error` frame
  * and the connection goes on. `closing`: nothing more is handled, queued frames are dropped.
  *
- * Frames are handled one at a time in arrival order (see Inbox), every store call is awaited, and
- * work is paced by a token bucket (see limits.ts): over the rate, frames wait, none is dropped.
+ * Frames are handled in arrival order, one unit at a time (see Inbox): a frame, or a run of
+ * `client_change` frames that waited back to back, written and acked together (change-run.ts).
+ * Every store call is awaited, and work is paced by a token bucket (see limits.ts): over the
+ * rate, frames wait, none is dropped.
  */
 import { isLeft } from '../lib/protocol/either.js';
 import type { WebSocket } from 'ws';
@@ -23,11 +25,12 @@ import { AccessControl } from './access/access-control.js';
 import { AckRecorder } from './ack-recorder.js';
 import { applyClientChanges, type ChangesReply } from './client-changes.js';
 import { ConnectionTimers } from './connection-timers.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type Lookahead } from './inbox.js';
+import { FrameReader, runBounds, takeRun } from './change-run.js';
+import { CatchUp } from './catch-up.js';
 import { CloseCodes, toText, watchOversizeFrames } from './socket.js';
 import { TokenBucket, frameCost, servedCost } from './limits.js';
 import { fetchRowsFrame } from './fetch-rows.js';
-import { PageReadAhead, pageKey } from './read-ahead.js';
 
 export { CloseCodes } from './socket.js';
 
@@ -48,8 +51,9 @@ export class ClientConnection {
   private readonly acks: AckRecorder;
   /** Where a client_change frame's answers go. */
   private readonly reply: ChangesReply = { raw: (f) => this.sendRaw(f), error: (code, message, extra) => this.sendError(code, message, extra) };
-  /** The catch-up page the client will ask for next, read while it decodes the last one. */
-  private readonly ahead: PageReadAhead;
+  private readonly catchUp: CatchUp;
+  /** Decodes each received frame once (also one looked at ahead for a run). */
+  private readonly reader: FrameReader;
 
   constructor(
     private readonly ws: WebSocket,
@@ -59,9 +63,10 @@ export class ClientConnection {
   ) {
     const { limits, now } = hub.settings;
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst, now);
-    this.ahead = new PageReadAhead(hub.readAhead, limits.pageMaxBytes);
+    this.catchUp = new CatchUp(hub, this, () => this.clientId());
+    this.reader = new FrameReader((text) => decodeClientFrame(text, { maxChars: limits.maxFrameBytes }));
     this.acks = new AckRecorder(hub.settings, () => this.clientId());
-    this.inbox = new Inbox(ws, limits.maxInboxBytes, (text) => this.guarded(text));
+    this.inbox = new Inbox(ws, limits.maxInboxBytes, (text, rest) => this.guarded(text, rest));
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.inbox.push(toText(data)));
     ws.on('close', () => this.onClose());
     ws.on('pong', () => (this.alive = true));
@@ -140,7 +145,7 @@ export class ClientConnection {
     this.acks.flush();
     this.state = { kind: 'closing' };
     this.inbox.stop();
-    this.ahead.clear();
+    this.catchUp.clear();
     this.timers.clear();
   }
 
@@ -153,19 +158,20 @@ export class ClientConnection {
     this.send({ type: 'error', code: safeText(code, MAX_ERROR_CODE_CHARS), message: safeText(message), ...extra });
   }
 
-  /** A bug in handling one frame must not take the process (and every other client) down. */
-  private async guarded(text: string): Promise<void> {
+  /** A bug in handling one frame (or run) must not take the process (and every other client) down. */
+  private async guarded(text: string, rest: Lookahead): Promise<void> {
     try {
-      await this.onMessage(text);
+      await this.onMessage(text, rest);
     } catch (e) {
       this.hub.settings.logger.error('internal error handling a frame', { peer: this.peer, client_id: this.clientId(), error: (e as Error).stack ?? String(e) });
       this.sendError(ErrorCodes.INTERNAL, 'internal server error');
     }
   }
 
-  private async onMessage(text: string): Promise<void> {
+  /** The frame `text` (and, for a `client_change`, the run it heads: frames it takes from `rest`). */
+  private async onMessage(text: string, rest: Lookahead): Promise<void> {
     if (this.state.kind === 'closing') return;
-    const decoded = decodeClientFrame(text, { maxChars: this.hub.settings.limits.maxFrameBytes });
+    const decoded = this.reader.read(text);
     if (isLeft(decoded)) {
       this.bucket.spend(1);
       this.hub.settings.logger.warn('bad frame', { peer: this.peer, client_id: this.clientId(), error: decoded.left.message });
@@ -179,7 +185,7 @@ export class ClientConnection {
     // Backpressure: a client that does not read what it caused (acks, its echoes, pages) is not
     // served more; its frames wait (and its socket stops being read) instead of it being closed.
     if (this.state.kind === 'ready') await this.waitForOutput(frame.type === 'sync_request');
-    await this.dispatch(frame);
+    await this.dispatch(frame, rest);
     return this.pace();
   }
 
@@ -190,7 +196,7 @@ export class ClientConnection {
     }
   }
 
-  private async dispatch(frame: ClientFrame): Promise<void> {
+  private async dispatch(frame: ClientFrame, rest: Lookahead): Promise<void> {
     if (this.state.kind === 'closing') return;
     if (this.state.kind !== 'ready') {
       if (frame.type === 'hello') return this.onHello(frame);
@@ -201,7 +207,8 @@ export class ClientConnection {
     const ready = this.state;
     switch (frame.type) {
       case 'client_change':
-        return applyClientChanges(this.hub, this, ready, frame, this.reply);
+        // With the frames behind it that join its run (change-run.ts), each charged as if alone.
+        return applyClientChanges(this.hub, this, ready, takeRun(frame, rest, this.reader, runBounds(this.hub.settings), (f) => this.bucket.admit(frameCost(f.type, f.changes.length))), this.reply);
       case 'sync_request':
         return this.onSyncRequest(frame.from_lsn, frame.limit, frame.cursor);
       case 'ack':
@@ -240,7 +247,7 @@ export class ClientConnection {
     if (!access) {
       welcome();
       // Behind: the first page the client will ask for, read while the welcome travels.
-      if (store.lsn() > hello.last_lsn) this.readAhead(hello.last_lsn, pageSize, undefined);
+      if (store.lsn() > hello.last_lsn) this.catchUp.readAhead(hello.last_lsn, pageSize, undefined);
       return;
     }
     // With access rules: scopes first, then join at the same LSN as the welcome, with no commit in between.
@@ -266,34 +273,16 @@ export class ClientConnection {
   }
 
   private async onSyncRequest(from: number, limit: number | undefined, cursor?: number): Promise<void> {
-    const { store, pageSize, limits } = this.hub.settings;
+    const { store, pageSize } = this.hub.settings;
     if (this.state.kind === 'closing') return;
     // issue 16: another node may be ahead of what this one heard of: ask the database before refusing.
     if (from > store.lsn() && from > (await store.refreshLsn())) {
       return this.sendError(ErrorCodes.CLIENT_AHEAD, `from_lsn ${from} is ahead of the server (lsn ${store.lsn()}): reset and resync`, { lsn: store.lsn() });
     }
-    const size = Math.max(1, Math.min(limit ?? pageSize, pageSize));
     this.hub.settings.logger.debug('sync_request', { client_id: this.clientId(), from_lsn: from });
-    const access = this.hub.settings.access;
-    let frame: string;
-    if (access) {
-      frame = await access.pageFrame(this, from, size, limits.pageMaxBytes);
-    } else {
-      // issue 16: from 0, behind the horizon or with a cursor, the page is a snapshot page (storage/types.ts).
-      const page = (await this.ahead.take(pageKey(from, size, cursor))) ?? (await store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
-      const more = page.cursor === undefined ? '' : `,"cursor":${page.cursor}`;
-      frame = `{"type":"sync_response","from_lsn":${from},"lsn":${page.lsn},"changes":[${page.changesJson.join(',')}],"complete":${page.complete}${more}}`;
-      // The page the client asks for next (a snapshot goes on from its cursor, the log from the page's LSN).
-      if (!page.complete) this.readAhead(page.cursor === undefined ? page.lsn : from, size, page.cursor);
-    }
+    const frame = await this.catchUp.page(from, Math.max(1, Math.min(limit ?? pageSize, pageSize)), cursor);
     this.sendRaw(frame);
     this.bucket.spend(servedCost(frame.length));
-  }
-
-  /** Read the page a `sync_request` (from, size, cursor) will ask for, before it comes (read-ahead.ts). */
-  private readAhead(from: number, size: number, cursor: number | undefined): void {
-    const { store, limits } = this.hub.settings;
-    this.ahead.start(pageKey(from, size, cursor), () => store.readPage(from, size, limits.pageMaxBytes, cursor, this.clientId()));
   }
 
   /** Wait while this socket holds too much unsent output (and, for catch-up, all sockets together). */

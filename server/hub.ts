@@ -14,11 +14,11 @@ import type { Identity } from './handshake.js';
 import type { Limits } from './limits.js';
 import type { Logger } from './logger.js';
 import type { SchemaVersions } from './schema-versions.js';
-import type { ApplyOutcome, PermitFn } from './store.js';
+import type { PermitFn } from './store.js';
 import type { FrameRequest, SyncStorage } from './storage/types.js';
 import type { AccessControl } from './access/access-control.js';
 import type { WriteCapture } from './access/writes.js';
-import { ApplyQueue } from './apply-queue.js';
+import { ApplyQueue, type FrameOutcome } from './apply-queue.js';
 import { ForeignRelay, sendToAll } from './storage/relay.js';
 import type { Page } from './storage/types.js';
 
@@ -61,11 +61,12 @@ export interface HubContext {
   /** Run `task` after every task queued before it (applies and their broadcasts). */
   serial<T>(task: () => Promise<T> | T): Promise<T>;
   /**
-   * Write a frame of `size` changes in that same order (`request` makes it when its turn comes),
-   * then run `then` with its outcome (or the database's failure), still in order. Frames queued
-   * back to back may share one transaction (see apply-queue.ts).
+   * Write a run of one sender's frames, of `sizes` changes each, in that same order (`request`
+   * makes them when their turn comes), then run `then` with each frame's outcome (or the
+   * database's failure), still in order. The run is one transaction, and runs queued back to
+   * back may share one (see apply-queue.ts).
    */
-  applyInOrder(size: number, request: () => FrameRequest, then: (outcome: ApplyOutcome | Error) => unknown): Promise<void>;
+  applyInOrder(sizes: readonly number[], request: () => readonly FrameRequest[], then: (outcomes: readonly FrameOutcome[]) => unknown): Promise<void>;
   /**
    * Send changes just committed after `prevLsn` to every handshaken client, the sender included
    * (with access rules: to each what it may read; `capture` has the rows before the changes).
@@ -130,8 +131,8 @@ export class SyncHub implements HubContext {
     return this.queue.serial(task);
   }
 
-  applyInOrder(size: number, request: () => FrameRequest, then: (outcome: ApplyOutcome | Error) => unknown): Promise<void> {
-    return this.queue.apply(size, request, then);
+  applyInOrder(sizes: readonly number[], request: () => readonly FrameRequest[], then: (outcomes: readonly FrameOutcome[]) => unknown): Promise<void> {
+    return this.queue.apply(sizes, request, then);
   }
 
   broadcastChanges(prevLsn: number, committed: Parameters<typeof serverChangesFrames>[1], capture: WriteCapture | null = null): void | Promise<void> {

@@ -126,6 +126,13 @@ export class TokenBucket {
     return true;
   }
 
+  /** Spend `n` tokens (going into debt if needed) unless the bucket is in debt already; says whether it spent them. */
+  admit(n: number): boolean {
+    if (this.waitMs() > 0) return false;
+    this.tokens -= n;
+    return true;
+  }
+
   /** Spend `n` tokens, going into debt if needed. */
   spend(n: number): void {
     this.refill();

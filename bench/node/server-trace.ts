@@ -4,13 +4,16 @@
  * WebSocket class: `emit('message')` (a frame read off a socket, before the server's handler runs)
  * and `send` (a frame handed to a socket); and two of the server's own methods, at runtime (no
  * server code changes): `ClientConnection.guarded` (the socket's inbox hands a frame on to be
- * decoded and handled, and the handling ends: the inbox's next frame waits for that) and `SyncHub.applyInOrder`'s `request` (the ordered apply queue starts
- * writing the frame). The hot path only pushes `[time, ..., data]`; frames are parsed when the
+ * decoded and handled, with the frames its run takes through `rest.take()` (server/change-run.ts),
+ * and the handling of that unit ends: the inbox's next frame waits for that) and
+ * `SyncHub.applyInOrder`'s `request` (the ordered apply queue starts writing the run's frames).
+ * The hot path only pushes `[time, ..., data]`; frames are parsed when the
  * trace is taken. Installed only in a server thread started with `trace: true`.
  */
 import { WebSocket } from 'ws';
 import { ClientConnection } from '../../server/connection.js';
 import { SyncHub } from '../../server/hub.js';
+import type { Lookahead } from '../../server/inbox.js';
 import type { ServerTrace } from '../shared/trace.js';
 
 type Rec = [number, WebSocket, unknown];
@@ -58,27 +61,44 @@ export function installServerTrace(): ServerTracer {
   };
   let handled: [number, string][] = [];
   let finished: [number, string][] = [];
-  let writing: [number, { change_id: string }[]][] = [];
+  let writing: [number, readonly { change_id: string }[]][] = [];
   const conn = ClientConnection.prototype as unknown as Record<string, unknown>;
-  const guarded = method<(this: unknown, text: string) => Promise<void>>(conn, 'guarded');
-  conn['guarded'] = function (this: unknown, text: string) {
+  const guarded = method<(this: unknown, text: string, rest: Lookahead) => Promise<void>>(conn, 'guarded');
+  conn['guarded'] = function (this: unknown, text: string, rest: Lookahead) {
+    // The unit's head is handed on now; a frame that joins its run (change-run.ts) when it is taken.
+    const unit = [text];
     handled.push([now(), text]);
-    const done = guarded.call(this, text);
-    // guarded() catches what the handling throws; both outcomes end the frame's turn in the inbox.
-    const end = () => void finished.push([now(), text]);
+    const traced: Lookahead = {
+      peek: () => rest.peek(),
+      take: () => {
+        const t = rest.take();
+        if (t !== undefined) {
+          handled.push([now(), t]);
+          unit.push(t);
+        }
+        return t;
+      },
+    };
+    const done = guarded.call(this, text, traced);
+    // guarded() catches what the handling throws; both outcomes end the unit's turn in the inbox.
+    const end = () => {
+      const at = now();
+      for (const t of unit) finished.push([at, t]);
+    };
     void done.then(end, end);
     return done;
   };
-  type Apply = (this: unknown, size: number, request: () => { changes: { change_id: string }[] }, then: unknown) => Promise<void>;
+  type Apply = (this: unknown, sizes: readonly number[], request: () => readonly { changes: readonly { change_id: string }[] }[], then: unknown) => Promise<void>;
   const hub = SyncHub.prototype as unknown as Record<string, unknown>;
   const applyInOrder = method<Apply>(hub, 'applyInOrder');
-  hub['applyInOrder'] = function (this: unknown, size, request, then) {
+  hub['applyInOrder'] = function (this: unknown, sizes, request, then) {
     const traced = () => {
-      const r = request();
-      writing.push([now(), r.changes]);
-      return r;
+      const frames = request();
+      const at = now();
+      for (const f of frames) writing.push([at, f.changes]);
+      return frames;
     };
-    return applyInOrder.call(this, size, traced, then);
+    return applyInOrder.call(this, sizes, traced, then);
   } as Apply;
   return {
     take: () => {

@@ -2,9 +2,11 @@
  * The server's ordered queue (server/apply-queue.ts), with a recording writer: tasks and applies
  * run in arrival order, applies queued back to back are written as one group when the writer has
  * group commit, a task between them ends the group, a group that fails is written frame by frame
- * (each frame its own outcome), and every continuation runs in order with its own outcome.
+ * (each frame its own outcome), and every continuation runs in order with its own outcome. A run
+ * of one sender's frames is one write (merged without group commit, in the group with it), each
+ * frame getting its own outcome.
  */
-import { ApplyQueue, MAX_GROUP_CHANGES, type FrameWriter } from '../../server/apply-queue.js';
+import { ApplyQueue, MAX_GROUP_CHANGES, MAX_GROUP_FRAMES, type FrameWriter } from '../../server/apply-queue.js';
 import type { ApplyOutcome } from '../../server/store.js';
 import type { FrameRequest } from '../../server/storage/types.js';
 
@@ -53,7 +55,7 @@ async function scenario(groups: boolean, steps: (q: ApplyQueue, log: string[]) =
 }
 
 const apply = (q: ApplyQueue, log: string[], f: FrameRequest) =>
-  q.apply(f.changes.length, () => f, (o) => log.push(`then ${f.clientId} ${o instanceof Error ? `error ${o.message}` : `ok ${o.prevLsn}`}`));
+  q.apply([f.changes.length], () => [f], ([o]) => log.push(`then ${f.clientId} ${o instanceof Error ? `error ${o.message}` : `ok ${o!.prevLsn}`}`));
 
 describe('ApplyQueue', () => {
   it('writes applies queued back to back as one group, then runs each continuation in order', async () => {
@@ -93,12 +95,94 @@ describe('ApplyQueue', () => {
     const failing = q.serial(() => {
       throw new Error('task failed');
     });
-    const badThen = q.apply(1, () => frame('a'), () => {
+    const badThen = q.apply([1], () => [frame('a')], () => {
       throw new Error('then failed');
     });
     const after = q.serial(() => 'still running');
     await expectAsync(failing).toBeRejectedWithError('task failed');
     await expectAsync(badThen).toBeRejectedWithError('then failed');
     await expectAsync(after).toBeResolvedTo('still running');
+  });
+});
+
+/** A writer whose every change commits with the next LSN; a change `bad` fails its write. */
+function lsnWriter(groups: boolean) {
+  const log: string[] = [];
+  let lsn = 0;
+  const write = (f: FrameRequest): ApplyOutcome => {
+    const prevLsn = lsn;
+    const committed = f.changes.map((c) => ({ lsn: ++lsn, change_id: c.change_id, client_id: f.clientId, entity: c.entity, entity_id: c.entity_id, op: c.op, data: c.data }));
+    return { acks: committed.map((c) => ({ change_id: c.change_id, status: 'applied' as const, lsn: c.lsn })), committed, prevLsn };
+  };
+  const ids = (f: FrameRequest) => f.changes.map((c) => c.change_id).join(',');
+  const writer: FrameWriter = {
+    one: async (f) => {
+      log.push(`one ${ids(f)}`);
+      if (f.changes.some((c) => c.change_id === 'bad')) throw new Error('bad change');
+      return write(f);
+    },
+    many: groups
+      ? async (fs) => {
+          log.push(`many ${fs.map(ids).join(' | ')}`);
+          if (fs.some((f) => f.changes.some((c) => c.change_id === 'bad'))) throw new Error('group failed');
+          return fs.map(write);
+        }
+      : null,
+  };
+  return { log, writer };
+}
+
+const framed = (...ids: string[]): FrameRequest => ({ clientId: 'w', changes: ids.map((id) => ({ change_id: id, entity: 't', entity_id: id, op: 'delete' as const, data: null })), permit: null, sub: null, known: null });
+const applyRun = (q: ApplyQueue, log: string[], frames: FrameRequest[]) =>
+  q.apply(
+    frames.map((f) => f.changes.length),
+    () => frames,
+    (os) => log.push(`then ${os.map((o) => (o instanceof Error ? 'error' : `${o.prevLsn}:${o.acks.map((a) => `${a.change_id}@${a.status === 'rejected' ? '-' : a.lsn}`).join(',')}`)).join(' ')}`),
+  );
+
+describe('ApplyQueue: runs of one sender', () => {
+  it('without group commit writes a run as ONE call of its changes, then gives each frame its own outcome', async () => {
+    const w = lsnWriter(false);
+    const q = new ApplyQueue(w.writer);
+    await applyRun(q, w.log, [framed('a1', 'a2'), framed('b1'), framed('c1', 'c2')]);
+    expect(w.log).toEqual(['one a1,a2,b1,c1,c2', 'then 0:a1@1,a2@2 2:b1@3 3:c1@4,c2@5']);
+  });
+
+  it('writes a merged run whose write fails frame by frame: only the bad frame gets the error', async () => {
+    const w = lsnWriter(false);
+    const q = new ApplyQueue(w.writer);
+    await applyRun(q, w.log, [framed('a1'), framed('bad'), framed('c1')]);
+    expect(w.log).toEqual(['one a1,bad,c1', 'one a1', 'one bad', 'one c1', 'then 0:a1@1 error 1:c1@2']);
+  });
+
+  it('with group commit passes the frames of the runs in a group to one applyFrames, each run getting its own', async () => {
+    const w = lsnWriter(true);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => (release = ok));
+    const q = new ApplyQueue(w.writer);
+    const held = q.serial(() => gate);
+    const done = [applyRun(q, w.log, [framed('a1'), framed('a2')]), applyRun(q, w.log, [framed('b1')]), applyRun(q, w.log, [framed('c1', 'c2'), framed('c3')])];
+    release();
+    await Promise.all([held, ...done]);
+    expect(w.log).toEqual(['many a1 | a2 | b1 | c1,c2 | c3', 'then 0:a1@1 1:a2@2', 'then 2:b1@3', 'then 3:c1@4,c2@5 5:c3@6']);
+  });
+
+  it('with group commit writes even a lone run of several frames in one transaction', async () => {
+    const w = lsnWriter(true);
+    await applyRun(new ApplyQueue(w.writer), w.log, [framed('a1'), framed('a2')]);
+    expect(w.log).toEqual(['many a1 | a2', 'then 0:a1@1 1:a2@2']);
+  });
+
+  it('counts a run as its frames against the group bound', async () => {
+    const w = lsnWriter(true);
+    let release!: () => void;
+    const gate = new Promise<void>((ok) => (release = ok));
+    const q = new ApplyQueue(w.writer);
+    const held = q.serial(() => gate);
+    const big = Array.from({ length: MAX_GROUP_FRAMES - 1 }, (_, i) => framed(`a${i}`));
+    const done = [applyRun(q, w.log, big), applyRun(q, w.log, [framed('b1'), framed('b2')])];
+    release();
+    await Promise.all([held, ...done]);
+    expect(w.log.filter((e) => e.startsWith('many')).map((e) => e.split('|').length)).toEqual([MAX_GROUP_FRAMES - 1, 2]);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Broadcast: every committed frame goes to every handshaken client, the sender included (its
- * echo), as `server_changes { prev_lsn, lsn, changes }`; with several writers at once every client
- * sees the same gap-free sequence, in LSN order. The sender gets its change_ack first.
+ * Broadcast: every commit goes to every handshaken client, the sender included (its echo), as
+ * `server_changes { prev_lsn, lsn, changes }` (one per run: a frame, or several of one sender
+ * that waited back to back, server/change-run.ts); with several writers at once every client
+ * sees the same gap-free sequence, in LSN order. The sender gets each frame's change_ack first.
  */
 import type { ServerChanges } from '../../lib/protocol/index.js';
 import type { SyncServer } from '../../server/index.js';
@@ -24,30 +25,40 @@ describe('server: broadcast', () => {
     const streams = await Promise.all(
       clients.map(async (c, k) => {
         const batches: ServerChanges[] = [];
+        const echoed = new Set<string>();
         let acks = 0;
-        while (batches.length < total) {
+        while (echoed.size < 2 * total) {
           const f = await c.next();
           if (f.type === 'change_ack') {
+            // The ack of a frame comes before its echo, and frames are acked in the order sent.
+            expect(f.acks.map((a) => a.change_id)).toEqual([`${k}-${acks}-x`, `${k}-${acks}-y`]);
+            expect(f.acks.some((a) => echoed.has(a.change_id))).toBeFalse();
             acks++;
-            // The ack of a frame comes before its echo.
-            expect(batches.filter((b) => b.changes[0]!.client_id === ['a', 'b', 'c'][k]).length).toBe(acks - 1);
-          } else if (f.type === 'server_changes') batches.push(f);
-          else fail(`unexpected ${f.type}`);
+          } else if (f.type === 'server_changes') {
+            batches.push(f);
+            for (const ch of f.changes) echoed.add(ch.change_id);
+          } else fail(`unexpected ${f.type}`);
         }
+        if (k < 3) expect(acks).toBe(FRAMES_PER_CLIENT);
         return batches;
       }),
     );
     for (const batches of streams) {
-      // Gap-free and ordered: each batch starts right after the previous one.
+      // Gap-free and ordered: each batch starts right after the previous one, its LSNs in a row.
       let lsn = 0;
       for (const b of batches) {
         expect(b.prev_lsn).toBe(lsn);
-        expect(b.changes.map((ch) => ch.lsn)).toEqual([lsn + 1, lsn + 2]);
+        expect(b.changes.map((ch) => ch.lsn)).toEqual(Array.from({ length: b.changes.length }, (_, i) => lsn + 1 + i));
+        expect(b.lsn).toBe(lsn + b.changes.length);
         lsn = b.lsn;
       }
       expect(lsn).toBe(2 * total);
       expect(batches).toEqual(streams[0]!); // identical for every client
     }
+    // Each frame's two changes are committed together, in the order each sender sent its frames.
+    const ids = streams[0]!.flatMap((b) => b.changes.map((ch) => ch.change_id));
+    for (let i = 0; i < ids.length; i += 2) expect(ids[i + 1]).toBe(ids[i]!.replace(/-x$/, '-y'));
+    for (const k of [0, 1, 2]) expect(ids.filter((id) => id.startsWith(`${k}-`) && id.endsWith('-x'))).toEqual(Array.from({ length: FRAMES_PER_CLIENT }, (_, i) => `${k}-${i}-x`));
     expect(server.clientCount()).toBe(4);
     await Promise.all(clients.map((c) => c.close()));
     expect(watcher.received).toEqual([]);
