@@ -11,7 +11,11 @@
  * an older client need them) are read with one query per table, and its changes are written by
  * RUNS (consecutive changes of the same table, op and column set): one statement per run
  * (pg-batch.ts). The frame's last run, its log, row versions and NOTIFY go in one closing
- * statement: a frame of one run takes three round trips (begin, that statement, COMMIT).
+ * statement. The writes are not awaited one by one: they go out back to back on the pipelined
+ * connection, with the COMMIT behind them (pg-pipeline.ts), and are settled together, so a group
+ * of frames without reads (no access rules, no older client) takes two round trips: the begin
+ * (lock, LSN, dedupe) and everything else. A read (the rows before a batch) first settles what
+ * was sent, so it sees the writes before it and a refusal is known before anything depends on it.
  *
  * A change refused by a constraint aborts a PostgreSQL transaction, so the frame first runs
  * without savepoints (the common case, fewest round trips); if a run is refused the whole frame is
@@ -25,6 +29,7 @@ import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
 import type { FrameRequest } from './types.js';
 import { currentRows, frameEnd, loggedQuery, runKey, runStatement, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
+import { Pipeline } from './pg-pipeline.js';
 import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
 
 /** What a frame's apply needs of its store. */
@@ -64,6 +69,8 @@ interface Attempt {
   lsn: number;
   /** The frame's last run, left for the frame's closing statement (fast path only). */
   deferred: ClientChange[] | null;
+  /** The writes sent and not yet settled (shared by the frames of a group). */
+  readonly pipe: Pipeline;
 }
 
 /** Apply a frame: dedupe, check, write, log; COMMIT. Rolls back and throws on a database failure. */
@@ -122,15 +129,19 @@ async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly Frame
   clients.forEach((c, k) => loggedBy.set(c, new Map((begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]))));
   const now = ctx.now();
   const out: ApplyOutcome[] = [];
+  const pipe = new Pipeline(db);
   for (const f of frames) {
-    const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, savepoints, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null };
+    const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, savepoints, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null, pipe };
     await applyBody(a, f.changes);
     // The last run, the log, the row versions, and the NOTIFY the other nodes learn of the commit by (delivered at COMMIT, in commit order).
-    if (a.log.length > 0) await refusalNeedsSavepoints(a, db.query(frameEnd(ctx.schema, a.deferred, a.log, f.clientId, now, f.sub, ctx.channel)));
+    if (a.log.length > 0) pipe.send(frameEnd(ctx.schema, a.deferred, a.log, f.clientId, now, f.sub, ctx.channel));
     out.push({ acks: a.acks, committed: a.committed, prevLsn: lsn });
     lsn = a.lsn;
   }
-  await db.query({ text: 'COMMIT' });
+  // Every answer follows the COMMIT: none is given unless each statement and the COMMIT itself succeeded.
+  const commit = pipe.send({ text: 'COMMIT' });
+  await settle(pipe, savepoints);
+  if ((await commit).command !== 'COMMIT') throw new Error(`PostgreSQL ended the transaction with ${(await commit).command}, not COMMIT`);
   return out;
 }
 
@@ -162,8 +173,9 @@ async function applyBody(a: Attempt, changes: readonly ClientChange[]): Promise<
   await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })), true);
 }
 
-/** The current row of each change (null: none), one query per table. */
+/** The current row of each change (null: none), one query per table (after the writes sent before it are settled). */
 async function rowsOf(a: Attempt, changes: readonly ClientChange[]): Promise<(Row | null)[]> {
+  await settle(a.pipe, a.savepoints);
   const out: (Row | null)[] = changes.map(() => null);
   const byEntity = new Map<string, number[]>();
   changes.forEach((c, k) => (byEntity.get(c.entity) ?? byEntity.set(c.entity, []).get(c.entity)!).push(k));
@@ -245,12 +257,12 @@ function runRefused(e: unknown): boolean {
   return isRefusal(e) || (e as { code?: unknown }).code === '21000';
 }
 
-/** Fast path: a refusal means "run the frame again with savepoints". */
-async function refusalNeedsSavepoints(a: Attempt, query: Promise<unknown>): Promise<void> {
+/** Settle the writes sent so far; on the fast path a refusal means "run the frame again with savepoints". */
+async function settle(pipe: Pipeline, savepoints: boolean): Promise<void> {
   try {
-    await query;
+    await pipe.settle();
   } catch (e) {
-    throw !a.savepoints && runRefused(e) ? new NeedsSavepoints() : e;
+    throw !savepoints && runRefused(e) ? new NeedsSavepoints() : e;
   }
 }
 
@@ -262,9 +274,10 @@ async function writeRunOrEach(a: Attempt, run: ClientChange[], lastOfFrame: bool
   const { db, ctx } = a;
   if (!a.savepoints) {
     if (lastOfFrame) a.deferred = run;
-    else await refusalNeedsSavepoints(a, db.query(runStatement(ctx.schema, run)));
+    else a.pipe.send(runStatement(ctx.schema, run));
     return run.map(() => null);
   }
+  await settle(a.pipe, a.savepoints);
   await db.query({ text: 'SAVEPOINT rsw_run' });
   try {
     await db.query(runStatement(ctx.schema, run));
