@@ -6,7 +6,8 @@
  */
 import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type TableSchema } from '../../lib/protocol/index.js';
 import { fromPg, keyFits, keyParam, pgType, toPg } from './pg-entities.js';
-import type { Queryable } from './pg-types.js';
+import { LSN_LOCK_SQL, type PoolClient, type Queryable } from './pg-types.js';
+import type { FrameRequest } from './types.js';
 
 function tableOf(schema: SchemaDeclaration, entity: string): TableSchema | undefined {
   return Object.prototype.hasOwnProperty.call(schema, entity) ? schema[entity] : undefined;
@@ -71,6 +72,27 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
 export function loggedQuery(lit: (v: string) => string, clientId: string, changeIds: readonly string[]): string {
   return `SELECT i.id AS change_id, l.lsn FROM unnest(ARRAY[${changeIds.map(lit).join(', ')}]::text[]) AS i (id)
     CROSS JOIN LATERAL (SELECT lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = i.id LIMIT 1) AS l`;
+}
+
+/**
+ * Begin the transaction of a group of frames, in one round trip: the origin mark (the capture
+ * triggers skip the server's own writes), the LSN lock, the LSN, and with `lookup` which of the
+ * frames' changes each client has in the log already (a simple query has no parameters: the ids
+ * go as escaped literals), one lookup per client. `logged`: per client, change_id -> LSN (empty
+ * maps without `lookup`).
+ */
+export async function beginFrames(db: PoolClient, frames: readonly FrameRequest[], lookup: boolean): Promise<{ lsn: number; logged: Map<string, Map<string, number>> }> {
+  const lit = (v: string) => db.escapeLiteral(v);
+  const askedBy = new Map<string, string[]>();
+  for (const f of frames) (askedBy.get(f.clientId) ?? askedBy.set(f.clientId, []).get(f.clientId)!).push(...f.changes.map((c) => c.change_id));
+  const clients = [...askedBy.keys()];
+  const lookups = lookup ? clients.map((c) => `;\n${loggedQuery(lit, c, askedBy.get(c)!)}`) : [];
+  const begun = (await db.query(
+    `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
+  )) as unknown as { rows: Record<string, unknown>[] }[];
+  const logged = new Map<string, Map<string, number>>();
+  clients.forEach((c, k) => logged.set(c, new Map(lookup ? (begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]) : [])));
+  return { lsn: Number(begun[3]!.rows[0]!['m']), logged };
 }
 
 /** The ordinal column of currentRows (not an identifier, so no app column has its name). */

@@ -73,6 +73,14 @@ describe('PostgreSQL group commit', () => {
     expect(wire.mostInFlight).toBeGreaterThanOrEqual(5);
   });
 
+  it('writes a group again with the dedupe lookup, still as one transaction, when a frame re-sends a change logged before it', async () => {
+    await compare([
+      frame('c1', [ins('a1', 'u1', { email: 'a@a' })]),
+      // z1 of c0 is in the log (compare's first change): the optimistic attempt is refused by the log's unique index.
+      frame('c0', [ins('z1', 'u6', { email: 'z@a' }), upd('z2', 'u1', { name: 'one' })]),
+    ], 1);
+  });
+
   it('falls back to one transaction per frame when a change of the group is refused', async () => {
     await compare([
       frame('c1', [ins('a1', 'u1', { email: 'a@a' })]),
