@@ -5,6 +5,7 @@
  * read is exactly what the per-change statements of PgEntities write and read.
  */
 import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type TableSchema } from '../../lib/protocol/index.js';
+import { arrayLiteral } from './pg-arrays.js';
 import { fromPg, keyFits, keyParam, pgType, toPg } from './pg-entities.js';
 import { LSN_LOCK_SQL, type PoolClient, type Queryable } from './pg-types.js';
 import type { FrameRequest } from './types.js';
@@ -39,7 +40,7 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
   const pk = quoteIdent(def.primaryKey);
   const keyType = def.columns[def.primaryKey]!;
   if (first.op === 'delete') {
-    return { text: `DELETE FROM ${t} WHERE ${pk} = ANY($${base + 1}::${pgType(keyType)}[])`, values: [run.map((c) => keyParam(keyType, c.entity_id))] };
+    return { text: `DELETE FROM ${t} WHERE ${pk} = ANY($${base + 1}::${pgType(keyType)}[])`, values: [arrayLiteral(run.map((c) => keyParam(keyType, c.entity_id)))] };
   }
   const cols = columnsOf(def, first);
   const keys: unknown[] = [];
@@ -58,7 +59,7 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
   const set = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}` : 'DO NOTHING';
   return {
     text: `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT (${pk}) ${set}`,
-    values: [keys, ...columns],
+    values: [arrayLiteral(keys), ...columns.map(arrayLiteral)],
   };
 }
 
@@ -118,7 +119,7 @@ export async function currentRows(db: Queryable, schema: SchemaDeclaration, enti
   if (keys.length === 0) return out;
   const res = await db.query({
     text: `SELECT k.i AS "${ORD}", t.* FROM unnest($1::${pgType(type)}[]) WITH ORDINALITY AS k (key, i) JOIN ${quoteIdent(entity)} AS t ON t.${quoteIdent(def.primaryKey)} = k.key`,
-    values: [keys],
+    values: [arrayLiteral(keys)],
   });
   for (const r of res.rows as Record<string, unknown>[]) {
     const row: Row = {};
@@ -149,19 +150,20 @@ export function frameEnd(
   const write = run === null ? null : runStatement(schema, run);
   const values: unknown[] = write?.values ?? [];
   const p = (v: unknown) => `$${values.push(v)}`;
+  const pa = (v: readonly unknown[]) => p(arrayLiteral(v));
   const client = p(clientId);
   const log = `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub)
     SELECT l, c, ${client}::text, e, i, o, d, ${p(now)}::int8, ${p(sub)}::text
-    FROM unnest(${p(entries.map((e) => e.lsn))}::int8[], ${p(entries.map((e) => e.change_id))}::text[], ${p(entries.map((e) => e.entity))}::text[],
-      ${p(entries.map((e) => e.entity_id))}::text[], ${p(entries.map((e) => e.op))}::text[], ${p(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
+    FROM unnest(${pa(entries.map((e) => e.lsn))}::int8[], ${pa(entries.map((e) => e.change_id))}::text[], ${pa(entries.map((e) => e.entity))}::text[],
+      ${pa(entries.map((e) => e.entity_id))}::text[], ${pa(entries.map((e) => e.op))}::text[], ${pa(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
   // The last change of each row wins.
   const last = new Map<string, LogEntry>();
   for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
   const rows = [...last.values()];
   const versions = `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
     SELECT e, i, l, c, ${client}::text, o
-    FROM unnest(${p(rows.map((e) => e.entity))}::text[], ${p(rows.map((e) => e.entity_id))}::text[], ${p(rows.map((e) => e.lsn))}::int8[],
-      ${p(rows.map((e) => e.change_id))}::text[], ${p(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
+    FROM unnest(${pa(rows.map((e) => e.entity))}::text[], ${pa(rows.map((e) => e.entity_id))}::text[], ${pa(rows.map((e) => e.lsn))}::int8[],
+      ${pa(rows.map((e) => e.change_id))}::text[], ${pa(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
     ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`;
   const notify = `SELECT pg_notify(${p(channel)}, ${p(String(entries[entries.length - 1]!.lsn))})`;
   return { text: `WITH ${write === null ? '' : `w AS (${write.text}), `}l AS (${log}), v AS (${versions}) ${notify}`, values };

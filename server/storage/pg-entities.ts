@@ -17,6 +17,7 @@
  * bound parameter (declared defaults, checked by parseSchema, are written as literals).
  */
 import { quoteIdent, type ClientChange, type ColumnSpec, type ColumnType, type Row, type SchemaDeclaration, type TableSchema, type Value } from '../../lib/protocol/index.js';
+import { arrayLiteral } from './pg-arrays.js';
 import type { Queryable } from './pg-types.js';
 
 /** The PostgreSQL type of a schema column type. */
@@ -174,7 +175,7 @@ export async function currentMany(db: Queryable, schema: SchemaDeclaration, enti
   const type = def.columns[def.primaryKey]!;
   const keys = ids.filter((id) => keyFits(type, id)).map((id) => keyParam(type, id));
   if (keys.length === 0) return out;
-  const res = await db.query({ text: `SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(def.primaryKey)} = ANY($1::${pgType(type)}[])`, values: [keys] });
+  const res = await db.query({ text: `SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(def.primaryKey)} = ANY($1::${pgType(type)}[])`, values: [arrayLiteral(keys)] });
   for (const r of res.rows as Record<string, unknown>[]) {
     const row: Row = {};
     for (const k of Object.keys(r)) row[k] = fromPg(r[k]);
