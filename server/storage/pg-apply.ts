@@ -92,8 +92,9 @@ export async function applyFrame(
 /**
  * Group commit: frames that waited for the same turn, in ONE transaction and one COMMIT, each
  * answered as if it had been applied alone right after the one before it (its own acks, LSNs and
- * prevLsn). When a change of any of them is refused, the group is rolled back and each frame is
- * applied on its own (applyFrame, savepoints and all). Rolls back and throws on a database failure.
+ * prevLsn). A change_id logged before makes the group run again, still whole, with the lookup;
+ * when a change of any of them is refused, the group is rolled back and each frame is applied on
+ * its own (applyFrame, savepoints and all). Rolls back and throws on a database failure.
  */
 export async function applyFrames(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[]): Promise<ApplyOutcome[]> {
   if (frames.length === 1) return [await applyFrame(db, ctx, frames[0]!.clientId, frames[0]!.changes, frames[0]!.permit, frames[0]!.sub, frames[0]!.known)];
