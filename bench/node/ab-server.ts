@@ -48,6 +48,8 @@ async function throughputRun(root: string, i: number): Promise<number> {
   const params = { clients: 50, writers: 5, total: 100_000, frameSize: 500, window: 2, seed: 200 + i };
   const onSqlite = await serverThroughput({ ...params, kind: 'sync' });
   const onPg = await serverThroughput({ ...params, kind: 'sync', db: pgdb.fresh() });
+  const perSecond = (r: { changes: number; ms: number }) => Math.round(r.changes / (r.ms / 1000));
+  console.log(`  ${root}: SQLite ${perSecond(onSqlite)} changes/s, PostgreSQL ${perSecond(onPg)} changes/s`);
   return onPg.changes / onPg.ms / (onSqlite.changes / onSqlite.ms);
 }
 
