@@ -11,21 +11,28 @@
  * an older client need them) are read with one query per table, and its changes are written by
  * RUNS (consecutive changes of the same table, op and column set): one statement per run
  * (pg-batch.ts). The frame's last run, its log, row versions and NOTIFY go in one closing
- * statement: a frame of one run takes three round trips (begin, that statement, COMMIT).
+ * statement. The writes are not awaited one by one: they go out back to back on the pipelined
+ * connection, with the COMMIT behind them (pg-pipeline.ts), and are settled together, so a group
+ * of frames without reads (no access rules, no older client) takes two round trips: the begin
+ * (lock, LSN) and everything else. A read (the rows before a batch) first settles what was sent,
+ * so it sees the writes before it and a refusal is known before anything depends on it.
  *
- * A change refused by a constraint aborts a PostgreSQL transaction, so the frame first runs
- * without savepoints (the common case, fewest round trips); if a run is refused the whole frame is
- * rolled back and run again with one savepoint per run, and one per change inside a refused run:
- * exactly the refused change is rejected, the others apply.
+ * A refused statement aborts a PostgreSQL transaction, so the frames first run in the common
+ * case's way (pg-retry.ts): no dedupe lookup (the log's unique index refuses a change_id sent
+ * before: then again with the lookup) and no savepoints (a change refused: the frame again with
+ * one savepoint per run, and one per change inside a refused run: exactly the refused change is
+ * rejected, the others apply).
  */
 import { ErrorCodes } from '../../lib/errors.js';
 import { checkChange, safeText, type AckEntry, type ClientChange, type Row, type SchemaDeclaration, type ServerChange } from '../../lib/protocol/index.js';
 import { fillForOlderClient } from '../entities.js';
 import type { ApplyOutcome, KnownColumns, PermitFn } from '../store.js';
 import type { FrameRequest } from './types.js';
-import { currentRows, frameEnd, loggedQuery, runKey, runStatement, type LogEntry } from './pg-batch.js';
+import { beginFrames, currentRows, frameEnd, runKey, runStatement, type LogEntry } from './pg-batch.js';
 import { isRefusal, type PgEntities } from './pg-entities.js';
-import { LSN_LOCK_SQL, type PoolClient } from './pg-types.js';
+import { Pipeline } from './pg-pipeline.js';
+import { NeedsLookup, NeedsSavepoints, runRefused, settle, type Mode } from './pg-retry.js';
+import type { PoolClient } from './pg-types.js';
 
 /** What a frame's apply needs of its store. */
 export interface ApplyContext {
@@ -36,9 +43,6 @@ export interface ApplyContext {
   /** The NOTIFY channel of the schema. */
   readonly channel: string;
 }
-
-/** Thrown inside the fast path when a change is refused: the frame is re-run with savepoints. */
-class NeedsSavepoints extends Error {}
 
 /** Most changes in one batch (bounds the statements' size). */
 const MAX_BATCH = 2000;
@@ -53,7 +57,7 @@ interface Attempt {
   readonly permit: PermitFn | null;
   readonly sub: string | null;
   readonly known: KnownColumns;
-  readonly savepoints: boolean;
+  readonly mode: Mode;
   readonly now: number;
   /** change_id -> LSN of the changes already in the log (this frame's too). */
   readonly logged: Map<string, number>;
@@ -64,6 +68,8 @@ interface Attempt {
   lsn: number;
   /** The frame's last run, left for the frame's closing statement (fast path only). */
   deferred: ClientChange[] | null;
+  /** The writes sent and not yet settled (shared by the frames of a group). */
+  readonly pipe: Pipeline;
 }
 
 /** Apply a frame: dedupe, check, write, log; COMMIT. Rolls back and throws on a database failure. */
@@ -71,66 +77,61 @@ export async function applyFrame(
   db: PoolClient, ctx: ApplyContext, clientId: string, changes: readonly ClientChange[], permit: PermitFn | null, sub: string | null, known: KnownColumns,
 ): Promise<ApplyOutcome> {
   const frame: FrameRequest = { clientId, changes, permit, sub, known };
-  try {
-    return (await attempt(db, ctx, [frame], false))[0]!;
-  } catch (e) {
-    await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
-    if (!(e instanceof NeedsSavepoints)) throw e;
-  }
-  try {
-    return (await attempt(db, ctx, [frame], true))[0]!;
-  } catch (e) {
-    await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
-    throw e;
+  for (let mode: Mode = 'optimistic'; ; ) {
+    try {
+      return (await attempt(db, ctx, [frame], mode))[0]!;
+    } catch (e) {
+      await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
+      if (e instanceof NeedsLookup) mode = 'checked';
+      else if (e instanceof NeedsSavepoints) mode = 'savepoints';
+      else throw e;
+    }
   }
 }
 
 /**
  * Group commit: frames that waited for the same turn, in ONE transaction and one COMMIT, each
  * answered as if it had been applied alone right after the one before it (its own acks, LSNs and
- * prevLsn). When a change of any of them is refused, the group is rolled back and each frame is
- * applied on its own (applyFrame, savepoints and all). Rolls back and throws on a database failure.
+ * prevLsn). A change_id logged before makes the group run again, still whole, with the lookup;
+ * when a change of any of them is refused, the group is rolled back and each frame is applied on
+ * its own (applyFrame, savepoints and all). Rolls back and throws on a database failure.
  */
 export async function applyFrames(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[]): Promise<ApplyOutcome[]> {
   if (frames.length === 1) return [await applyFrame(db, ctx, frames[0]!.clientId, frames[0]!.changes, frames[0]!.permit, frames[0]!.sub, frames[0]!.known)];
-  try {
-    return await attempt(db, ctx, frames, false);
-  } catch (e) {
-    await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
-    if (!(e instanceof NeedsSavepoints)) throw e;
+  for (let mode: Mode = 'optimistic'; ; mode = 'checked') {
+    try {
+      return await attempt(db, ctx, frames, mode);
+    } catch (e) {
+      await db.query({ text: 'ROLLBACK' }).catch(() => undefined);
+      if (e instanceof NeedsSavepoints) break;
+      if (!(e instanceof NeedsLookup)) throw e;
+    }
   }
   const out: ApplyOutcome[] = [];
   for (const f of frames) out.push(await applyFrame(db, ctx, f.clientId, f.changes, f.permit, f.sub, f.known));
   return out;
 }
 
-async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[], savepoints: boolean): Promise<ApplyOutcome[]> {
-  // One round trip: the transaction, the origin mark (the capture triggers skip the server's own writes), the lock, the
-  // LSN, and which of the changes are in the log already (a simple query has no parameters: the ids go as escaped literals),
-  // one lookup per client of the frames.
-  const lit = (v: string) => db.escapeLiteral(v);
-  const askedBy = new Map<string, string[]>();
-  for (const f of frames) (askedBy.get(f.clientId) ?? askedBy.set(f.clientId, []).get(f.clientId)!).push(...f.changes.map((c) => c.change_id));
-  const clients = [...askedBy.keys()];
-  const begun = (await db.query(
-    `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log;
-    ${clients.map((c) => loggedQuery(lit, c, askedBy.get(c)!)).join(';\n')}`,
-  )) as unknown as { rows: Record<string, unknown>[] }[];
-  let lsn = Number(begun[3]!.rows[0]!['m']);
+async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[], mode: Mode): Promise<ApplyOutcome[]> {
+  const begun = await beginFrames(db, frames, mode !== 'optimistic');
+  let lsn = begun.lsn;
   // change_id -> LSN per client, shared by its frames (a later frame's re-send of an earlier one's change is a duplicate).
-  const loggedBy = new Map<string, Map<string, number>>();
-  clients.forEach((c, k) => loggedBy.set(c, new Map((begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]))));
+  const loggedBy = begun.logged;
   const now = ctx.now();
   const out: ApplyOutcome[] = [];
+  const pipe = new Pipeline(db);
   for (const f of frames) {
-    const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, savepoints, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null };
+    const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, mode, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null, pipe };
     await applyBody(a, f.changes);
     // The last run, the log, the row versions, and the NOTIFY the other nodes learn of the commit by (delivered at COMMIT, in commit order).
-    if (a.log.length > 0) await refusalNeedsSavepoints(a, db.query(frameEnd(ctx.schema, a.deferred, a.log, f.clientId, now, f.sub, ctx.channel)));
+    if (a.log.length > 0) pipe.send(frameEnd(ctx.schema, a.deferred, a.log, f.clientId, now, f.sub, ctx.channel));
     out.push({ acks: a.acks, committed: a.committed, prevLsn: lsn });
     lsn = a.lsn;
   }
-  await db.query({ text: 'COMMIT' });
+  // Every answer follows the COMMIT: none is given unless each statement and the COMMIT itself succeeded.
+  const commit = pipe.send({ text: 'COMMIT' });
+  await settle(pipe, mode);
+  if ((await commit).command !== 'COMMIT') throw new Error(`PostgreSQL ended the transaction with ${(await commit).command}, not COMMIT`);
   return out;
 }
 
@@ -162,8 +163,9 @@ async function applyBody(a: Attempt, changes: readonly ClientChange[]): Promise<
   await runBatch(a, batch.map((k) => ({ i: k, sent: changes[k]! })), true);
 }
 
-/** The current row of each change (null: none), one query per table. */
+/** The current row of each change (null: none), one query per table (after the writes sent before it are settled). */
 async function rowsOf(a: Attempt, changes: readonly ClientChange[]): Promise<(Row | null)[]> {
+  await settle(a.pipe, a.mode);
   const out: (Row | null)[] = changes.map(() => null);
   const byEntity = new Map<string, number[]>();
   changes.forEach((c, k) => (byEntity.get(c.entity) ?? byEntity.set(c.entity, []).get(c.entity)!).push(k));
@@ -240,31 +242,18 @@ function check(a: Attempt, change: ClientChange, dataJson: string | null, curren
   return denied === null ? null : { code: ErrorCodes.REJECTED, reason: `permission denied: ${denied}` };
 }
 
-/** A run's statement refused: a constraint, a bad value, or (keys that name one row twice) a cardinality error. */
-function runRefused(e: unknown): boolean {
-  return isRefusal(e) || (e as { code?: unknown }).code === '21000';
-}
-
-/** Fast path: a refusal means "run the frame again with savepoints". */
-async function refusalNeedsSavepoints(a: Attempt, query: Promise<unknown>): Promise<void> {
-  try {
-    await query;
-  } catch (e) {
-    throw !a.savepoints && runRefused(e) ? new NeedsSavepoints() : e;
-  }
-}
-
 /**
  * Write a run in one statement (the frame's last one, on the fast path: in the closing statement);
  * if it is refused (savepoint attempt only), each change alone: the refusal of each.
  */
 async function writeRunOrEach(a: Attempt, run: ClientChange[], lastOfFrame: boolean): Promise<(Refusal | null)[]> {
   const { db, ctx } = a;
-  if (!a.savepoints) {
+  if (a.mode !== 'savepoints') {
     if (lastOfFrame) a.deferred = run;
-    else await refusalNeedsSavepoints(a, db.query(runStatement(ctx.schema, run)));
+    else a.pipe.send(runStatement(ctx.schema, run));
     return run.map(() => null);
   }
+  await settle(a.pipe, a.mode);
   await db.query({ text: 'SAVEPOINT rsw_run' });
   try {
     await db.query(runStatement(ctx.schema, run));

@@ -5,8 +5,10 @@
  * read is exactly what the per-change statements of PgEntities write and read.
  */
 import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type TableSchema } from '../../lib/protocol/index.js';
+import { arrayLiteral } from './pg-arrays.js';
 import { fromPg, keyFits, keyParam, pgType, toPg } from './pg-entities.js';
-import type { Queryable } from './pg-types.js';
+import { LSN_LOCK_SQL, type PoolClient, type Queryable } from './pg-types.js';
+import type { FrameRequest } from './types.js';
 
 function tableOf(schema: SchemaDeclaration, entity: string): TableSchema | undefined {
   return Object.prototype.hasOwnProperty.call(schema, entity) ? schema[entity] : undefined;
@@ -38,7 +40,7 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
   const pk = quoteIdent(def.primaryKey);
   const keyType = def.columns[def.primaryKey]!;
   if (first.op === 'delete') {
-    return { text: `DELETE FROM ${t} WHERE ${pk} = ANY($${base + 1}::${pgType(keyType)}[])`, values: [run.map((c) => keyParam(keyType, c.entity_id))] };
+    return { text: `DELETE FROM ${t} WHERE ${pk} = ANY($${base + 1}::${pgType(keyType)}[])`, values: [arrayLiteral(run.map((c) => keyParam(keyType, c.entity_id)))] };
   }
   const cols = columnsOf(def, first);
   const keys: unknown[] = [];
@@ -57,7 +59,7 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
   const set = cols.length > 0 ? `DO UPDATE SET ${cols.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}` : 'DO NOTHING';
   return {
     text: `INSERT INTO ${t} (${names.map(quoteIdent).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) ON CONFLICT (${pk}) ${set}`,
-    values: [keys, ...columns],
+    values: [arrayLiteral(keys), ...columns.map(arrayLiteral)],
   };
 }
 
@@ -71,6 +73,27 @@ export function runStatement(schema: SchemaDeclaration, run: readonly ClientChan
 export function loggedQuery(lit: (v: string) => string, clientId: string, changeIds: readonly string[]): string {
   return `SELECT i.id AS change_id, l.lsn FROM unnest(ARRAY[${changeIds.map(lit).join(', ')}]::text[]) AS i (id)
     CROSS JOIN LATERAL (SELECT lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = i.id LIMIT 1) AS l`;
+}
+
+/**
+ * Begin the transaction of a group of frames, in one round trip: the origin mark (the capture
+ * triggers skip the server's own writes), the LSN lock, the LSN, and with `lookup` which of the
+ * frames' changes each client has in the log already (a simple query has no parameters: the ids
+ * go as escaped literals), one lookup per client. `logged`: per client, change_id -> LSN (empty
+ * maps without `lookup`).
+ */
+export async function beginFrames(db: PoolClient, frames: readonly FrameRequest[], lookup: boolean): Promise<{ lsn: number; logged: Map<string, Map<string, number>> }> {
+  const lit = (v: string) => db.escapeLiteral(v);
+  const askedBy = new Map<string, string[]>();
+  for (const f of frames) (askedBy.get(f.clientId) ?? askedBy.set(f.clientId, []).get(f.clientId)!).push(...f.changes.map((c) => c.change_id));
+  const clients = [...askedBy.keys()];
+  const lookups = lookup ? clients.map((c) => `;\n${loggedQuery(lit, c, askedBy.get(c)!)}`) : [];
+  const begun = (await db.query(
+    `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
+  )) as unknown as { rows: Record<string, unknown>[] }[];
+  const logged = new Map<string, Map<string, number>>();
+  clients.forEach((c, k) => logged.set(c, new Map(lookup ? (begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]) : [])));
+  return { lsn: Number(begun[3]!.rows[0]!['m']), logged };
 }
 
 /** The ordinal column of currentRows (not an identifier, so no app column has its name). */
@@ -96,7 +119,7 @@ export async function currentRows(db: Queryable, schema: SchemaDeclaration, enti
   if (keys.length === 0) return out;
   const res = await db.query({
     text: `SELECT k.i AS "${ORD}", t.* FROM unnest($1::${pgType(type)}[]) WITH ORDINALITY AS k (key, i) JOIN ${quoteIdent(entity)} AS t ON t.${quoteIdent(def.primaryKey)} = k.key`,
-    values: [keys],
+    values: [arrayLiteral(keys)],
   });
   for (const r of res.rows as Record<string, unknown>[]) {
     const row: Row = {};
@@ -127,19 +150,20 @@ export function frameEnd(
   const write = run === null ? null : runStatement(schema, run);
   const values: unknown[] = write?.values ?? [];
   const p = (v: unknown) => `$${values.push(v)}`;
+  const pa = (v: readonly unknown[]) => p(arrayLiteral(v));
   const client = p(clientId);
   const log = `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub)
     SELECT l, c, ${client}::text, e, i, o, d, ${p(now)}::int8, ${p(sub)}::text
-    FROM unnest(${p(entries.map((e) => e.lsn))}::int8[], ${p(entries.map((e) => e.change_id))}::text[], ${p(entries.map((e) => e.entity))}::text[],
-      ${p(entries.map((e) => e.entity_id))}::text[], ${p(entries.map((e) => e.op))}::text[], ${p(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
+    FROM unnest(${pa(entries.map((e) => e.lsn))}::int8[], ${pa(entries.map((e) => e.change_id))}::text[], ${pa(entries.map((e) => e.entity))}::text[],
+      ${pa(entries.map((e) => e.entity_id))}::text[], ${pa(entries.map((e) => e.op))}::text[], ${pa(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
   // The last change of each row wins.
   const last = new Map<string, LogEntry>();
   for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
   const rows = [...last.values()];
   const versions = `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
     SELECT e, i, l, c, ${client}::text, o
-    FROM unnest(${p(rows.map((e) => e.entity))}::text[], ${p(rows.map((e) => e.entity_id))}::text[], ${p(rows.map((e) => e.lsn))}::int8[],
-      ${p(rows.map((e) => e.change_id))}::text[], ${p(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
+    FROM unnest(${pa(rows.map((e) => e.entity))}::text[], ${pa(rows.map((e) => e.entity_id))}::text[], ${pa(rows.map((e) => e.lsn))}::int8[],
+      ${pa(rows.map((e) => e.change_id))}::text[], ${pa(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
     ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`;
   const notify = `SELECT pg_notify(${p(channel)}, ${p(String(entries[entries.length - 1]!.lsn))})`;
   return { text: `WITH ${write === null ? '' : `w AS (${write.text}), `}l AS (${log}), v AS (${versions}) ${notify}`, values };

@@ -17,6 +17,8 @@
  * bound parameter (declared defaults, checked by parseSchema, are written as literals).
  */
 import { quoteIdent, type ClientChange, type ColumnSpec, type ColumnType, type Row, type SchemaDeclaration, type TableSchema, type Value } from '../../lib/protocol/index.js';
+import { arrayLiteral } from './pg-arrays.js';
+import type { QueryConfig } from 'pg';
 import type { Queryable } from './pg-types.js';
 
 /** The PostgreSQL type of a schema column type. */
@@ -165,20 +167,28 @@ function keyText(v: unknown): string {
 
 /**
  * The current rows of many ids of one table (ids that cannot be keys of its type are absent), by
- * entity_id. One query.
+ * entity_id, each as its JSON text: the text of `JSON.stringify` of the row PgEntities.current
+ * reads (the same columns, in the table's order, with the same values). One query; the rows come
+ * as arrays and go straight to text, with no row object in between (snapshot pages, pg-snapshot.ts).
  */
-export async function currentMany(db: Queryable, schema: SchemaDeclaration, entity: string, ids: readonly string[]): Promise<Map<string, Row>> {
-  const out = new Map<string, Row>();
+export async function currentJsonMany(db: Queryable, schema: SchemaDeclaration, entity: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
   const def = Object.prototype.hasOwnProperty.call(schema, entity) ? schema[entity] : undefined;
   if (!def) return out;
   const type = def.columns[def.primaryKey]!;
   const keys = ids.filter((id) => keyFits(type, id)).map((id) => keyParam(type, id));
   if (keys.length === 0) return out;
-  const res = await db.query({ text: `SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(def.primaryKey)} = ANY($1::${pgType(type)}[])`, values: [keys] });
-  for (const r of res.rows as Record<string, unknown>[]) {
-    const row: Row = {};
-    for (const k of Object.keys(r)) row[k] = fromPg(r[k]);
-    out.set(keyText(row[def.primaryKey]), row);
+  const res = await db.query({
+    text: `SELECT * FROM ${quoteIdent(entity)} WHERE ${quoteIdent(def.primaryKey)} = ANY($1::${pgType(type)}[])`,
+    values: [arrayLiteral(keys)],
+    rowMode: 'array',
+  } as QueryConfig);
+  const names = res.fields.map((f, i) => `${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`);
+  const key = res.fields.findIndex((f) => f.name === def.primaryKey);
+  for (const r of res.rows as unknown as unknown[][]) {
+    let json = '';
+    for (let i = 0; i < r.length; i++) json += names[i]! + JSON.stringify(fromPg(r[i]));
+    out.set(keyText(fromPg(r[key])), `${json}}`);
   }
   return out;
 }

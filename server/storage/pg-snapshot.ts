@@ -4,10 +4,10 @@
  * consistent state of the database (one LSN), whatever commits meanwhile.
  */
 import type { Pool } from 'pg';
-import type { Row, SchemaDeclaration } from '../../lib/protocol/index.js';
+import type { SchemaDeclaration } from '../../lib/protocol/index.js';
 import type { Page } from '../store.js';
 import { MAX_OWN_ECHOES, PageBuilder, idsByEntity, ownByRow, snapshotResult, type VersionRow } from './sqlite-rows.js';
-import { currentMany } from './pg-entities.js';
+import { currentJsonMany } from './pg-entities.js';
 
 /**
  * Rows read by the first query while a page is built when no size is known yet; each next query
@@ -65,13 +65,16 @@ export async function pgSnapshotPage(
     const own = clientId === null ? new Map<string, string[]>() : ownByRow(read[3]!.rows as Parameters<typeof ownByRow>[0] & unknown[]);
     const page = new PageBuilder(own, maxBytes, after);
     // Rows are read in chunks sized by what is left of the byte budget: few queries, and little read beyond what is sent.
+    // A chunk that reaches the last version is the last read: its COMMIT goes right behind it (pipelined), no round trip of its own.
+    let commit: Promise<unknown> | null = null;
     outer: for (let i = 0, n = firstRead(estimate, maxBytes); i < versions.length; i += n, n = nextRead(page.changesJson.length, page.bytes, maxBytes)) {
       const chunk = versions.slice(i, i + n);
-      const rows = new Map<string, Map<string, Row>>();
-      for (const [entity, ids] of idsByEntity(chunk)) rows.set(entity, await currentMany(db, schema, entity, ids));
-      for (const v of chunk) if (!page.add(v, v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id))) break outer;
+      const reads = [...idsByEntity(chunk)].map(([entity, ids]) => currentJsonMany(db, schema, entity, ids).then((rows) => [entity, rows] as const));
+      if (i + n >= versions.length) (commit = db.query('COMMIT')).catch(() => undefined);
+      const rows = new Map(await Promise.all(reads));
+      for (const v of chunk) if (!page.addJson(v, v.op === 'delete' ? undefined : rows.get(v.entity)?.get(v.entity_id))) break outer;
     }
-    await db.query('COMMIT');
+    await (commit ?? db.query('COMMIT'));
     const { changesJson, bytes, lsn } = page;
     return { ...snapshotResult(changesJson, from, lsn, top), top, bytesPerEntry: changesJson.length === 0 ? null : bytes / changesJson.length };
   } catch (e) {

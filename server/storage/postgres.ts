@@ -92,7 +92,8 @@ export class PgStorage implements SyncStorage {
       // bigint (int8) -> number: LSNs and ms timestamps stay far below 2^53.
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
     };
-    const pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 4, types, ...(schema !== null && { options: `-c search_path=${schema}` }) });
+    // Pipeline mode: a frame group's writes and its COMMIT are sent back to back (pg-pipeline.ts); one query at a time is the same as without it.
+    const pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 4, types, pipeline: true, ...(schema !== null && { options: `-c search_path=${schema}` }) });
     pool.on('error', () => undefined); // an idle connection dropped: the next query reconnects
     try {
       const db = await pool.connect();

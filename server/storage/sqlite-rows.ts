@@ -119,7 +119,12 @@ export class PageBuilder {
    * take the page over its bytes (the first entry always goes in).
    */
   add(v: VersionRow, row: Row | undefined): boolean {
-    const json = versionJson(row === undefined ? { ...v, op: 'delete' } : v, row === undefined ? null : JSON.stringify(row));
+    return this.addJson(v, row === undefined ? undefined : JSON.stringify(row));
+  }
+
+  /** {@link add} with the row as its JSON text already (undefined: none). */
+  addJson(v: VersionRow, rowJson: string | undefined): boolean {
+    const json = versionJson(rowJson === undefined ? { ...v, op: 'delete' } : v, rowJson ?? null);
     const mine = this.own.size === 0 ? undefined : this.own.get(`${v.entity}\u0000${v.entity_id}`);
     const size = (mine === undefined ? 0 : mine.reduce((n, e) => n + Buffer.byteLength(e) + 1, 0)) + Buffer.byteLength(json) + 1;
     if (this.changesJson.length > 0 && this.bytes + size > this.maxBytes) return false;

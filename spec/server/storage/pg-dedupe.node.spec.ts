@@ -3,13 +3,16 @@
  * the frame holds, not what the client ever sent: the plan of the lookup touches at most one log
  * row per change_id asked, however long the client's history (server/storage/pg-batch.ts,
  * `loggedQuery`). Before, `change_id = ANY(...)` matched the (client_id, change_id) index on
- * client_id alone and filtered the client's whole history on every frame.
+ * client_id alone and filtered the client's whole history on every frame. And a frame of new
+ * changes costs no lookup at all: it is written optimistically, and only when the log's unique
+ * index refuses a change_id sent before is it written again with the lookup (pg-retry.ts).
  */
 import pg from 'pg';
 import { parseSchema, type ClientChange } from '../../../lib/protocol/index.js';
 import { loggedQuery } from '../../../server/storage/pg-batch.js';
 import { parsePgUrl, PgStorage } from '../../../server/storage/postgres.js';
 import { freshPgUrl } from '../../support/pg.js';
+import { onTheWire } from './pg-wire.js';
 import { SCHEMA } from '../helpers.js';
 
 const todo = (client: string, i: number): ClientChange => ({ change_id: `${client}-${i}`, entity: 'todos', entity_id: `${client}-t${i}`, op: 'insert', data: { id: `${client}-t${i}`, title: `t${i}`, done: 0 } });
@@ -69,5 +72,25 @@ describe('PostgreSQL dedupe of a frame', () => {
     const explained = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${loggedQuery(lit, 'big', ids)}`);
     const plan = (explained.rows[0] as { 'QUERY PLAN': { Plan: PlanNode }[] })['QUERY PLAN'][0]!.Plan;
     expect(logRowsTouched(plan)).toBeLessThanOrEqual(ids.length);
+  });
+});
+
+describe('PostgreSQL dedupe of a frame of new changes', () => {
+  let own: PgStorage;
+  beforeEach(async () => {
+    own = await PgStorage.open({ url: freshPgUrl(), schema: parseSchema(SCHEMA), now: () => 1 });
+    await own.applyChanges('small', [todo('small', 0)]);
+  });
+  afterEach(() => own.close());
+
+  it('looks nothing up for a frame of new changes, and looks up (then writes in one transaction) only when the log refuses one sent before', async () => {
+    const isLookup = (text: string) => text.includes('CROSS JOIN LATERAL');
+    const fresh = await onTheWire(() => own.applyChanges('small', [todo('small', 10), todo('small', 11)]), isLookup);
+    expect(fresh.result.acks.map((a) => a.status)).toEqual(['applied', 'applied']);
+    expect([fresh.queries, fresh.committed]).toEqual([0, 1]);
+    const resent = await onTheWire(() => own.applyChanges('small', [todo('small', 12), todo('small', 10)]), isLookup);
+    const lsn = (fresh.result.acks[0] as { lsn: number }).lsn;
+    expect(resent.result.acks).toEqual([{ change_id: 'small-12', status: 'applied', lsn: lsn + 2 }, { change_id: 'small-10', status: 'duplicate', lsn }]);
+    expect([resent.queries, resent.committed]).toEqual([1, 1]);
   });
 });

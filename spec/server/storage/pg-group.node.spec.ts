@@ -3,7 +3,8 @@
  * several clients in ONE transaction must answer exactly as SQLite answers the same frames applied
  * one by one (acks, LSNs, prevLsn, log, rows), including a change_id re-sent by a later frame of
  * the group, the same change_id from another client, and a refusal, which makes the group fall
- * back to one transaction per frame.
+ * back to one transaction per frame. The group's writes and its COMMIT go out back to back on a
+ * pipelined connection (server/storage/pg-pipeline.ts), and nothing is answered unless it committed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { parseSchema, type AckEntry, type ClientChange, type Row } from '../../.
 import { PgStorage } from '../../../server/storage/postgres.js';
 import { SqliteStorage } from '../../../server/storage/sqlite.js';
 import type { FrameRequest, SyncStorage } from '../../../server/storage/types.js';
-import { freshPgUrl, queriesDuring } from '../../support/pg.js';
+import { freshPgUrl } from '../../support/pg.js';
+import { onTheWire } from './pg-wire.js';
 
 const SCHEMA = parseSchema({
   users: { primaryKey: 'id', columns: { id: 'TEXT', email: 'TEXT', name: 'TEXT' }, indexes: { users_email: { columns: ['email'], unique: true } } },
@@ -45,24 +47,37 @@ describe('PostgreSQL group commit', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function compare(frames: FrameRequest[], commits: number): Promise<void> {
+  /** Apply `frames` on both backends, compare, and say how PostgreSQL's statements went out. */
+  async function compare(frames: FrameRequest[], commits: number): Promise<{ mostInFlight: number; pipelined: boolean }> {
     await pgs.applyChanges('c0', [ins('z1', 'u6', { email: 'z@a' })]);
     await sqlite.applyChanges('c0', [ins('z1', 'u6', { email: 'z@a' })]);
     const expected = [];
     for (const f of frames) expected.push(await sqlite.applyChanges(f.clientId, f.changes));
-    const got = await queriesDuring(() => pgs.applyFrames(frames), (text) => text === 'COMMIT');
+    const got = await onTheWire(() => pgs.applyFrames(frames));
     expect(got.result.map((o) => ({ ...o, acks: o.acks.map(plain) }))).toEqual(expected.map((o) => ({ ...o, acks: o.acks.map(plain) })));
     expect(await state(pgs)).toEqual(await state(sqlite));
-    expect(got.queries).toBe(commits);
+    expect(got.committed).toBe(commits);
+    return got;
   }
 
   it('writes frames of several clients in one transaction, each answered as if applied alone', async () => {
-    await compare([
+    const wire = await compare([
       frame('c1', [ins('a1', 'u1', { email: 'a@a' }), ins('a2', 'u2', { email: 'b@a' })]),
       // Another client: the same change_id is its own change; it updates a row the frame before wrote.
       frame('c2', [ins('a1', 'u3', { email: 'c@a' }), upd('b1', 'u1', { name: 'one' })]),
       // The first client again: a re-send of a change of the first frame is a duplicate with that LSN.
       frame('c1', [ins('a2', 'u2', { email: 'b@a' }), upd('a3', 'u2', { name: 'two' }), upd('a4', 'u6', { name: 'six' })]),
+    ], 1);
+    // Pipelined: after the begin, the frames' statements (the second frame has two runs: two statements) and the COMMIT are all on their way at once.
+    expect(wire.pipelined).toBe(true);
+    expect(wire.mostInFlight).toBeGreaterThanOrEqual(5);
+  });
+
+  it('writes a group again with the dedupe lookup, still as one transaction, when a frame re-sends a change logged before it', async () => {
+    await compare([
+      frame('c1', [ins('a1', 'u1', { email: 'a@a' })]),
+      // z1 of c0 is in the log (compare's first change): the optimistic attempt is refused by the log's unique index.
+      frame('c0', [ins('z1', 'u6', { email: 'z@a' }), upd('z2', 'u1', { name: 'one' })]),
     ], 1);
   });
 
