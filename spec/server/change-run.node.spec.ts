@@ -6,7 +6,6 @@
  * change limit is refused on its own; and the token bucket lets a frame join only while it is
  * not in debt, so a run serves no more frames than one-at-a-time handling did before it waits.
  */
-import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { parseSchema } from '../../lib/protocol/index.js';
 import { SyncHub } from '../../server/hub.js';
@@ -14,39 +13,8 @@ import { createLogger } from '../../server/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../../server/limits.js';
 import { LogStore } from '../../server/store.js';
 import { SqliteStorage } from '../../server/storage/sqlite.js';
+import { FakeSocket } from './fake-socket.js';
 import { SCHEMA, todo } from './helpers.js';
-
-/** Stands in for a socket; `sentUntil` resolves once a sent frame matches. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readonly CONNECTING = 0;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: { type: string; [k: string]: unknown }[] = [];
-  private waiting: { match: (f: { type: string }) => boolean; ok: () => void } | null = null;
-  send(data: string | Buffer): void {
-    const f = JSON.parse(String(data)) as { type: string };
-    this.sent.push(f);
-    if (this.waiting?.match(f)) this.waiting.ok();
-  }
-  sentUntil(match: (f: { type: string; [k: string]: unknown }) => boolean): Promise<void> {
-    return new Promise((ok) => (this.waiting = { match, ok }));
-  }
-  /** Frames arriving together (one tick). */
-  deliver(...frames: unknown[]): void {
-    for (const f of frames) this.emit('message', Buffer.from(JSON.stringify(f)));
-  }
-  close(): void {
-    this.readyState = 3;
-    this.emit('close');
-  }
-  pause(): void {}
-  resume(): void {}
-  ping(): void {}
-  terminate(): void {
-    this.close();
-  }
-}
 
 const hello = { type: 'hello', protocol: 1, client_id: 'w', last_lsn: 0 };
 const cc = (...ids: string[]) => ({ type: 'client_change', changes: ids.map((id) => todo(id, id, 'x')) });

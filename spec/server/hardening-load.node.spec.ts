@@ -3,7 +3,7 @@
  * what is served, one `sync_request` at a time, backpressure, a global output budget, acks free
  * and over-rate frames queued (never dropped). Real server, real sockets; honest clients sync.
  */
-import { EventEmitter } from 'node:events';
+import { FakeSocket } from './fake-socket.js';
 import type { WebSocket } from 'ws';
 import { parseSchema, type ServerFrame } from '../../lib/protocol/index.js';
 import { SyncHub } from '../../server/hub.js';
@@ -223,28 +223,6 @@ describe('server hardening: work is paced and served one request at a time', () 
 });
 
 describe('server hardening: a closing connection', () => {
-  /** Stands in for a socket (the frames below must arrive in one tick, as from one TCP read). */
-  class FakeSocket extends EventEmitter {
-    readonly OPEN = 1;
-    readonly CONNECTING = 0;
-    readyState = 1;
-    bufferedAmount = 0;
-    readonly sent: string[] = [];
-    send(data: string | Buffer): void {
-      this.sent.push(String(data));
-    }
-    close(): void {
-      this.readyState = 3;
-      this.emit('close');
-    }
-    pause(): void {}
-    resume(): void {}
-    ping(): void {}
-    terminate(): void {
-      this.close();
-    }
-  }
-
   const hubOf = (store: LogStore, limits: Partial<typeof DEFAULT_LIMITS> = {}) =>
     new SyncHub({
       store: new SqliteStorage(store),
