@@ -59,6 +59,11 @@ export interface StageTrace {
    * pacing waits): how long the frame held its connection's inbox, which hands on one frame at a time.
    */
   server_frame: StageFigure;
+  /**
+   * Where the slowest 1% come from: the changes whose end-to-end latency (A's call -> B's live
+   * query) is at or above its p99, and per stage the mean of their interval (the sum is their mean latency).
+   */
+  tail: { threshold_ms: number; n: number; stages: { name: string; from: string; mean: number }[] };
 }
 
 /** The whole result file. */

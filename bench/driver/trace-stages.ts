@@ -54,6 +54,7 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
   }
   if (!Number.isFinite(best.delta)) throw new Error('trace: no change with all four round-trip times (clock offset)');
   const intervals = new Map<string, number[]>(STAGES.map((s) => [s.name, []]));
+  const totals: number[] = [];
   const resolved: number[] = [];
   const held: number[] = [];
   let changes = 0;
@@ -80,6 +81,7 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
       if (t === undefined || t0 === undefined) throw new Error(`trace: change ${i} has no "${t === undefined ? s.name : s.from}" time`);
       intervals.get(s.name)!.push(t - t0);
     }
+    totals.push(at["B's live query"]! - at["A's call"]!);
     resolved.push(page.recordedAt[i]! - page.sentAt[i]!);
     const end = server.finished[c];
     if (end === undefined) throw new Error(`trace: change ${i} has no end of its frame's handling`);
@@ -96,7 +98,16 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
     stages: STAGES.map((s) => figure(s.name, s.from, intervals.get(s.name)!)),
     insert_resolved: figure("A's insert resolved", "A's call", resolved),
     server_frame: figure('server handled', 'server handles', held),
+    tail: tailOf(totals, intervals),
   };
+}
+
+/** The slowest 1% of changes (end to end at or above its p99) and their mean interval per stage. */
+function tailOf(totals: readonly number[], intervals: ReadonlyMap<string, number[]>): StageTrace['tail'] {
+  const threshold = quantile([...totals], 0.99);
+  const slow = totals.flatMap((t, i) => (t >= threshold ? [i] : []));
+  const mean = (xs: readonly number[]) => slow.reduce((sum, i) => sum + xs[i]!, 0) / Math.max(1, slow.length);
+  return { threshold_ms: threshold, n: slow.length, stages: STAGES.map((s) => ({ name: s.name, from: s.from, mean: mean(intervals.get(s.name)!) })) };
 }
 
 /** The printed table: per stage, p50 / p99 quiet and loaded, and which stage grew most under load. */
@@ -114,6 +125,10 @@ export function stageTable(quiet: StageTrace, loaded: StageTrace): string[] {
     return g[k] > 0 ? `${k} grows most at ${g.name} (+${g[k].toFixed(3)} ms)` : `no stage's ${k} grows`;
   };
   rows.push(`  * crosses Chromium <-> Node clocks: offset (Node - Chromium) ${quiet.clock.offset_ms.toFixed(3)} ms +- ${quiet.clock.uncertainty_ms.toFixed(3)} (quiet), ${loaded.clock.offset_ms.toFixed(3)} +- ${loaded.clock.uncertainty_ms.toFixed(3)} (loaded); ${quiet.changes} / ${loaded.changes} changes traced`);
+  for (const [label, t] of [['quiet', quiet.tail], ['loaded', loaded.tail]] as const) {
+    const parts = [...t.stages].sort((x, y) => y.mean - x.mean).slice(0, 4).map((s) => `${s.from} -> ${s.name} ${s.mean.toFixed(2)}`);
+    rows.push(`  slowest 1% ${label} (${t.n} changes >= ${t.threshold_ms.toFixed(2)} ms), mean ms per stage, largest first: ${parts.join(', ')}`);
+  }
   rows.push(`  queueing under load (loaded minus quiet, one traced run each): ${most('p50')}, ${most('p99')}`);
   return rows;
 }

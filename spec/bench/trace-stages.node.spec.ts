@@ -74,6 +74,19 @@ describe('bench per-stage trace', () => {
     for (const s of trace.stages) expect(s.n).withContext(s.name).toBe(8);
   });
 
+  it('names the stages the slowest 1% spend their time in', () => {
+    const { page, server } = records();
+    // Change 8 is the slowest: B's live query saw it 40 ms late.
+    page.seenAt[8]! += 40;
+    const trace = stageTrace(page, server, 2);
+    expect(trace.tail.n).toBe(1);
+    expect(trace.tail.threshold_ms).toBeCloseTo(7 + 40 + 0.5, 9);
+    const byName = Object.fromEntries(trace.tail.stages.map((s) => [s.name, s.mean]));
+    expect(byName["B's live query"]).toBeCloseTo(42, 9);
+    expect(byName['A durable']).toBeCloseTo(1, 9);
+    expect(trace.tail.stages.reduce((sum, s) => sum + s.mean, 0)).toBeCloseTo(trace.tail.threshold_ms, 9);
+  });
+
   it('fails on a change missing a stage, naming it', () => {
     const { page, server } = records();
     delete page.workers!.b.applied['c7'];
