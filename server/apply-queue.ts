@@ -18,6 +18,18 @@
  * A group or a merged run whose transaction fails is written again frame by frame, so each frame
  * gets its own outcome (a refusal is only that frame's; the store already re-runs a refused group
  * that way).
+ *
+ * With group commit the next group's write does not wait for the continuations of the group
+ * before it: it starts once that group's write is done (one transaction at a time, so commit order
+ * stays queue order), while those continuations still run (their socket writes, their waits for a
+ * slow reader); its own continuations run after them. So the database works on group n+1 while
+ * the server sends group n, instead of each waiting for the other. A task still runs after every
+ * continuation before it. The groups written meanwhile are of other senders: a connection hands
+ * on its next run only after its last one's continuation (inbox.ts). Without group commit (SQLite:
+ * the write is synchronous) every continuation ends before the next write.
+ *
+ *   write:  [group n]            [group n+1]            [group n+2]
+ *   then:            [then n .........]  [then n+1 ..........]
  */
 import type { ApplyOutcome } from './store.js';
 import type { FrameRequest } from './storage/types.js';
@@ -59,6 +71,18 @@ interface ApplyEntry extends Settled {
 }
 type Entry = TaskEntry | ApplyEntry;
 
+/** Run each entry's continuation with its outcomes, in order; a continuation that throws fails its own caller only. */
+async function continueAll(live: readonly ApplyEntry[], outcomes: readonly (readonly FrameOutcome[])[]): Promise<void> {
+  for (let k = 0; k < live.length; k++) {
+    try {
+      await live[k]!.then(outcomes[k]!);
+      live[k]!.done();
+    } catch (e) {
+      live[k]!.fail(e);
+    }
+  }
+}
+
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -66,14 +90,15 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 export class ApplyQueue {
   private readonly entries: Entry[] = [];
   private draining = false;
+  /** Resolves the promise of {@link nextEntry} (set while the drain waits for one). */
+  private arrived: (() => void) | null = null;
 
   constructor(private readonly writer: FrameWriter) {}
 
   /** Run `task` after everything queued before it. */
   serial<T>(task: () => Promise<T> | T): Promise<T> {
     return new Promise<T>((resolve, fail) => {
-      this.entries.push({ kind: 'task', run: task, resolve: resolve as (v: unknown) => void, done: () => undefined, fail });
-      void this.drain();
+      this.push({ kind: 'task', run: task, resolve: resolve as (v: unknown) => void, done: () => undefined, fail });
     });
   }
 
@@ -83,17 +108,43 @@ export class ApplyQueue {
    */
   apply(sizes: readonly number[], request: () => readonly FrameRequest[], then: (outcomes: readonly FrameOutcome[]) => unknown): Promise<void> {
     return new Promise<void>((done, fail) => {
-      this.entries.push({ kind: 'apply', sizes, request, then, done, fail });
-      void this.drain();
+      this.push({ kind: 'apply', sizes, request, then, done, fail });
     });
+  }
+
+  private push(entry: Entry): void {
+    this.entries.push(entry);
+    const arrived = this.arrived;
+    this.arrived = null;
+    arrived?.();
+    void this.drain();
+  }
+
+  /** Resolves when the next entry is queued. */
+  private nextEntry(): Promise<void> {
+    return new Promise<void>((ok) => (this.arrived = ok));
   }
 
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    // With group commit: the continuations of the group written last, still running (see the file comment).
+    let behind: Promise<void> | null = null;
     try {
-      for (let head = this.entries.shift(); head !== undefined; head = this.entries.shift()) {
+      for (;;) {
+        const head = this.entries.shift();
+        if (head === undefined) {
+          if (behind === null) break;
+          // Wait for the last continuations to end, or for an entry queued meanwhile (draining stays set).
+          const last = behind;
+          const ended = await Promise.race([last.then(() => true), this.nextEntry().then(() => false)]);
+          if (ended) behind = null;
+          continue;
+        }
         if (head.kind === 'task') {
+          // A task runs after everything before it, continuations included.
+          if (behind !== null) await behind;
+          behind = null;
           try {
             head.resolve(await head.run());
           } catch (e) {
@@ -112,14 +163,14 @@ export class ApplyQueue {
           }
         }
         const outcomes = await this.write(runs);
-        for (let k = 0; k < live.length; k++) {
-          try {
-            await live[k]!.then(outcomes[k]!);
-            live[k]!.done();
-          } catch (e) {
-            live[k]!.fail(e);
-          }
-        }
+        const before = behind;
+        const continued = (async () => {
+          if (before !== null) await before;
+          await continueAll(live, outcomes);
+        })();
+        if (this.writer.many === null) await continued;
+        // Group commit: the next group is written while these continuations run; theirs wait for these.
+        else behind = continued;
       }
     } finally {
       this.draining = false;

@@ -105,6 +105,74 @@ describe('ApplyQueue', () => {
   });
 });
 
+/** Let every promise of the fake writer and the queue settle (they resolve on microtasks only). */
+const settled = () => new Promise<void>((ok) => setImmediate(ok));
+
+/** Apply `a`, whose continuation waits for the returned `release`, then `more` behind it. */
+function slowFirst(q: ApplyQueue, log: string[]) {
+  let release!: () => void;
+  const slow = new Promise<void>((ok) => (release = ok));
+  const first = q.apply([1], () => [frame('a')], async () => {
+    log.push('then a starts');
+    await slow;
+    log.push('then a ends');
+  });
+  return { first, release };
+}
+
+describe('ApplyQueue: writes overlap continuations (group commit)', () => {
+  it('writes the next group while the continuation before it still runs, and runs its continuations after that one', async () => {
+    const r = recorder(true);
+    const q = new ApplyQueue(r.writer);
+    const { first, release } = slowFirst(q, r.log);
+    const rest = [apply(q, r.log, frame('b')), apply(q, r.log, frame('c'))];
+    await settled();
+    // b and c are written (committed) while a's continuation waits; theirs have not run.
+    expect(r.log).toEqual(['one a', 'then a starts', 'many b,c']);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(r.log).toEqual(['one a', 'then a starts', 'many b,c', 'then a ends', 'then b ok 1', 'then c ok 1']);
+  });
+
+  it('runs a task only after every continuation before it', async () => {
+    const r = recorder(true);
+    const q = new ApplyQueue(r.writer);
+    const { first, release } = slowFirst(q, r.log);
+    const task = q.serial(() => r.log.push('task'));
+    const after = apply(q, r.log, frame('d'));
+    await settled();
+    expect(r.log).toEqual(['one a', 'then a starts']);
+    release();
+    await Promise.all([first, task, after]);
+    expect(r.log).toEqual(['one a', 'then a starts', 'then a ends', 'task', 'one d', 'then d ok 1']);
+  });
+
+  it('takes what is queued while the last continuation runs', async () => {
+    const r = recorder(true);
+    const q = new ApplyQueue(r.writer);
+    const { first, release } = slowFirst(q, r.log);
+    await settled();
+    const late = apply(q, r.log, frame('e'));
+    await settled();
+    expect(r.log).toEqual(['one a', 'then a starts', 'one e']);
+    release();
+    await Promise.all([first, late]);
+    expect(r.log).toEqual(['one a', 'then a starts', 'one e', 'then a ends', 'then e ok 1']);
+  });
+
+  it('without group commit writes nothing before the continuation before it has ended', async () => {
+    const r = recorder(false);
+    const q = new ApplyQueue(r.writer);
+    const { first, release } = slowFirst(q, r.log);
+    const next = apply(q, r.log, frame('b'));
+    await settled();
+    expect(r.log).toEqual(['one a', 'then a starts']);
+    release();
+    await Promise.all([first, next]);
+    expect(r.log).toEqual(['one a', 'then a starts', 'then a ends', 'one b', 'then b ok 1']);
+  });
+});
+
 /** A writer whose every change commits with the next LSN; a change `bad` fails its write. */
 function lsnWriter(groups: boolean) {
   const log: string[] = [];
