@@ -12,10 +12,12 @@
  * RUNS (consecutive changes of the same table, op and column set): one statement per run
  * (pg-batch.ts). The frame's last run, its log, row versions and NOTIFY go in one closing
  * statement. The writes are not awaited one by one: they go out back to back on the pipelined
- * connection, with the COMMIT behind them (pg-pipeline.ts), and are settled together, so a group
- * of frames without reads (no access rules, no older client) takes two round trips: the begin
- * (lock, LSN) and everything else. A read (the rows before a batch) first settles what was sent,
- * so it sees the writes before it and a refusal is known before anything depends on it.
+ * connection, behind the begin and with the COMMIT behind them (pg-pipeline.ts), and are settled
+ * together. The changes are numbered from 0 here and from the base (max(lsn) under the lock) in
+ * SQL (beginFrames), and the answers are moved by the base once it is known, so a group of frames
+ * without reads (no access rules, no older client) takes ONE round trip. A read (the rows before a
+ * batch) first settles what was sent, so it sees the writes before it and a refusal is known
+ * before anything depends on it.
  *
  * A refused statement aborts a PostgreSQL transaction, so the frames first run in the common
  * case's way (pg-retry.ts): no dedupe lookup (the log's unique index refuses a change_id sent
@@ -113,13 +115,14 @@ export async function applyFrames(db: PoolClient, ctx: ApplyContext, frames: rea
 }
 
 async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly FrameRequest[], mode: Mode): Promise<ApplyOutcome[]> {
-  const begun = await beginFrames(db, frames, mode !== 'optimistic');
-  let lsn = begun.lsn;
+  const pipe = new Pipeline(db);
+  // LSNs are numbered from 0 here and from the base in SQL (beginFrames), and moved by the base at the end.
+  const begun = beginFrames(db, pipe, frames, mode !== 'optimistic');
   // change_id -> LSN per client, shared by its frames (a later frame's re-send of an earlier one's change is a duplicate).
-  const loggedBy = begun.logged;
+  const loggedBy = await begun.logged;
+  let lsn = 0;
   const now = ctx.now();
   const out: ApplyOutcome[] = [];
-  const pipe = new Pipeline(db);
   for (const f of frames) {
     const a: Attempt = { db, ctx, clientId: f.clientId, permit: f.permit, sub: f.sub, known: f.known, mode, now, logged: loggedBy.get(f.clientId)!, acks: new Array<AckEntry>(f.changes.length), committed: [], log: [], lsn, deferred: null, pipe };
     await applyBody(a, f.changes);
@@ -132,7 +135,18 @@ async function attempt(db: PoolClient, ctx: ApplyContext, frames: readonly Frame
   const commit = pipe.send({ text: 'COMMIT' });
   await settle(pipe, mode);
   if ((await commit).command !== 'COMMIT') throw new Error(`PostgreSQL ended the transaction with ${(await commit).command}, not COMMIT`);
-  return out;
+  const base = await begun.base;
+  return out.map((o) => fromBase(o, base));
+}
+
+/** An outcome numbered from 0, numbered from `base`. */
+function fromBase(o: ApplyOutcome, base: number): ApplyOutcome {
+  for (const c of o.committed) c.lsn += base;
+  return {
+    acks: o.acks.map((ack) => (ack.status === 'rejected' ? ack : { ...ack, lsn: ack.lsn + base })),
+    committed: o.committed,
+    prevLsn: o.prevLsn + base,
+  };
 }
 
 /** Dedupe, check and write one frame's changes (all but its last run, on the fast path: see frameEnd). */

@@ -25,6 +25,14 @@ function element(v: unknown): string {
 
 /** The array literal of `values` (one dimension), for a parameter cast to an array type (`$1::text[]`). */
 export function arrayLiteral(values: readonly unknown[]): string {
+  if (values.length === 0) return '{}';
+  // The common columns, in a join each: all texts without `"` or `\` (none has one when their
+  // concatenation has none), or all finite numbers (an unquoted number reads as the quoted one).
+  if (values.every((v) => typeof v === 'string')) {
+    if (!NEEDS_ESCAPE.test((values as readonly string[]).join(''))) return `{"${values.join('","')}"}`;
+  } else if (values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    return `{${values.join(',')}}`;
+  }
   let out = '{';
   for (let i = 0; i < values.length; i++) out += (i === 0 ? '' : ',') + element(values[i]);
   return `${out}}`;

@@ -8,6 +8,7 @@ import { quoteIdent, type ClientChange, type Row, type SchemaDeclaration, type T
 import { arrayLiteral } from './pg-arrays.js';
 import { fromPg, keyFits, keyParam, pgType, toPg } from './pg-entities.js';
 import { LSN_LOCK_SQL, type PoolClient, type Queryable } from './pg-types.js';
+import type { Pipeline } from './pg-pipeline.js';
 import type { FrameRequest } from './types.js';
 
 function tableOf(schema: SchemaDeclaration, entity: string): TableSchema | undefined {
@@ -75,25 +76,36 @@ export function loggedQuery(lit: (v: string) => string, clientId: string, change
     CROSS JOIN LATERAL (SELECT lsn FROM rsw_change_log WHERE client_id = ${lit(clientId)} AND change_id = i.id LIMIT 1) AS l`;
 }
 
+/** The group's LSN base in SQL: max(lsn) when its transaction took the LSN lock (see beginFrames). */
+const BASE = "current_setting('rsw.base')::int8";
+
 /**
- * Begin the transaction of a group of frames, in one round trip: the origin mark (the capture
- * triggers skip the server's own writes), the LSN lock, the LSN, and with `lookup` which of the
- * frames' changes each client has in the log already (a simple query has no parameters: the ids
- * go as escaped literals), one lookup per client. `logged`: per client, change_id -> LSN (empty
- * maps without `lookup`).
+ * Begin the transaction of a group of frames, as the first statement of its pipeline (not
+ * awaited: the writes go out behind it): the origin mark (the capture triggers skip the server's
+ * own writes), the LSN lock, and the BASE, max(lsn) under the lock, kept in the transaction's
+ * `rsw.base` so that the writes number their changes `base + k` in SQL: the frames are written
+ * without a round trip for the LSN first. With `lookup`, also which of the frames' changes each
+ * client has in the log already (a simple query has no parameters: the ids go as escaped
+ * literals), one lookup per client. `base` resolves with the base; `logged` (awaits the begin
+ * with `lookup` only): per client, change_id -> LSN relative to the base (empty maps without `lookup`).
  */
-export async function beginFrames(db: PoolClient, frames: readonly FrameRequest[], lookup: boolean): Promise<{ lsn: number; logged: Map<string, Map<string, number>> }> {
+export function beginFrames(db: PoolClient, pipe: Pipeline, frames: readonly FrameRequest[], lookup: boolean): { base: Promise<number>; logged: Promise<Map<string, Map<string, number>>> } {
   const lit = (v: string) => db.escapeLiteral(v);
   const askedBy = new Map<string, string[]>();
   for (const f of frames) (askedBy.get(f.clientId) ?? askedBy.set(f.clientId, []).get(f.clientId)!).push(...f.changes.map((c) => c.change_id));
   const clients = [...askedBy.keys()];
   const lookups = lookup ? clients.map((c) => `;\n${loggedQuery(lit, c, askedBy.get(c)!)}`) : [];
-  const begun = (await db.query(
-    `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT coalesce(max(lsn), 0)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
-  )) as unknown as { rows: Record<string, unknown>[] }[];
-  const logged = new Map<string, Map<string, number>>();
-  clients.forEach((c, k) => logged.set(c, new Map(lookup ? (begun[4 + k]!.rows as { change_id: string; lsn: number }[]).map((r) => [r.change_id, Number(r.lsn)]) : [])));
-  return { lsn: Number(begun[3]!.rows[0]!['m']), logged };
+  const begun = pipe.send({
+    text: `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT set_config('rsw.base', coalesce(max(lsn), 0)::text, true)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
+  }) as unknown as Promise<{ rows: Record<string, unknown>[] }[]>;
+  const base = begun.then((r) => Number(r[3]!.rows[0]!['m']));
+  const empty = () => new Map(clients.map((c) => [c, new Map<string, number>()]));
+  if (!lookup) return { base, logged: Promise.resolve(empty()) };
+  const logged = begun.then((r) => {
+    const m = Number(r[3]!.rows[0]!['m']);
+    return new Map(clients.map((c, k) => [c, new Map((r[4 + k]!.rows as { change_id: string; lsn: number }[]).map((row) => [row.change_id, Number(row.lsn) - m]))]));
+  });
+  return { base, logged };
 }
 
 /** The ordinal column of currentRows (not an identifier, so no app column has its name). */
@@ -131,6 +143,7 @@ export async function currentRows(db: Queryable, schema: SchemaDeclaration, enti
 
 /** A change of the frame for the log. */
 export interface LogEntry {
+  /** Relative to the group's base (beginFrames): the change's LSN is base + lsn. */
   lsn: number;
   change_id: string;
   entity: string;
@@ -152,19 +165,23 @@ export function frameEnd(
   const p = (v: unknown) => `$${values.push(v)}`;
   const pa = (v: readonly unknown[]) => p(arrayLiteral(v));
   const client = p(clientId);
+  // The data go as ONE JSON array of the changes' data JSON (joined, not escaped into an array
+  // literal: most of a frame's bytes); a `json` element's text is exactly its input, so each row
+  // stores the same text as before, and a delete's `null` is stored as NULL.
+  const data = p(`[${entries.map((e) => e.data ?? 'null').join(',')}]`);
   const log = `INSERT INTO rsw_change_log (lsn, change_id, client_id, entity, entity_id, op, data, created_at, sub)
-    SELECT l, c, ${client}::text, e, i, o, d, ${p(now)}::int8, ${p(sub)}::text
-    FROM unnest(${pa(entries.map((e) => e.lsn))}::int8[], ${pa(entries.map((e) => e.change_id))}::text[], ${pa(entries.map((e) => e.entity))}::text[],
-      ${pa(entries.map((e) => e.entity_id))}::text[], ${pa(entries.map((e) => e.op))}::text[], ${pa(entries.map((e) => e.data))}::text[]) AS u (l, c, e, i, o, d)`;
+    SELECT ${BASE} + l, c, ${client}::text, e, i, o, nullif(d::text, 'null'), ${p(now)}::int8, ${p(sub)}::text
+    FROM ROWS FROM (unnest(${pa(entries.map((e) => e.lsn))}::int8[]), unnest(${pa(entries.map((e) => e.change_id))}::text[]), unnest(${pa(entries.map((e) => e.entity))}::text[]),
+      unnest(${pa(entries.map((e) => e.entity_id))}::text[]), unnest(${pa(entries.map((e) => e.op))}::text[]), json_array_elements(${data}::json)) AS u (l, c, e, i, o, d)`;
   // The last change of each row wins.
   const last = new Map<string, LogEntry>();
   for (const e of entries) last.set(`${e.entity}\u0000${e.entity_id}`, e);
   const rows = [...last.values()];
   const versions = `INSERT INTO rsw_row_versions (entity, entity_id, lsn, change_id, client_id, op)
-    SELECT e, i, l, c, ${client}::text, o
+    SELECT e, i, ${BASE} + l, c, ${client}::text, o
     FROM unnest(${pa(rows.map((e) => e.entity))}::text[], ${pa(rows.map((e) => e.entity_id))}::text[], ${pa(rows.map((e) => e.lsn))}::int8[],
       ${pa(rows.map((e) => e.change_id))}::text[], ${pa(rows.map((e) => (e.op === 'delete' ? 'delete' : 'insert')))}::text[]) AS u (e, i, l, c, o)
     ON CONFLICT (entity, entity_id) DO UPDATE SET lsn = EXCLUDED.lsn, change_id = EXCLUDED.change_id, client_id = EXCLUDED.client_id, op = EXCLUDED.op`;
-  const notify = `SELECT pg_notify(${p(channel)}, ${p(String(entries[entries.length - 1]!.lsn))})`;
+  const notify = `SELECT pg_notify(${p(channel)}, (${BASE} + ${p(entries[entries.length - 1]!.lsn)}::int8)::text)`;
   return { text: `WITH ${write === null ? '' : `w AS (${write.text}), `}l AS (${log}), v AS (${versions}) ${notify}`, values };
 }

@@ -27,6 +27,18 @@ describe('PostgreSQL array literals', () => {
     expect(await roundTrip([], 'text')).toEqual([]);
   });
 
+  it('reads back texts that need no escape, and numbers alone (the joined literals), as the element by element ones', async () => {
+    const plain = ['', 'plain', 'NULL', ' spaced ', 'a,b', '{braces}', 'ünï €', '😀', "it's"];
+    expect(arrayLiteral(plain)).toBe(`{${plain.map((v) => `"${v}"`).join(',')}}`);
+    expect(await roundTrip(plain, 'text')).toEqual(plain);
+    // One text with a quote: every element on its own (the others unchanged).
+    expect(await roundTrip([...plain, 'a "b"'], 'text')).toEqual([...plain, 'a "b"']);
+    expect(arrayLiteral([3, -0.5, 1e21])).toBe('{3,-0.5,1e+21}');
+    expect(await roundTrip([3, -0.5, 1e21, 5e-324], 'float8')).toEqual([3, -0.5, 1e21, 5e-324]);
+    expect(await roundTrip([0, -7, 9007199254740991], 'int8')).toEqual(['0', '-7', '9007199254740991']);
+    expect(await roundTrip([1, 'x'], 'text')).toEqual(['1', 'x']);
+  });
+
   it('reads back numbers, bytes and JSON values', async () => {
     expect(await roundTrip([0, -7, 9007199254740991, null], 'int8')).toEqual(['0', '-7', '9007199254740991', null]);
     expect(await roundTrip([1.5, -0.25, 1e21, 3], 'float8')).toEqual([1.5, -0.25, 1e21, 3]);
