@@ -3,7 +3,7 @@
  * null passed checkChange, so the decoder accepted such a server batch; applying it then failed
  * in SQLite (NOT NULL constraint) with an untyped error, every retry failed the same way, and the
  * downstream pipeline stayed stuck on it (no later batch ever applied). Fixed in
- * lib/protocol/schema.ts: checkChange refuses a null key in an update (a typed SchemaError): a
+ * lib/protocol/schema-checks.ts: checkChange refuses a null key in an update (a typed SchemaError): a
  * plain decode rejects the frame; the client's transport keeps it (`keepUnfit`) and the store
  * quarantines the change (issue 14, regression-poison-batch.node.spec.ts), so the LSN moves on.
  */
