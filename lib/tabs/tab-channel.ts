@@ -5,29 +5,22 @@
  * {@link LeaderRelay}) or FOLLOWS (every request goes over the bus to the leader tab). The role
  * comes from the Web Locks election (election.ts) through the pure machine of role-machine.ts.
  *
- * Nothing a client asked for is lost in a failover: every request stays here, in flight, until
- * the current leader answers it, and is re-sent to each new leader. A write's change_ids are fixed
- * here, before it is first sent, so a re-sent write is recorded once (SqlJsStore.recordedAlready).
- * An answer that only says the leader went away (store_taken_over, closed) is not passed on: the
- * request waits for the next leader. `status.role` says which role this tab has.
+ * Nothing a client asked for is lost in a failover: it waits in flight (in-flight.ts) until the
+ * current leader answers it, and goes again to each new leader. `status.role` says which role this
+ * tab has.
  */
 import { Subject, interval, type Subscription } from 'rxjs';
-import { ErrorCodes, SyncError } from '../errors.js';
+import { ErrorCodes } from '../errors.js';
 import type { Channel } from '../client/channel.js';
 import type { SyncStatusWire, WorkerOptions } from '../protocol/index.js';
 import { tabBus, type TabBus } from './bus.js';
 import type { BusEnvelope } from './bus-messages.js';
 import { Election } from './election.js';
+import { InFlight } from './in-flight.js';
 import { LeaderRelay, type WorkerMsg } from './leader-relay.js';
 import { Standby } from './standby.js';
 import type { TabsOptions, TabsRuntime } from './options.js';
 import { initialRole, stepRole, type RoleEvent, type RoleState } from './role-machine.js';
-
-/** Answers that only mean "this leader is gone": the request waits for the next one. */
-const LEADER_GONE: ReadonlySet<string> = new Set([ErrorCodes.STORE_TAKEN_OVER, ErrorCodes.CLOSED]);
-
-/** Most requests one tab keeps in flight (each waits for a leader's answer). */
-const MAX_IN_FLIGHT = 10_000;
 
 /** Open the tabs channel of one database. `openEngine` starts this tab's own worker when it leads. */
 export function tabChannel(dbName: string, options: TabsOptions, openEngine: () => Promise<Channel>, runtime: TabsRuntime): Channel {
@@ -43,9 +36,8 @@ class TabChannel implements Channel {
   private readonly bus: TabBus;
   private readonly election: Election;
   private readonly subs: Subscription[] = [];
-  /** The client's requests not answered yet, by the client's own id (insertion order = send order). */
-  private readonly inflight = new Map<number, WorkerMsg>();
-  private commands: WorkerMsg[] = [];
+  /** The client's requests and commands no leader has answered or taken yet. */
+  private readonly requests = new InFlight(() => this.runtime.newId());
   private init: WorkerMsg | null = null;
   private initAnswered = false;
   private closeId: number | null = null;
@@ -89,16 +81,9 @@ class TabChannel implements Channel {
       this.close(msg.id);
     } else if (msg.type === 'token_response') {
       this.relay?.fromSelf(msg);
-    } else if (typeof msg.id !== 'number') {
-      // connect, disconnect (and any command without an answer): for the one engine, wherever it runs.
-      // Waiting for a leader, only the latest of each kind counts (bounded however often it is called).
-      if (!this.sendNow(msg)) this.commands = [...this.commands.filter((c) => c.type !== msg.type), msg];
-    } else if (this.inflight.size >= MAX_IN_FLIGHT) {
-      this.out.next({ type: 'error', id: msg.id, error: new SyncError(ErrorCodes.LIMIT, `more than ${MAX_IN_FLIGHT} requests wait for the leader tab`).toJSON() });
     } else {
-      const fixed = msg.type === 'change_recorded' ? this.fixIds(msg) : msg;
-      this.inflight.set(msg.id, fixed);
-      this.sendNow(fixed);
+      const refused = this.requests.take(msg, (m) => this.sendNow(m));
+      if (refused !== null) this.out.next(refused);
     }
   }
 
@@ -185,10 +170,7 @@ class TabChannel implements Channel {
   /** A new leader (or this tab's engine just became ready): everything unanswered goes to it. */
   private resend(): void {
     this.answerInit();
-    for (const msg of this.inflight.values()) this.sendNow(msg);
-    const commands = this.commands;
-    this.commands = [];
-    for (const c of commands) if (!this.sendNow(c)) this.commands.push(c);
+    this.requests.resend((m) => this.sendNow(m));
   }
 
   private answerInit(): void {
@@ -215,10 +197,7 @@ class TabChannel implements Channel {
     if (msg.type === 'closed' && msg.id === this.closeId) return this.finishClose();
     if (typeof msg.id === 'number' && msg.type !== 'token_request') {
       // An answer: passed on once; "the leader is gone" is not an answer.
-      if (!this.inflight.has(msg.id)) return;
-      if (msg.type === 'error' && LEADER_GONE.has(String((msg.error as { code?: unknown } | undefined)?.code))) return;
-      this.inflight.delete(msg.id);
-      this.out.next(msg);
+      if (this.requests.answered(msg.id, msg)) this.out.next(msg);
       return;
     }
     if (msg.type === 'status') {
@@ -271,12 +250,6 @@ class TabChannel implements Channel {
     this.lastBeat = this.now();
     if (this.state.role !== 'leader') this.ping();
     this.step({ type: 'tick', now: this.now() });
-  }
-
-  /** Change ids fixed by this tab: the same write re-sent to another leader is recorded once. */
-  private fixIds(msg: WorkerMsg): WorkerMsg {
-    const changes = (msg.changes as { change_id?: string }[]).map((c) => (c.change_id === undefined ? { ...c, change_id: this.runtime.newId() } : c));
-    return { ...msg, changes };
   }
 
   private close(id: number): void {
