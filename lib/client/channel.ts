@@ -4,7 +4,6 @@
  * code and the client code do not know which one they run over.
  */
 import { Observable, Subject, asapScheduler, type SchedulerLike } from 'rxjs';
-import { observeOn } from 'rxjs/operators';
 
 /** One end of a channel. */
 export interface Channel {
@@ -61,19 +60,31 @@ export function workerChannel(target: WorkerLike): Channel {
 /**
  * Two connected in-process ends. Delivery is asynchronous (on `scheduler`, asap by default) and
  * messages are copied with structuredClone where available, so the in-process mode behaves like a
- * worker: no shared objects, no re-entrant calls.
+ * worker: no shared objects, no re-entrant calls. As over a worker, the messages posted in one
+ * turn travel together: ONE scheduled delivery hands them on in order (one action per message made
+ * 10,000 `insert()` calls at once cost the scheduler's queue O(n^2)).
  */
 export function inProcessChannelPair(scheduler: SchedulerLike = asapScheduler): [Channel, Channel] {
   const toA = new Subject<unknown>();
   const toB = new Subject<unknown>();
   const copy = (m: unknown): unknown => (typeof structuredClone === 'function' ? structuredClone(m) : JSON.parse(JSON.stringify(m)));
-  const end = (inbox: Subject<unknown>, outbox: Subject<unknown>, other: Subject<unknown>): Channel => ({
-    post: (message) => outbox.next(copy(message)),
-    messages$: inbox.pipe(observeOn(scheduler)),
-    terminate: () => {
-      inbox.complete();
-      other.complete();
-    },
-  });
+  const end = (inbox: Subject<unknown>, outbox: Subject<unknown>, other: Subject<unknown>): Channel => {
+    let held: unknown[] = [];
+    const deliver = (): void => {
+      const out = held;
+      held = [];
+      for (const m of out) outbox.next(m);
+    };
+    return {
+      post: (message) => {
+        if (held.push(copy(message)) === 1) scheduler.schedule(deliver);
+      },
+      messages$: inbox.asObservable(),
+      terminate: () => {
+        inbox.complete();
+        other.complete();
+      },
+    };
+  };
   return [end(toA, toB, toB), end(toB, toA, toA)];
 }
