@@ -99,6 +99,8 @@ export function beginFrames(db: PoolClient, pipe: Pipeline, frames: readonly Fra
     text: `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT set_config('rsw.base', coalesce(max(lsn), 0)::text, true)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
   }) as unknown as Promise<{ rows: Record<string, unknown>[] }[]>;
   const base = begun.then((r) => Number(r[3]!.rows[0]!['m']));
+  // A failed begin is reported by the pipeline's settle; the base is only read after it settled.
+  base.catch(() => undefined);
   const empty = () => new Map(clients.map((c) => [c, new Map<string, number>()]));
   if (!lookup) return { base, logged: Promise.resolve(empty()) };
   const logged = begun.then((r) => {
