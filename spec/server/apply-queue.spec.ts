@@ -105,8 +105,8 @@ describe('ApplyQueue', () => {
   });
 });
 
-/** Let every promise of the fake writer and the queue settle (they resolve on microtasks only). */
-const settled = () => new Promise<void>((ok) => setImmediate(ok));
+/** Let every promise of the fake writer and the queue settle (they resolve on microtasks only; a macrotask comes after all of them). */
+const settled = () => new Promise<void>((ok) => setTimeout(ok, 0));
 
 /** Apply `a`, whose continuation waits for the returned `release`, then `more` behind it. */
 function slowFirst(q: ApplyQueue, log: string[]) {
