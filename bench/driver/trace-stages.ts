@@ -10,13 +10,15 @@
  * gives the estimate and its bound (the uncertainty). Server times are moved onto Chromium's clock.
  */
 import type { E2eTrace } from '../page/e2e.js';
+import { rowId } from '../shared/data.js';
 import { quantile } from '../shared/stats.js';
 import type { ServerTrace } from '../shared/trace.js';
 import type { StageFigure, StageTrace } from './report.js';
 
 /** The stages, in path order; `from`: the stage whose time the interval starts at (bench/README.md says what each is). */
 const STAGES = [
-  { name: 'A durable', from: "A's call" }, // A's worker posts changes_processed (origin local): recorded, durable
+  { name: "A's worker in", from: "A's call" }, // A's worker gets the page's change_recorded message (the page's turn, postMessage)
+  { name: 'A durable', from: "A's worker in" }, // A's worker posts changes_processed (origin local): recorded, durable
   { name: 'frame out', from: 'A durable' }, // A's worker sends the client_change frame
   { name: 'server in', from: 'frame out' }, // the server's socket emits the frame
   { name: 'server handles', from: 'server in' }, // the socket's inbox hands the frame on (waits: frames before it)
@@ -63,6 +65,7 @@ export function stageTrace(page: E2eTrace, server: ServerTrace, from: number): S
     if (c === undefined) throw new Error(`trace: change ${i} was never sent by A's worker`);
     const at: Record<string, number | undefined> = {
       "A's call": page.sentAt[i],
+      "A's worker in": a.requestIn[rowId(page.prefix, i)],
       'A durable': a.durable[c],
       'frame out': a.out[c]?.[0],
       'server in': server.in[c],

@@ -1,8 +1,9 @@
 /**
  * Bench-only instrumentation of a sync worker (installed by trace.worker.ts BEFORE it starts the
  * library's host, so its patches are in place when the library starts). It records, with the epoch time:
- * every text frame the worker's WebSocket sends, every frame it receives, and every message the
- * worker posts to its page. The hot path only pushes `[time, data]`; parsing happens when the page
+ * every text frame the worker's WebSocket sends, every frame it receives, every message the
+ * worker posts to its page, and when each message from its page arrives (before the library's
+ * listener runs). The hot path only pushes `[time, data]`; parsing happens when the page
  * asks for the trace, over a BroadcastChannel of its own (the library's host never sees a message
  * it does not know).
  */
@@ -13,6 +14,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sent: [number, unknown][] = [];
 const received: [number, unknown][] = [];
 const posted: [number, unknown][] = [];
+const fromPage: [number, unknown][] = [];
 
 /** Patch this worker's WebSocket and postMessage, and answer trace requests on its BroadcastChannel. Call once, before the host starts. */
 export function installTraceHooks(): void {
@@ -47,6 +49,10 @@ export function installTraceHooks(): void {
     post(m, t);
   };
 
+  // The library's channel listens on the worker scope with addEventListener('message'): record first.
+  const scopeAdd = (self as unknown as { addEventListener: typeof addEventListener }).addEventListener.bind(self);
+  scopeAdd('message', (ev: Event) => void fromPage.push([now(), (ev as MessageEvent).data]));
+
   const channel = new BroadcastChannel(`${TRACE_CHANNEL_PREFIX}${scope.name}`);
   channel.onmessage = (e: MessageEvent<{ type?: string }>) => {
     if (e.data?.type === 'dump') channel.postMessage({ type: 'trace', trace: analyse() });
@@ -66,7 +72,13 @@ function parsed(data: unknown): { type?: string; changes?: Change[]; acks?: Chan
 
 /** Turn the raw records into per-change times (the first time each change is seen at a point). */
 function analyse(): WorkerTrace {
-  const t: WorkerTrace = { clientId: null, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} };
+  const t: WorkerTrace = { clientId: null, requestIn: {}, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} };
+  for (const [at, m] of fromPage) {
+    for (const msg of (Array.isArray(m) ? m : [m]) as { type?: string; changes?: { entity_id?: string }[] }[]) {
+      if (msg?.type !== 'change_recorded') continue;
+      for (const c of msg.changes ?? []) if (typeof c?.entity_id === 'string') t.requestIn[c.entity_id] ??= at;
+    }
+  }
   for (const [at, data] of sent) {
     const f = parsed(data);
     if (f?.type === 'hello') t.clientId = f.client_id ?? null;

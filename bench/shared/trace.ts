@@ -8,6 +8,8 @@
 export interface WorkerTrace {
   /** The client id its hello carried. */
   clientId: string | null;
+  /** entity_id -> time the worker got the page's message (change_recorded) writing that row, first seen. */
+  requestIn: Record<string, number>;
   /** change_id -> [time its client_change frame was sent, entity_id]. */
   out: Record<string, [number, string]>;
   /** change_id -> time the change_ack naming it was received. */

@@ -13,7 +13,7 @@ const OFFSET = 1000;
 
 /** Ten changes 100 ms apart; change 5's frame takes 0.3 ms to the server and its ack 0.1 ms back, the others 0.5 both ways. */
 function records(): { page: E2eTrace; server: ServerTrace } {
-  const worker = (clientId: string): WorkerTrace => ({ clientId, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} });
+  const worker = (clientId: string): WorkerTrace => ({ clientId, requestIn: {}, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} });
   const a = worker('A');
   const b = worker('B');
   const server: ServerTrace = { in: {}, handled: {}, finished: {}, writing: {}, ack: {}, broadcast: { B: {} } };
@@ -23,6 +23,7 @@ function records(): { page: E2eTrace; server: ServerTrace } {
     const t = 100 * i;
     const [there, back] = i === 5 ? [0.3, 0.1] : [0.5, 0.5];
     page.sentAt.push(t);
+    a.requestIn[rowId('p', i)] = t + 0.25;
     a.durable[c] = t + 1;
     page.recordedAt.push(t + 1.2);
     a.out[c] = [t + 2, rowId('p', i)];
@@ -56,7 +57,8 @@ describe('bench per-stage trace', () => {
     expect(trace.changes).toBe(8);
     const byName = Object.fromEntries(trace.stages.map((s) => [s.name, s]));
     // The 7 regular changes decide the median; the server's times are moved by the estimated offset (0.1 ms off).
-    expect(byName['A durable']!.p50).toBeCloseTo(1, 9);
+    expect(byName["A's worker in"]!.p50).toBeCloseTo(0.25, 9);
+    expect(byName['A durable']!.p50).toBeCloseTo(0.75, 9);
     expect(byName['frame out']!.p50).toBeCloseTo(1, 9);
     expect(byName['server in']!.p50).toBeCloseTo(0.5 - 0.1, 9);
     expect(byName['server in']!.cross_clock).toBeTrue();
@@ -83,7 +85,7 @@ describe('bench per-stage trace', () => {
     expect(trace.tail.threshold_ms).toBeCloseTo(7 + 40 + 0.5, 9);
     const byName = Object.fromEntries(trace.tail.stages.map((s) => [s.name, s.mean]));
     expect(byName["B's live query"]).toBeCloseTo(42, 9);
-    expect(byName['A durable']).toBeCloseTo(1, 9);
+    expect(byName['A durable']).toBeCloseTo(0.75, 9);
     expect(trace.tail.stages.reduce((sum, s) => sum + s.mean, 0)).toBeCloseTo(trace.tail.threshold_ms, 9);
   });
 
