@@ -15,7 +15,7 @@ const METRICS = [
 ];
 
 /** The end-to-end trace's stages, in path order (bench/driver/trace-stages.ts). */
-const STAGES = ['A durable', 'frame out', 'server in', 'server handles', 'server writes', 'server commit', 'broadcast', 'B received', 'B applied', "B's live query"];
+const STAGES = ["A's worker in", 'A durable', 'frame out', 'server in', 'server handles', 'server writes', 'server commit', 'broadcast', 'B received', 'B applied', "B's live query"];
 
 describe('benchmark smoke run', () => {
   it('runs every metric and writes { env, metrics[] } with baselines and ratios', () => {
@@ -47,6 +47,10 @@ describe('benchmark smoke run', () => {
       expect(trace.changes).withContext(`${name} traced changes`).toBeGreaterThan(0);
       expect(Number.isFinite(trace.clock.offset_ms) && trace.clock.uncertainty_ms >= 0).withContext(`${name} clock ${JSON.stringify(trace.clock)}`).toBeTrue();
       expect(trace.stages.map((st) => st.name)).withContext(`${name} stages`).toEqual(STAGES);
+      // Where the slowest 1% spend their time: every stage, means that add up to at least the threshold.
+      expect(trace.tail.stages.map((st) => st.name)).withContext(`${name} tail stages`).toEqual(STAGES);
+      expect(trace.tail.n).withContext(`${name} tail`).toBeGreaterThan(0);
+      expect(trace.tail.stages.reduce((sum, st) => sum + st.mean, 0)).withContext(`${name} tail sum`).toBeGreaterThanOrEqual(trace.tail.threshold_ms - 1e-6);
       for (const st of [...trace.stages, trace.insert_resolved, trace.server_frame]) {
         const what = `${name}: ${st.from} -> ${st.name} ${JSON.stringify(st)}`;
         expect(st.n).withContext(what).toBe(trace.changes);
