@@ -70,11 +70,16 @@ function parsed(data: unknown): { type?: string; changes?: Change[]; acks?: Chan
   }
 }
 
+/** The messages of one postMessage: the library's channel sends one turn's messages as an array. */
+function messagesOf(m: unknown): unknown[] {
+  return Array.isArray(m) ? m : [m];
+}
+
 /** Turn the raw records into per-change times (the first time each change is seen at a point). */
 function analyse(): WorkerTrace {
   const t: WorkerTrace = { clientId: null, requestIn: {}, out: {}, ackIn: {}, changesIn: {}, durable: {}, applied: {} };
   for (const [at, m] of fromPage) {
-    for (const msg of (Array.isArray(m) ? m : [m]) as { type?: string; changes?: { entity_id?: string }[] }[]) {
+    for (const msg of messagesOf(m) as { type?: string; changes?: { entity_id?: string }[] }[]) {
       if (msg?.type !== 'change_recorded') continue;
       for (const c of msg.changes ?? []) if (typeof c?.entity_id === 'string') t.requestIn[c.entity_id] ??= at;
     }
@@ -90,7 +95,7 @@ function analyse(): WorkerTrace {
     else if (f?.type === 'server_changes') for (const c of f.changes ?? []) t.changesIn[c.change_id] ??= [at, c.lsn ?? NaN];
   }
   for (const [at, m] of posted) {
-    for (const msg of (Array.isArray(m) ? m : [m]) as { type?: string; origin?: string; change_ids?: string[] }[]) {
+    for (const msg of messagesOf(m) as { type?: string; origin?: string; change_ids?: string[] }[]) {
       if (msg?.type !== 'changes_processed') continue;
       const into = msg.origin === 'local' ? t.durable : t.applied;
       for (const id of msg.change_ids ?? []) into[id] ??= at;

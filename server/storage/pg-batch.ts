@@ -98,13 +98,15 @@ export function beginFrames(db: PoolClient, pipe: Pipeline, frames: readonly Fra
   const begun = pipe.send({
     text: `BEGIN; SET LOCAL rsw.origin = 'server'; ${LSN_LOCK_SQL}; SELECT set_config('rsw.base', coalesce(max(lsn), 0)::text, true)::int8 AS m FROM rsw_change_log${lookups.join('')}`,
   }) as unknown as Promise<{ rows: Record<string, unknown>[] }[]>;
-  const base = begun.then((r) => Number(r[3]!.rows[0]!['m']));
+  // The begin's 4th statement answers the base; the lookups follow it.
+  const baseOf = (r: { rows: Record<string, unknown>[] }[]) => Number(r[3]!.rows[0]!['m']);
+  const base = begun.then(baseOf);
   // A failed begin is reported by the pipeline's settle; the base is only read after it settled.
   base.catch(() => undefined);
   const empty = () => new Map(clients.map((c) => [c, new Map<string, number>()]));
   if (!lookup) return { base, logged: Promise.resolve(empty()) };
   const logged = begun.then((r) => {
-    const m = Number(r[3]!.rows[0]!['m']);
+    const m = baseOf(r);
     return new Map(clients.map((c, k) => [c, new Map((r[4 + k]!.rows as { change_id: string; lsn: number }[]).map((row) => [row.change_id, Number(row.lsn) - m]))]));
   });
   return { base, logged };
